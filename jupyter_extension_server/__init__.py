@@ -1,0 +1,1 @@
+"""jupyterlab-vault-jwt server companion (placeholder, filled in by the identity slice)."""
