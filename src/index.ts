@@ -1,0 +1,136 @@
+import {
+  ILabShell,
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { addCommands } from './commands';
+import { IdentityClient, IdentityModel } from './identity';
+import { CommandIDs, IVaultJwtSettings, PLUGIN_ID, STATUS_ID } from './tokens';
+import { VaultJwtPanel } from './widgets/panel';
+import { CountdownStatus } from './widgets/status';
+
+/** The hub's home page when running under JupyterHub, else null. */
+function hubHomeUrl(): string | null {
+  const prefix = PageConfig.getOption('hubPrefix');
+  if (!prefix) {
+    return null;
+  }
+  return URLExt.join(PageConfig.getOption('hubHost') || '', prefix, 'home');
+}
+
+/**
+ * The main plugin: sidebar panel, commands, status-bar countdown and settings.
+ */
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description:
+    'Shows your OIDC id_token, keeps it fresh through JupyterHub, and (later) your Vault secrets.',
+  autoStart: true,
+  requires: [ISettingRegistry],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    ILabShell,
+    IStatusBar,
+    ITranslator
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    settingRegistry: ISettingRegistry,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    labShell: ILabShell | null,
+    statusBar: IStatusBar | null,
+    translator: ITranslator | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
+    const model = new IdentityModel({
+      client: new IdentityClient(app.serviceManager.serverSettings)
+    });
+    addCommands(app, model, trans);
+
+    const home = hubHomeUrl();
+    let lastNotified: string | null = null;
+    model.refreshFailed.connect((_, error) => {
+      // One notification per distinct failure, not one per retry.
+      if (lastNotified === error.code) {
+        return;
+      }
+      lastNotified = error.code;
+      const actions = home
+        ? [
+            {
+              label: trans.__('Log in at the hub'),
+              callback: () => window.open(home, '_blank', 'noopener')
+            }
+          ]
+        : [];
+      Notification.error(trans.__('id_token: %1', error.message), {
+        autoClose: false,
+        actions
+      });
+    });
+    model.stateChanged.connect((_, state) => {
+      if (!state.error) {
+        lastNotified = null;
+      }
+    });
+
+    const panel = new VaultJwtPanel({
+      model,
+      trans,
+      hubHomeUrl: home,
+      onRefresh: () => void app.commands.execute(CommandIDs.refreshToken),
+      onCopy: () => void app.commands.execute(CommandIDs.copyToken)
+    });
+    app.shell.add(panel, 'left', { rank: 850 });
+    restorer?.add(panel, 'jupyterlab-vault-jwt');
+
+    if (statusBar) {
+      const status = new CountdownStatus({
+        model,
+        trans,
+        onClick: () => void app.commands.execute(CommandIDs.openPanel)
+      });
+      statusBar.registerStatusItem(STATUS_ID, {
+        item: status,
+        align: 'left',
+        rank: 50
+      });
+    }
+
+    if (palette) {
+      const category = trans.__('Vault JWT');
+      for (const command of [
+        CommandIDs.openPanel,
+        CommandIDs.refreshToken,
+        CommandIDs.copyToken
+      ]) {
+        palette.addItem({ command, category });
+      }
+    }
+
+    // Settings and the first load wait for the app: activate stays fast.
+    void app.restored.then(async () => {
+      try {
+        const settings = await settingRegistry.load(PLUGIN_ID);
+        const apply = () =>
+          model.configure(settings.composite as unknown as IVaultJwtSettings);
+        apply();
+        settings.changed.connect(apply);
+      } catch (error) {
+        console.warn('jupyterlab-vault-jwt: settings not loaded', error);
+      }
+      await model.load();
+    });
+  }
+};
+
+export default plugin;
