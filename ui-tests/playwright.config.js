@@ -1,0 +1,44 @@
+/**
+ * Galata tests against a plain `jupyter lab` started here, whose id_token
+ * comes from a file (the "outside JupyterHub" source).
+ */
+const path = require('path');
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+const launchOptions = require('./chromium');
+const { mintIdToken, writeTokenFile } = require('./tests/jwt');
+
+const PORT = Number(process.env.UI_LAB_PORT || 18888);
+const TOKEN_FILE = path.resolve(__dirname, 'test-results', 'id_token');
+process.env.UI_TOKEN_FILE = TOKEN_FILE;
+// The server reads this file when the panel asks for the identity.
+writeTokenFile(TOKEN_FILE, mintIdToken());
+
+module.exports = {
+  ...baseConfig,
+  testDir: './tests/lab',
+  outputDir: './test-results/lab',
+  reporter: [['list']],
+  retries: 0,
+  workers: 1,
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  use: {
+    ...baseConfig.use,
+    baseURL: `http://127.0.0.1:${PORT}`,
+    launchOptions,
+    video: 'off',
+    trace: 'off'
+  },
+  webServer: {
+    command: 'jupyter lab --config jupyter_server_test_config.py',
+    url: `http://127.0.0.1:${PORT}/lab`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    env: {
+      ...process.env,
+      UI_LAB_PORT: String(PORT),
+      OIDC_ID_TOKEN_FILE: TOKEN_FILE
+    },
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 }
+  }
+};

@@ -1,0 +1,68 @@
+import { expect, Page, test } from '@playwright/test';
+
+const PANEL_ID = 'jp-vault-jwt-panel';
+
+/** Log in at the hub through Keycloak's own login form and wait for Lab. */
+async function logInThroughKeycloak(
+  page: Page,
+  user: string,
+  password: string
+) {
+  await page.goto('/hub/oauth_login?next=%2Fhub%2Fspawn');
+  await page.locator('#username').fill(user);
+  await page.locator('#password').fill(password);
+  await page.locator('#kc-login').click();
+  await page.waitForURL(/\/user\/[^/]+\/lab/, { timeout: 120_000 });
+  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
+    timeout: 120_000
+  });
+}
+
+test('log in through Keycloak, see my identity, watch it count down and get refreshed', async ({
+  page
+}) => {
+  await logInThroughKeycloak(page, 'alice', 'alice-password');
+
+  await page.locator(`.lm-TabBar-tab[data-id="${PANEL_ID}"]`).click();
+  const panel = page.locator(`#${PANEL_ID}`);
+  await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
+    'alice'
+  );
+  await expect(panel.locator('[data-claim="email"]')).toHaveText(
+    'alice@example.org'
+  );
+  await expect(panel.locator('[data-claim="groups"]')).toContainText(
+    'management'
+  );
+  await expect(panel.locator('[data-claim="aud"]')).toContainText('jupyterhub');
+  await expect(panel.locator('[data-claim="iss"]')).toContainText(
+    '/realms/jupyterhub'
+  );
+  await expect(panel.getByText(/^From JupyterHub/)).toBeVisible();
+
+  // The countdown moves.
+  const timeLeft = panel.locator('.jp-VaultJwt-timeLeft');
+  await expect(timeLeft).toHaveText(/Expires in \d+:\d\d/);
+  const before = await timeLeft.textContent();
+  await expect(timeLeft).not.toHaveText(before!, { timeout: 5_000 });
+
+  // The token is replaced before it expires, without any user action
+  // (Keycloak issues short-lived tokens in the test stack).
+  const issuedAt = panel.locator('[data-claim="iat"]');
+  const firstIat = await issuedAt.textContent();
+  await expect(issuedAt).not.toHaveText(firstIat!, { timeout: 90_000 });
+  await expect(panel.getByText('Expired', { exact: true })).toHaveCount(0);
+
+  // And on demand: once the hub's refresh window is open, Refresh gets a new one.
+  const secondIat = await issuedAt.textContent();
+  await expect(async () => {
+    await panel.getByRole('button', { name: 'Refresh' }).click();
+    await expect(issuedAt).not.toHaveText(secondIat!, { timeout: 3_000 });
+  }).toPass({ timeout: 90_000, intervals: [5_000] });
+
+  // No token in the browser's storage.
+  const stored = await page.evaluate(() =>
+    JSON.stringify({ ...window.localStorage, ...window.sessionStorage })
+  );
+  expect(stored).not.toMatch(/eyJ[\w-]+\.eyJ/);
+});

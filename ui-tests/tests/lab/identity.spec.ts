@@ -1,0 +1,128 @@
+import { expect, galata, test } from '@jupyterlab/galata';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { mintIdToken, writeTokenFile } = require('../jwt');
+
+const PANEL_ID = 'jp-vault-jwt-panel';
+const TOKEN_FILE = process.env.UI_TOKEN_FILE as string;
+
+test.describe('identity panel outside JupyterHub (token file)', () => {
+  test.beforeEach(async ({ page }) => {
+    writeTokenFile(TOKEN_FILE, mintIdToken({}, 300));
+    await page.sidebar.openTab(PANEL_ID);
+  });
+
+  test('shows who the token says I am, where it came from, and a moving countdown', async ({
+    page
+  }) => {
+    const panel = page.locator(`#${PANEL_ID}`);
+    await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
+      'alice'
+    );
+    await expect(panel.locator('[data-claim="email"]')).toHaveText(
+      'alice@example.org'
+    );
+    await expect(panel.locator('[data-claim="groups"]')).toHaveText(
+      'management'
+    );
+    await expect(panel.locator('[data-claim="aud"]')).toHaveText('jupyterhub');
+    await expect(panel.getByText(/^From file /)).toBeVisible();
+    await expect(panel.getByText('Valid', { exact: true })).toBeVisible();
+
+    const timeLeft = panel.locator('.jp-VaultJwt-timeLeft');
+    await expect(timeLeft).toHaveText(/Expires in 4:[45]\d/);
+    const first = await timeLeft.textContent();
+    await expect(timeLeft).not.toHaveText(first!, { timeout: 5_000 });
+
+    // The token itself is never rendered.
+    const html = await panel.innerHTML();
+    expect(html).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  });
+
+  test('Refresh reads the new token', async ({ page }) => {
+    const panel = page.locator(`#${PANEL_ID}`);
+    await expect(panel.locator('[data-claim="name"]')).toHaveText(
+      'Alice Admin'
+    );
+    writeTokenFile(TOKEN_FILE, mintIdToken({ name: 'Alice Refreshed' }, 600));
+    await panel.getByRole('button', { name: 'Refresh' }).click();
+    await expect(panel.locator('[data-claim="name"]')).toHaveText(
+      'Alice Refreshed'
+    );
+    await expect(panel.locator('.jp-VaultJwt-timeLeft')).toHaveText(
+      /Expires in (9|10):\d\d/
+    );
+  });
+
+  test('an expired token is shown as expired', async ({ page }) => {
+    const panel = page.locator(`#${PANEL_ID}`);
+    writeTokenFile(TOKEN_FILE, mintIdToken({ iat: 1_000 }, -1_000_000));
+    await panel.getByRole('button', { name: 'Refresh' }).click();
+    await expect(panel.getByText('Expired', { exact: true })).toBeVisible();
+    await expect(panel.locator('.jp-VaultJwt-timeLeft')).toHaveText(
+      /^Expired .* ago$/
+    );
+  });
+
+  test('a broken token file gives a clear error and keeps the last good identity', async ({
+    page
+  }) => {
+    const panel = page.locator(`#${PANEL_ID}`);
+    await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
+      'alice'
+    );
+    writeTokenFile(TOKEN_FILE, 'not a jwt');
+    await panel.getByRole('button', { name: 'Refresh' }).click();
+    await expect(panel.getByRole('alert')).toContainText(/token/i);
+    await expect(
+      panel.getByText('Showing the last token that was read successfully.')
+    ).toBeVisible();
+    await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
+      'alice'
+    );
+  });
+
+  test('the palette offers the commands and the status bar shows the countdown', async ({
+    page
+  }) => {
+    await page.sidebar.close('left');
+    const status = page.locator('.jp-VaultJwt-statusItem');
+    await expect(status).toHaveText(/id_token \d+:\d\d/);
+    await status.click();
+    await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();
+
+    await page.keyboard.press('Control+Shift+c');
+    const palette = page.locator('#modal-command-palette');
+    await palette.locator('input').fill('id_token');
+    await expect(palette.getByText('Refresh the id_token now')).toBeVisible();
+    await expect(
+      palette.getByText('Copy the id_token to the clipboard')
+    ).toBeVisible();
+    await page.keyboard.press('Escape');
+  });
+
+  test('the settings are in the Settings Editor', async ({ page }) => {
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('settingeditor:open', {
+        query: 'Vault JWT'
+      });
+    });
+    await expect(page.getByText('Refresh lead time (seconds)')).toBeVisible();
+    await expect(
+      page.getByText('Refresh the id_token automatically')
+    ).toBeVisible();
+  });
+
+  test('no token lands in browser storage', async ({ page }) => {
+    const panel = page.locator(`#${PANEL_ID}`);
+    await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
+      'alice'
+    );
+    const stored = await page.evaluate(() =>
+      JSON.stringify({ ...window.localStorage, ...window.sessionStorage })
+    );
+    expect(stored).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  });
+});
+
+void galata;
