@@ -1,0 +1,391 @@
+"""JupyterHub side of jupyterlab-vault-jwt: one helper to call from ``jupyterhub_config.py``.
+
+The single-user server companion reads the user's OIDC ``id_token`` from the hub's REST API
+(``GET {JUPYTERHUB_API_URL}/users/{name}`` with the server's own API token, the response's
+``auth_state.id_token``). For that to work and for the token to stay fresh, the hub needs:
+
+- ``enable_auth_state`` (and thus ``JUPYTERHUB_CRYPT_KEY``), so tokens are kept at all;
+- the ``admin:auth_state!user`` scope in BOTH the ``user`` role (a token never gets more than
+  its owner has) and the ``server`` role (the scopes of ``$JUPYTERHUB_API_TOKEN``), plus
+  ``read:users:name!user`` for the server, so ``GET /users/{name}`` answers at all;
+- a short ``auth_refresh_age``, so each read lets the hub re-check the tokens;
+- an expiry-aware ``refresh_user_hook`` (oauthenticator >= 17.3): stock ``refresh_user`` only
+  uses the refresh_token once the userinfo endpoint rejects the access token and never looks
+  at the id_token's ``exp``, so the stored id_token can be expired for a while. The hook
+  refreshes with the refresh_token grant when ``exp`` is within a lead time.
+
+Usage, in ``jupyterhub_config.py``::
+
+    from jupyter_extension_server.hub import configure_jupyterhub
+
+    c.JupyterHub.authenticator_class = "generic-oauth"  # any OAuthenticator
+    ...
+    configure_jupyterhub(c)
+
+Nothing here runs inside the hub as a service or handler; it only sets configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import jwt
+
+__all__ = [
+    "SERVER_ROLE_SCOPES",
+    "USER_ROLE_SCOPES",
+    "HubConfigError",
+    "configure_jupyterhub",
+    "id_token_seconds_left",
+    "make_refresh_user_hook",
+]
+
+# Used when the authenticator has no logger of its own (JupyterHub's is ``authenticator.log``).
+_fallback_log = logging.getLogger(__name__)
+
+#: Scopes added to the ``user`` role: users may read their own auth_state (needed because a
+#: server's token only gets the scopes its owner holds).
+USER_ROLE_SCOPES = ("admin:auth_state!user",)
+#: Scopes added to the ``server`` role (the scopes of ``$JUPYTERHUB_API_TOKEN``): read the
+#: owner's model (``GET /users/{name}`` needs a ``read:users*`` scope) including auth_state.
+SERVER_ROLE_SCOPES = ("read:users:name!user", "admin:auth_state!user")
+
+# HTTP statuses from the token endpoint that mean "this refresh_token is no good":
+# RFC 6749 section 5.2 (invalid_grant/invalid_client...: 400 or 401); some proxies say 403.
+_REFUSED = frozenset({400, 401, 403})
+
+RefreshResult = bool | dict[str, Any] | None
+RefreshUserHook = Callable[[Any, Any, dict[str, Any] | None], Awaitable[RefreshResult]]
+
+
+class HubConfigError(RuntimeError):
+    """The hub cannot be configured as asked (e.g. ``JUPYTERHUB_CRYPT_KEY`` is missing)."""
+
+
+def configure_jupyterhub(
+    c: Any,
+    *,
+    refresh_lead_seconds: float = 60,
+    auth_refresh_age: int = 30,
+    require_crypt_key: bool = True,
+) -> None:
+    """Configure JupyterHub so single-user servers can read a fresh id_token of their owner.
+
+    Parameters
+    ----------
+    c
+        The config object of ``jupyterhub_config.py`` (a ``traitlets.config.Config``).
+    refresh_lead_seconds
+        Refresh the tokens (refresh_token grant) when the stored id_token expires within this
+        many seconds. Keep it below the IdP's token lifespan (Keycloak: 300 s by default), or
+        every check refreshes.
+    auth_refresh_age
+        ``Authenticator.auth_refresh_age``: the hub re-checks a user's tokens at most this often
+        (seconds), when a request authenticated as that user arrives. A stored id_token is
+        then valid for at least about ``refresh_lead_seconds - auth_refresh_age`` seconds.
+    require_crypt_key
+        Fail unless ``JUPYTERHUB_CRYPT_KEY`` is set (or ``c.CryptKeeper.keys``): without it
+        JupyterHub cannot store auth_state.
+
+    Raises
+    ------
+    HubConfigError
+        When the crypt key is missing or the numbers make no sense.
+
+    What it sets
+    ------------
+    - ``c.Authenticator.enable_auth_state = True``
+    - ``c.Authenticator.auth_refresh_age`` and ``c.Authenticator.refresh_pre_spawn = True``
+    - ``c.OAuthenticator.refresh_user_hook`` = :func:`make_refresh_user_hook` (applies to every
+      OAuthenticator subclass unless configured more specifically, e.g.
+      ``c.GenericOAuthenticator.refresh_user_hook``)
+    - ``c.JupyterHub.load_roles``: the ``user`` and ``server`` roles get
+      :data:`USER_ROLE_SCOPES` / :data:`SERVER_ROLE_SCOPES` added to their scopes; their default
+      scopes (or those already configured) and every other role are kept.
+    """
+    if refresh_lead_seconds < 0:
+        raise HubConfigError("refresh_lead_seconds must be >= 0")
+    if auth_refresh_age <= 0:
+        raise HubConfigError(
+            "auth_refresh_age must be > 0: with 0 the hub never refreshes auth_state on its own"
+        )
+    if require_crypt_key and not _has_crypt_key(c):
+        raise HubConfigError(
+            "jupyterlab-vault-jwt needs JupyterHub's auth_state, which needs JUPYTERHUB_CRYPT_KEY "
+            "to encrypt it. Generate a key once with `openssl rand -hex 32`, keep it secret and "
+            "stable, and export JUPYTERHUB_CRYPT_KEY=<key> in the hub's environment."
+        )
+
+    c.Authenticator.enable_auth_state = True
+    c.Authenticator.auth_refresh_age = int(auth_refresh_age)
+    c.Authenticator.refresh_pre_spawn = True
+    c.OAuthenticator.refresh_user_hook = make_refresh_user_hook(refresh_lead_seconds)
+    c.JupyterHub.load_roles = _merge_roles(
+        _configured_list(c.JupyterHub, "load_roles"),
+        {"user": USER_ROLE_SCOPES, "server": SERVER_ROLE_SCOPES},
+    )
+
+
+def _configured_list(section: Any, key: str) -> list[Any]:
+    """The list configured as ``section.key`` so far ([] if unset), also when it was only
+    ``.append()``-ed or ``.extend()``-ed (a traitlets ``LazyConfigValue``)."""
+    from traitlets.config import LazyConfigValue
+
+    if key not in section:
+        return []
+    value = section[key]
+    if isinstance(value, LazyConfigValue):
+        return list(value.get_value([]))
+    return list(value)
+
+
+def _has_crypt_key(c: Any) -> bool:
+    if os.environ.get("JUPYTERHUB_CRYPT_KEY", "").strip():
+        return True
+    return "CryptKeeper" in c and bool(c.CryptKeeper.get("keys"))
+
+
+def _merge_roles(
+    roles: list[dict[str, Any]], extra: dict[str, tuple[str, ...]]
+) -> list[dict[str, Any]]:
+    """Return a copy of ``roles`` where each role named in ``extra`` has those scopes too.
+
+    JupyterHub merges a configured default role with its defaults key by key, so a configured
+    ``scopes`` list *replaces* the default scopes: when we add a role spec we start from the
+    default scopes, and when the config already has one we keep its scopes.
+    """
+    from jupyterhub.roles import get_default_roles
+
+    defaults = {role["name"]: role for role in get_default_roles()}
+    merged = [copy.deepcopy(dict(role)) for role in roles]
+    for name, scopes in extra.items():
+        spec = next((role for role in merged if role.get("name") == name), None)
+        if spec is None:
+            spec = {
+                "name": name,
+                "description": defaults[name]["description"],
+                "scopes": list(defaults[name]["scopes"]),
+            }
+            merged.append(spec)
+        elif "scopes" not in spec:
+            spec["scopes"] = list(defaults[name]["scopes"])
+        spec["scopes"] = list(spec["scopes"]) + [s for s in scopes if s not in spec["scopes"]]
+    return merged
+
+
+def id_token_seconds_left(
+    auth_state: dict[str, Any] | None, now: float | None = None
+) -> float | None:
+    """Seconds until the ``exp`` of ``auth_state["id_token"]``, or None if unknown.
+
+    The signature is not checked: the hub got the token from the IdP itself, and only its
+    expiry is read here. Negative when already expired.
+    """
+    token = (auth_state or {}).get("id_token")
+    if not token or not isinstance(token, str):
+        return None
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float):
+        return None
+    return float(exp) - (time.time() if now is None else now)
+
+
+def make_refresh_user_hook(
+    lead_seconds: float = 60, *, clock: Callable[[], float] = time.time
+) -> RefreshUserHook:
+    """Build an expiry-aware ``OAuthenticator.refresh_user_hook`` (oauthenticator >= 17.3).
+
+    oauthenticator calls it as ``await hook(authenticator, user, auth_state)`` from
+    ``refresh_user`` (whenever JupyterHub refreshes a user's auth: at most every
+    ``auth_refresh_age`` seconds on requests authenticated as that user, and before a spawn
+    with ``refresh_pre_spawn``) and uses what it returns:
+
+    - ``True``: the auth state is fine as it is (the id_token is valid for more than
+      ``lead_seconds``; or the IdP could not be reached, which is logged as a warning and the
+      current state kept, so a blip at the IdP does not log everyone out);
+    - a new auth model (``{"name", "admin", "auth_state", ...}``): the tokens were refreshed with
+      the refresh_token grant at the authenticator's ``token_url``; built by the authenticator's
+      own code (``build_refresh_token_request_params``, ``get_token_info`` and the same
+      token-to-auth-model step as a login), so ``auth_state`` keeps its usual shape;
+    - ``False``: the user must log in again: there is no auth_state or refresh_token, or the IdP
+      refused the refresh_token (HTTP 400/401/403, e.g. ``invalid_grant`` after the SSO session
+      ended). JupyterHub then treats the user's cookies and tokens as logged out (its API
+      answers 403 to the single-user server's requests).
+
+    A missing or unreadable id_token counts as expired. Concurrent refreshes for one user share
+    one request to the IdP (an IdP that rotates refresh tokens would refuse the second one).
+    Tokens are never logged.
+    """
+    if lead_seconds < 0:
+        raise ValueError("lead_seconds must be >= 0")
+    in_flight: dict[str, asyncio.Future[RefreshResult]] = {}
+
+    async def refresh_user_hook(authenticator, user, auth_state):
+        log = getattr(authenticator, "log", None) or _fallback_log
+        name = getattr(user, "name", str(user))
+        left = id_token_seconds_left(auth_state, now=clock())
+        if left is not None and left > lead_seconds:
+            return True
+        if not auth_state:
+            log.info("No auth_state for %s: a new login is required.", name)
+            return False
+        if not auth_state.get("refresh_token"):
+            log.info(
+                "The id_token of %s %s and there is no refresh_token: a new login is required.",
+                name,
+                _describe(left),
+            )
+            return False
+
+        pending = in_flight.get(name)
+        if pending is not None:
+            result = await asyncio.shield(pending)
+            return copy.deepcopy(result) if isinstance(result, dict) else result
+
+        future: asyncio.Future[RefreshResult] = asyncio.get_running_loop().create_future()
+        in_flight[name] = future
+        try:
+            result = await _refresh(authenticator, log, name, auth_state, left)
+        except BaseException as e:
+            future.set_exception(e)
+            future.exception()  # mark retrieved: followers (if any) get it from their await
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            in_flight.pop(name, None)
+
+    refresh_user_hook.lead_seconds = lead_seconds  # type: ignore[attr-defined]
+    return refresh_user_hook
+
+
+def _describe(left: float | None) -> str:
+    if left is None:
+        return "is missing or unreadable"
+    if left <= 0:
+        return f"expired {-left:.0f}s ago"
+    return f"expires in {left:.0f}s"
+
+
+async def _refresh(
+    authenticator, log: logging.Logger, name: str, auth_state: dict[str, Any], left: float | None
+):
+    from tornado.httpclient import HTTPClientError
+    from tornado.web import HTTPError
+
+    refresh_token = auth_state["refresh_token"]
+    log.info("The id_token of %s %s: refreshing the tokens.", name, _describe(left))
+    params = authenticator.build_refresh_token_request_params(refresh_token)
+    try:
+        # oauthenticator's get_token_info ignores its handler argument.
+        token_info = await authenticator.get_token_info(None, params)
+    except HTTPClientError as e:
+        if e.code in _REFUSED:
+            log.warning(
+                "The IdP refused the refresh_token of %s (HTTP %s%s): a new login is required.",
+                name,
+                e.code,
+                _oauth_error(e),
+            )
+            return False
+        if e.code == 599:  # tornado: timeout or connection closed, no HTTP response
+            log.warning(
+                "Could not refresh the tokens of %s: the IdP is unreachable (%s); "
+                "keeping the current auth_state.",
+                name,
+                e.message,
+            )
+        else:
+            log.warning(
+                "Could not refresh the tokens of %s: the IdP's token endpoint answered "
+                "HTTP %s%s; keeping the current auth_state.",
+                name,
+                e.code,
+                _oauth_error(e),
+            )
+        return True
+    except HTTPError as e:
+        # get_token_info raises 403 for a 200 response with error_description, 500 for a
+        # response without access_token. Their messages may quote the response: not logged.
+        if e.status_code == 403:
+            log.warning("The IdP refused the refresh_token of %s: a new login is required.", name)
+            return False
+        log.warning(
+            "Could not refresh the tokens of %s: unusable token response (HTTP %s); "
+            "keeping the current auth_state.",
+            name,
+            e.status_code,
+        )
+        return True
+    except (OSError, asyncio.TimeoutError) as e:
+        log.warning(
+            "Could not refresh the tokens of %s: the IdP is unreachable (%s); "
+            "keeping the current auth_state.",
+            name,
+            type(e).__name__,
+        )
+        return True
+
+    # The IdP may not send a new refresh_token: keep the current one (as refresh_user does).
+    if not token_info.get("refresh_token"):
+        token_info["refresh_token"] = refresh_token
+    try:
+        # The same step `authenticate` and `refresh_user` use (userinfo request, username,
+        # build_auth_state_dict, modify_auth_state_hook, update_auth_model, managed groups).
+        auth_model = await authenticator._token_to_auth_model(token_info)
+    except HTTPClientError as e:
+        if e.code in _REFUSED:
+            log.warning(
+                "The IdP rejected the fresh access token of %s at the userinfo endpoint "
+                "(HTTP %s): a new login is required.",
+                name,
+                e.code,
+            )
+            return False
+        log.warning(
+            "Could not refresh the tokens of %s: the userinfo endpoint answered HTTP %s; "
+            "keeping the current auth_state.",
+            name,
+            e.code,
+        )
+        return True
+    except (OSError, asyncio.TimeoutError) as e:
+        log.warning(
+            "Could not refresh the tokens of %s: the userinfo endpoint is unreachable (%s); "
+            "keeping the current auth_state.",
+            name,
+            type(e).__name__,
+        )
+        return True
+
+    new_left = id_token_seconds_left(auth_model.get("auth_state"))
+    if new_left is None:
+        log.warning("Refreshed the tokens of %s, but the IdP sent no usable id_token.", name)
+    else:
+        log.info("Refreshed the tokens of %s: the id_token is valid for %.0fs.", name, new_left)
+    return auth_model
+
+
+def _oauth_error(e: Any) -> str:
+    """The OAuth ``error`` code of a token endpoint error response, e.g. ', invalid_grant'."""
+    response = getattr(e, "response", None)
+    body = getattr(response, "body", None)
+    if not body:
+        return ""
+    try:
+        error = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return ""
+    return f", {error}" if isinstance(error, str) and error.isascii() and len(error) < 64 else ""
