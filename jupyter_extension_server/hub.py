@@ -6,8 +6,10 @@ The single-user server companion reads the user's OIDC ``id_token`` from the hub
 
 - ``enable_auth_state`` (and thus ``JUPYTERHUB_CRYPT_KEY``), so tokens are kept at all;
 - the ``admin:auth_state!user`` scope in BOTH the ``user`` role (a token never gets more than
-  its owner has) and the ``server`` role (the scopes of ``$JUPYTERHUB_API_TOKEN``), plus
-  ``read:users:name!user`` for the server, so ``GET /users/{name}`` answers at all;
+  its owner has) and the ``server`` role (the scopes of ``$JUPYTERHUB_API_TOKEN``). No read
+  scope is needed besides: every token may read its owner's name and groups (JupyterHub's
+  "identify" scopes), which lets ``GET /users/{name}`` answer, with ``auth_state`` filled in
+  only under ``admin:auth_state``;
 - a short ``auth_refresh_age``, so each read lets the hub re-check the tokens;
 - an expiry-aware ``refresh_user_hook`` (oauthenticator >= 17.3): stock ``refresh_user`` only
   uses the refresh_token once the userinfo endpoint rejects the access token and never looks
@@ -53,9 +55,9 @@ _fallback_log = logging.getLogger(__name__)
 #: Scopes added to the ``user`` role: users may read their own auth_state (needed because a
 #: server's token only gets the scopes its owner holds).
 USER_ROLE_SCOPES = ("admin:auth_state!user",)
-#: Scopes added to the ``server`` role (the scopes of ``$JUPYTERHUB_API_TOKEN``): read the
-#: owner's model (``GET /users/{name}`` needs a ``read:users*`` scope) including auth_state.
-SERVER_ROLE_SCOPES = ("read:users:name!user", "admin:auth_state!user")
+#: Scopes added to the ``server`` role (the scopes of ``$JUPYTERHUB_API_TOKEN``): the owner's
+#: model from ``GET /users/{name}`` comes with auth_state.
+SERVER_ROLE_SCOPES = ("admin:auth_state!user",)
 
 # HTTP statuses from the token endpoint that mean "this refresh_token is no good":
 # RFC 6749 section 5.2 (invalid_grant/invalid_client...: 400 or 401); some proxies say 403.

@@ -82,7 +82,6 @@ def test_roles_add_auth_state_scopes_and_keep_the_defaults(crypt_key):
     assert {"users:activity!user", "access:servers!server"} <= set(server["scopes"])
     assert "admin:auth_state!user" in user["scopes"]
     assert "admin:auth_state!user" in server["scopes"]
-    assert "read:users:name!user" in server["scopes"]
     assert {r["name"] for r in c.JupyterHub.load_roles} == {"user", "server"}
 
 
