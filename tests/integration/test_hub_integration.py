@@ -1,0 +1,165 @@
+"""The real hub (demo/jupyterhub_config.py + jupyter_extension_server/hub.py) with the real
+Keycloak: log in through the OAuth flow without a browser, start a single-user server, read
+the id_token through our server extension, watch the hub refresh it, and the 403 paths."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from integration_stack import (
+    HUB_URL,
+    HubBrowser,
+    end_keycloak_session,
+    unverified_claims,
+    verify_id_token,
+    wait_until_hub_refreshes,
+)
+
+IDENTITY_PATH = "/user/alice/vault-jwt/identity"
+
+
+@pytest.fixture(scope="module")
+def alice():
+    browser = HubBrowser()
+    browser.login("alice")
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def bob():
+    browser = HubBrowser()
+    browser.login("bob")
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def alice_server(alice):
+    """alice's single-user server, opened once like a browser would; stopped at the end."""
+    alice.start_server("alice")
+    try:
+        lab = alice.open_server("alice")
+        assert lab.status_code == 200, lab.text[:500]
+        assert lab.url.path == "/user/alice/lab"
+        yield lab
+    finally:
+        alice.stop_server("alice")
+
+
+def read_identity(browser: HubBrowser) -> dict:
+    response = browser.client.get(f"{HUB_URL}{IDENTITY_PATH}")
+    if response.status_code == 404:
+        pytest.fail(
+            f"{IDENTITY_PATH} answered 404: the jupyter_server extension "
+            "(jupyter_extension_server) is not installed or not enabled in .venv "
+            "(scripts/setup.sh pip-installs it)",
+            pytrace=False,
+        )
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def test_login_stores_the_id_token_the_user_may_read(alice):
+    """The user role's admin:auth_state!user: alice reads her own auth_state."""
+    response = alice.api("GET", "/users/alice")
+    assert response.status_code == 200
+    state = response.json()["auth_state"]
+    assert state, "no auth_state: enable_auth_state or the user role's scope is missing"
+    claims = verify_id_token(state["id_token"])
+    assert claims["preferred_username"] == "alice"
+    assert claims["email"] == "alice@example.org"
+    assert "management" in claims["groups"]
+    assert state["refresh_token"]
+    # Keycloak's groups became hub groups (manage_groups in the demo config).
+    assert "management" in response.json()["groups"]
+
+
+def test_server_reads_its_owners_id_token_through_the_extension(alice, alice_server):
+    """The server role's scopes: with $JUPYTERHUB_API_TOKEN the extension gets alice's model
+    with auth_state from the hub (GET /hub/api/users/alice), behind the proxy."""
+    identity = read_identity(alice)
+    assert identity["source"] == "hub"
+    claims = verify_id_token(identity["id_token"])
+    assert claims["preferred_username"] == "alice"
+    assert "management" in claims["groups"]
+    assert claims["exp"] > time.time()
+
+
+def test_hub_refreshes_near_expiry_tokens_and_logs_out_ended_sessions(alice, bob):
+    """The refresh_user_hook inside the running hub: a near-expiry id_token is replaced on the
+    next auth refresh; a user whose Keycloak session ended gets 403 (must log in again)."""
+    before = alice.api("GET", "/users/alice").json()["auth_state"]["id_token"]
+    bob_state = bob.api("GET", "/users/bob").json()["auth_state"]
+    assert verify_id_token(bob_state["id_token"])["preferred_username"] == "bob"
+    end_keycloak_session(bob_state["refresh_token"])
+
+    wait_until_hub_refreshes(before)
+
+    response = alice.api("GET", "/users/alice")
+    assert response.status_code == 200
+    after = response.json()["auth_state"]["id_token"]
+    assert after != before, "the hub did not refresh the near-expiry id_token"
+    assert verify_id_token(after)["exp"] > unverified_claims(before)["exp"]
+
+    response = bob.api("GET", "/users/bob")
+    assert response.status_code == 403, response.text[:300]
+
+
+def test_tokens_without_the_scopes_get_403(alice):
+    def get_alice(token: str):
+        # Token only, no cookies (the hub would fall back to alice's login cookie).
+        return httpx.get(
+            f"{HUB_URL}/hub/api/users/alice", headers={"Authorization": f"token {token}"}
+        )
+
+    assert get_alice("not-a-hub-token").status_code == 403
+
+    def token_with(*scopes: str) -> str:
+        response = alice.api(
+            "POST",
+            "/users/alice/tokens",
+            json={"scopes": list(scopes), "expires_in": 600, "note": "integration test"},
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["token"]
+
+    # Every token may read its owner's name and groups (JupyterHub's "identify" scopes), so
+    # a token of alice without admin:auth_state reads her model, but without auth_state;
+    # and it gets 403 for what it has no scope for.
+    plain = token_with("access:servers!user=alice")
+    response = get_alice(plain)
+    assert response.status_code == 200
+    assert response.json()["name"] == "alice"
+    assert "auth_state" not in response.json()
+    listing = httpx.get(f"{HUB_URL}/hub/api/users", headers={"Authorization": f"token {plain}"})
+    assert listing.status_code == 403
+    # With the server role's scope: the model with the id_token.
+    response = get_alice(token_with("admin:auth_state!user=alice"))
+    assert response.status_code == 200
+    assert verify_id_token(response.json()["auth_state"]["id_token"])["sub"]
+
+
+def test_other_users_cannot_read_alices_id_token(alice_server):
+    mallory = HubBrowser()
+    try:
+        mallory.login("bob")
+        # The hub hides users one may not read.
+        response = mallory.api("GET", "/users/alice")
+        assert response.status_code == 404
+        assert "auth_state" not in response.text
+        # Nor can bob use alice's server: the hub does not let him log in to it...
+        response = mallory.client.get(f"{HUB_URL}/user/alice/lab", follow_redirects=True)
+        assert response.status_code == 403, (response.status_code, response.url)
+        assert response.url.path == "/hub/api/oauth2/authorize"
+        # ...and without that login the extension answers 403 (JSON API: no redirect).
+        response = mallory.client.get(f"{HUB_URL}{IDENTITY_PATH}", follow_redirects=True)
+        if response.status_code == 404:
+            read_identity(mallory)  # fails with the "extension not installed" message
+        assert response.status_code == 403, (response.status_code, response.url)
+        assert "id_token" not in response.text
+        assert "eyJ" not in response.text
+    finally:
+        mallory.close()
