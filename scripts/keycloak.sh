@@ -127,8 +127,12 @@ cmd_install() {
   if [ ! -f "$KC_TARBALL" ] || ! echo "$KC_SHA256  $KC_TARBALL" | sha256sum -c --status; then
     log "downloading $KC_ARTIFACT from Maven Central"
     rm -f "$KC_TARBALL"
-    mvn -q -B -Dstyle.color=never dependency:copy \
-      -Dartifact="$KC_ARTIFACT" -DoutputDirectory="$KC_DOWNLOADS" -Dmdep.overWriteReleases=true
+    if ! mvn -B -Dstyle.color=never dependency:copy \
+      -Dartifact="$KC_ARTIFACT" -DoutputDirectory="$KC_DOWNLOADS" -Dmdep.overWriteReleases=true \
+      >"$KC_DOWNLOADS/mvn.log" 2>&1; then
+      tail_log "$KC_DOWNLOADS/mvn.log" 30
+      die "mvn could not download $KC_ARTIFACT"
+    fi
   fi
   if ! echo "$KC_SHA256  $KC_TARBALL" | sha256sum -c --status; then
     rm -f "$KC_TARBALL"
