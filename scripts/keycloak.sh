@@ -212,11 +212,17 @@ cmd_start() {
   local rendered="$KC_HOME/data/realm-jupyterhub.rendered.json"
   render_realm "$rendered"
   if [ "$fresh" = 0 ] && [ -f "$KC_REALM_FILE" ] && ! cmp -s "$rendered" "$KC_REALM_FILE"; then
+    # The database already has the realm: Keycloak skips the import and keeps the old
+    # settings. Keep the old file too, so it tells what is in effect.
     log "warning: realm settings changed (e.g. KC_TOKEN_LIFESPAN) but realm \"jupyterhub\" is"
     log "warning: already in $KC_HOME/data: Keycloak keeps the old ones. For the new ones,"
     log "warning: stop, remove $KC_HOME and start again."
+    rm -f "$rendered"
+  else
+    mv "$rendered" "$KC_REALM_FILE"
   fi
-  mv "$rendered" "$KC_REALM_FILE"
+  local lifespan
+  lifespan="$(sed -n 's/.*"accessTokenLifespan": *\([0-9]*\).*/\1/p' "$KC_REALM_FILE")"
 
   : >"$KC_LOG"
   run_kc "$KC_HOME" "$KC_LOG" "$KC_PIDFILE" \
@@ -228,7 +234,7 @@ cmd_start() {
     rm -f "$KC_PIDFILE"
     die "Keycloak did not start"
   fi
-  log "running (pid $pid) at $KC_URL_BASE, realm jupyterhub, token lifespan ${KC_TOKEN_LIFESPAN}s;" \
+  log "running (pid $pid) at $KC_URL_BASE, realm jupyterhub, token lifespan ${lifespan}s;" \
     "started in $(elapsed "$t0")s ($([ "$fresh" = 1 ] && echo "new database" || echo "existing database"))"
 }
 
