@@ -90,8 +90,9 @@ def configure_jupyterhub(
         every check refreshes.
     auth_refresh_age
         ``Authenticator.auth_refresh_age``: the hub re-checks a user's tokens at most this often
-        (seconds), when a request authenticated as that user arrives. A stored id_token is
-        then valid for at least about ``refresh_lead_seconds - auth_refresh_age`` seconds.
+        (seconds), when a request authenticated as that user arrives. Such a request (e.g. the
+        server extension reading the id_token) then sees an id_token valid for at least about
+        ``refresh_lead_seconds - auth_refresh_age`` seconds.
     require_crypt_key
         Fail unless ``JUPYTERHUB_CRYPT_KEY`` is set (or ``c.CryptKeeper.keys``): without it
         JupyterHub cannot store auth_state.
@@ -101,8 +102,10 @@ def configure_jupyterhub(
     HubConfigError
         When the crypt key is missing or the numbers make no sense.
 
-    What it sets
-    ------------
+    Notes
+    -----
+    What it sets:
+
     - ``c.Authenticator.enable_auth_state = True``
     - ``c.Authenticator.auth_refresh_age`` and ``c.Authenticator.refresh_pre_spawn = True``
     - ``c.OAuthenticator.refresh_user_hook`` = :func:`make_refresh_user_hook` (applies to every
