@@ -30,7 +30,9 @@ module.exports = {
     trace: 'off'
   },
   webServer: {
-    command: 'jupyter lab --config jupyter_server_test_config.py',
+    // The server log (DEBUG) is kept for the token-hygiene check.
+    command:
+      'jupyter lab --config jupyter_server_test_config.py > test-results/lab-server.log 2>&1',
     url: `http://127.0.0.1:${PORT}/lab`,
     timeout: 120_000,
     reuseExistingServer: false,

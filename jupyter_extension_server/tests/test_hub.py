@@ -14,6 +14,7 @@ import uuid
 
 import jwt
 import pytest
+import pytest_asyncio
 from jupyterhub.roles import get_default_roles
 from oauthenticator.generic import GenericOAuthenticator
 from tornado import httpserver, netutil, web
@@ -288,7 +289,7 @@ def assert_no_tokens_logged(caplog, *auth_states):
                 assert value not in caplog.text, f"{key} was logged"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def idp():
     async with FakeTokenEndpoint() as endpoint:
         yield endpoint
@@ -297,6 +298,7 @@ async def idp():
 # --- the refresh_user_hook, through oauthenticator's refresh_user ------------------------
 
 
+@pytest.mark.asyncio
 async def test_fresh_id_token_needs_no_refresh(idp, crypt_key, caplog):
     authenticator = make_authenticator(idp.url, lead_seconds=60)
     state = await logged_in_auth_state(authenticator, idp, id_token_lifespan=300)
@@ -305,6 +307,7 @@ async def test_fresh_id_token_needs_no_refresh(idp, crypt_key, caplog):
     assert idp.requests == []
 
 
+@pytest.mark.asyncio
 async def test_near_expiry_refreshes_with_the_refresh_token(idp, crypt_key, caplog):
     caplog.set_level(logging.DEBUG)
     authenticator = make_authenticator(idp.url, lead_seconds=60)
@@ -336,6 +339,7 @@ async def test_near_expiry_refreshes_with_the_refresh_token(idp, crypt_key, capl
     assert_no_tokens_logged(caplog, state, new)
 
 
+@pytest.mark.asyncio
 async def test_expired_or_missing_id_token_is_refreshed(idp, crypt_key):
     authenticator = make_authenticator(idp.url, lead_seconds=10)
     expired = await logged_in_auth_state(authenticator, idp, id_token_lifespan=-5)
@@ -349,6 +353,7 @@ async def test_expired_or_missing_id_token_is_refreshed(idp, crypt_key):
     assert len(idp.requests) == 3
 
 
+@pytest.mark.asyncio
 async def test_refresh_keeps_the_refresh_token_when_none_is_sent(idp, crypt_key):
     authenticator = make_authenticator(idp.url, lead_seconds=60)
     state = await logged_in_auth_state(authenticator, idp, id_token_lifespan=5)
@@ -360,6 +365,7 @@ async def test_refresh_keeps_the_refresh_token_when_none_is_sent(idp, crypt_key)
     assert model["auth_state"]["id_token"] != state["id_token"]
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("mode", ["invalid_grant", "invalid_client"])
 async def test_idp_refusal_means_log_in_again(idp, crypt_key, caplog, mode):
     authenticator = make_authenticator(idp.url, lead_seconds=60)
@@ -373,6 +379,7 @@ async def test_idp_refusal_means_log_in_again(idp, crypt_key, caplog, mode):
     assert_no_tokens_logged(caplog, state)
 
 
+@pytest.mark.asyncio
 async def test_no_refresh_token_means_log_in_again(idp, crypt_key):
     authenticator = make_authenticator(idp.url, lead_seconds=60)
     state = await logged_in_auth_state(authenticator, idp, id_token_lifespan=5)
@@ -382,12 +389,14 @@ async def test_no_refresh_token_means_log_in_again(idp, crypt_key):
     assert idp.requests == []
 
 
+@pytest.mark.asyncio
 async def test_no_auth_state_means_log_in_again(idp, crypt_key):
     authenticator = make_authenticator(idp.url, lead_seconds=60)
     assert await authenticator.refresh_user(FakeUser("alice", None)) is False
     assert idp.requests == []
 
 
+@pytest.mark.asyncio
 async def test_unreachable_idp_keeps_the_current_state(idp, crypt_key, caplog):
     authenticator = make_authenticator(idp.url, lead_seconds=60)
     state = await logged_in_auth_state(authenticator, idp, id_token_lifespan=5)
@@ -399,6 +408,7 @@ async def test_unreachable_idp_keeps_the_current_state(idp, crypt_key, caplog):
     assert_no_tokens_logged(caplog, state)
 
 
+@pytest.mark.asyncio
 async def test_idp_server_error_keeps_the_current_state(idp, crypt_key, caplog):
     authenticator = make_authenticator(idp.url, lead_seconds=60)
     state = await logged_in_auth_state(authenticator, idp, id_token_lifespan=5)
@@ -408,6 +418,7 @@ async def test_idp_server_error_keeps_the_current_state(idp, crypt_key, caplog):
     assert "HTTP 503" in caplog.text
 
 
+@pytest.mark.asyncio
 async def test_concurrent_refreshes_share_one_request(idp, crypt_key):
     authenticator = make_authenticator(idp.url, lead_seconds=60)
     state = await logged_in_auth_state(authenticator, idp, id_token_lifespan=5)
@@ -423,6 +434,7 @@ async def test_concurrent_refreshes_share_one_request(idp, crypt_key):
     assert first is not second  # each caller may modify its model
 
 
+@pytest.mark.asyncio
 async def test_hook_decision_uses_the_clock(idp, crypt_key):
     """The lead time is measured against the id_token's exp, with an injectable clock."""
     authenticator = make_authenticator(idp.url, lead_seconds=60)

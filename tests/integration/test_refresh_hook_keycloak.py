@@ -78,6 +78,7 @@ def lifespan(id_token: str) -> int:
     return claims["exp"] - claims["iat"]
 
 
+@pytest.mark.asyncio
 async def test_near_expiry_id_token_is_refreshed_by_keycloak(demo_authenticator):
     # Any id_token of this realm is "near expiry" when the lead time exceeds its lifespan.
     probe = demo_authenticator(60)
@@ -103,6 +104,7 @@ async def test_near_expiry_id_token_is_refreshed_by_keycloak(demo_authenticator)
     assert new["access_token"] != state["access_token"]
 
 
+@pytest.mark.asyncio
 async def test_id_token_far_from_expiry_is_kept(demo_authenticator):
     authenticator = demo_authenticator(0)
     state = await log_in(authenticator, "alice", "alice-password")
@@ -110,6 +112,7 @@ async def test_id_token_far_from_expiry_is_kept(demo_authenticator):
     assert await authenticator.refresh_user(HubUser("alice", state)) is True
 
 
+@pytest.mark.asyncio
 async def test_ended_keycloak_session_means_log_in_again(demo_authenticator):
     probe = demo_authenticator(60)
     state = await log_in(probe, "bob", "bob-password")
@@ -133,6 +136,7 @@ async def test_ended_keycloak_session_means_log_in_again(demo_authenticator):
     assert await authenticator.refresh_user(HubUser("bob", state)) is False
 
 
+@pytest.mark.asyncio
 async def test_invalid_refresh_token_means_log_in_again(demo_authenticator):
     probe = demo_authenticator(60)
     state = await log_in(probe, "alice", "alice-password")

@@ -1,4 +1,5 @@
 import { expect, galata, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { mintIdToken, writeTokenFile } = require('../jwt');
@@ -33,6 +34,8 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
     await expect(timeLeft).toHaveText(/Expires in 4:[45]\d/);
     const first = await timeLeft.textContent();
     await expect(timeLeft).not.toHaveText(first!, { timeout: 5_000 });
+
+    await panel.screenshot({ path: 'test-results/lab/panel.png' });
 
     // The token itself is never rendered.
     const html = await panel.innerHTML();
@@ -113,7 +116,7 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
     ).toBeVisible();
   });
 
-  test('no token lands in browser storage', async ({ page }) => {
+  test('no token lands in browser storage or in the server log', async ({ page }) => {
     const panel = page.locator(`#${PANEL_ID}`);
     await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
       'alice'
@@ -122,6 +125,10 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
       JSON.stringify({ ...window.localStorage, ...window.sessionStorage })
     );
     expect(stored).not.toMatch(/eyJ[\w-]+\.eyJ/);
+
+    const log = fs.readFileSync('test-results/lab-server.log', 'utf-8');
+    expect(log).toContain('GET /vault-jwt/identity');
+    expect(log).not.toMatch(/eyJ[\w-]+\.eyJ/);
   });
 });
 
