@@ -16,6 +16,8 @@ export STACK_DIR="${STACK_DIR:-$ROOT/.stack/demo}"
 export KC_PORT="${KC_PORT:-18080}" HUB_PORT="${HUB_PORT:-8000}"
 export KC_URL="http://127.0.0.1:$KC_PORT" HUB_URL="http://127.0.0.1:$HUB_PORT"
 export KC_TOKEN_LIFESPAN="${KC_TOKEN_LIFESPAN:-300}"
+# The hub refreshes an id_token that expires within 90 s; the panel asks 60 s before expiry.
+export HUB_REFRESH_LEAD_SECONDS="${HUB_REFRESH_LEAD_SECONDS:-90}" HUB_AUTH_REFRESH_AGE="${HUB_AUTH_REFRESH_AGE:-30}"
 
 stop_all() {
   echo

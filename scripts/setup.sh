@@ -39,15 +39,20 @@ if ! stamp_ok venv "$h"; then
 fi
 export PATH="$ROOT/.venv/bin:$PATH"
 
+# `npm install` with the committed lockfile rather than `npm ci`: this machine's npm registry
+# lacks some of rspack's optional platform binaries (e.g. darwin), which npm ci counts as a
+# lockfile mismatch; npm install still installs exactly the locked versions.
+npm_install() { npm install --no-audit --no-fund --no-save --loglevel=error; }
+
 log "npm packages"
 h=$(hash_of package-lock.json)
 if [ ! -d node_modules ] || ! stamp_ok npm "$h"; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm_install
   stamp_set npm "$h"
 fi
 h=$(hash_of ui-tests/package-lock.json)
 if [ ! -d ui-tests/node_modules ] || ! stamp_ok npm-ui "$h"; then
-  (cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  (cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm_install)
   stamp_set npm-ui "$h"
 fi
 

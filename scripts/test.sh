@@ -8,7 +8,7 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 
 scripts/setup.sh || { echo "setup failed"; exit 1; }
 export PATH="$ROOT/.venv/bin:$PATH"
@@ -18,7 +18,10 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export STACK_DIR="$ROOT/.stack/test"
 export KC_PORT=18080 HUB_PORT=18000
 export KC_URL="http://127.0.0.1:$KC_PORT" HUB_URL="http://127.0.0.1:$HUB_PORT"
+# Short-lived tokens, so the tests see refreshes: id_tokens live 60 s, the hub refreshes them
+# when they expire within 45 s and re-checks at most every 10 s.
 export KC_TOKEN_LIFESPAN="${KC_TOKEN_LIFESPAN:-60}"
+export HUB_REFRESH_LEAD_SECONDS=45 HUB_AUTH_REFRESH_AGE=10
 
 LOGS="$ROOT/.cache/test-logs"
 mkdir -p "$LOGS"

@@ -116,7 +116,9 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
     ).toBeVisible();
   });
 
-  test('no token lands in browser storage or in the server log', async ({ page }) => {
+  test('no token lands in browser storage or in the server log', async ({
+    page
+  }) => {
     const panel = page.locator(`#${PANEL_ID}`);
     await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
       'alice'
