@@ -1,24 +1,48 @@
-"""Thin REST handlers: authenticate, authorise (owner only), call a service, serialise."""
+"""Thin REST handlers under ``{base_url}vault-jwt/``: authenticate, authorise, call, serialise.
+
+Every route answers JSON with ``Cache-Control: no-store``. Every verb is
+``@tornado.web.authenticated`` and ``@authorized`` (resource ``vault-jwt``), and only the server's
+owner may call them (JupyterHub 5 sharing lets other hub users reach a server, and JupyterHub's
+single-user authorizer lets them do anything there). XSRF is checked on state-changing verbs by
+jupyter_server, for cookie-authenticated requests. Errors are ``{"error": {"code", "message"}}``.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 from http import HTTPStatus
+from types import TracebackType
+from typing import Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
 from .errors import VaultJwtError
-from .identity import NO_SOURCE_HINT, Identity, IdTokenService
+from .identity import Identity, IdTokenService
 
+#: URL namespace of the REST API, under the server's base_url.
 NAMESPACE = "vault-jwt"
+#: Resource name given to jupyter_server's authorizer.
 AUTH_RESOURCE = "vault-jwt"
+
+INTERNAL_ERROR = "Internal error in jupyterlab-vault-jwt; the server log has the details."
+
+
+def error_body(code: str, message: str) -> str:
+    """The JSON body of an error reply."""
+    return json.dumps({"error": {"code": code, "message": message}})
 
 
 class BaseHandler(APIHandler):
-    """JSON in and out, ``Cache-Control: no-store``, owner-only, domain errors as JSON."""
+    """Base of every handler of the extension: owner only, no caching, errors as JSON.
+
+    Parameters
+    ----------
+    identity
+        The id_token service (given by the route table).
+    """
 
     auth_resource = AUTH_RESOURCE
 
@@ -26,66 +50,105 @@ class BaseHandler(APIHandler):
         self.identity = identity
 
     def set_default_headers(self) -> None:
+        """Forbid caching of every reply, errors included (tornado calls this on ``clear()``)."""
         super().set_default_headers()
         self.set_header("Cache-Control", "no-store")
 
     async def prepare(self) -> None:
+        """Authenticate (jupyter_server: user, XSRF on POST), then refuse everyone but the owner.
+
+        Unauthenticated requests pass through here and are refused by ``@authenticated``.
+        Outside JupyterHub there is no owner: whoever the server authenticates owns it.
+        """
         await super().prepare()
         owner = self.identity.owner
         user = self.current_user
-        # JupyterHub 5 sharing lets other hub users reach this server: only its owner may use
-        # the id_token (outside a hub, whoever holds the server's token is the owner).
-        if user is not None and owner is not None and getattr(user, "username", None) != owner:
-            raise tornado.web.HTTPError(403, "Only the owner of this server may use this API.")
+        if user is not None and owner is not None and user.username != owner:
+            raise tornado.web.HTTPError(
+                403, "This server belongs to another user: only its owner may use this API."
+            )
 
-    def write_error(self, status_code: int, **kwargs) -> None:
-        """Every error as ``{"error": {"code", "message"}}``, never a traceback."""
-        self.set_header("Content-Type", "application/json")
-        self.set_header("Cache-Control", "no-store")
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every error as ``{"error": {"code", "message"}}``, never with a traceback."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, VaultJwtError):
-            body = exc.to_json()
-        elif isinstance(exc, tornado.web.HTTPError):
-            reason = exc.log_message or exc.reason or HTTPStatus(status_code).phrase
-            code = "forbidden" if status_code == 403 else f"http_{status_code}"
-            body = {"error": {"code": code, "message": reason}}
+            self.set_status(exc.status)
+            body = error_body(exc.code, exc.message)
+        elif isinstance(exc, tornado.web.HTTPError) or exc is None:
+            body = error_body(_http_code(status_code), _http_message(status_code, exc))
         else:
-            body = {
-                "error": {
-                    "code": "internal",
-                    "message": "Internal error in jupyterlab-vault-jwt; see the server log.",
-                }
-            }
-        self.finish(json.dumps(body))
+            body = error_body("internal", INTERNAL_ERROR)
+        self.finish(body)
 
-    def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, VaultJwtError):
-            # Expected, already logged by the service without secrets: no traceback.
-            if not self._finished:
-                self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Log failures without secrets.
+
+        Tornado's default logs the request URI, whose query may hold the server's token
+        (``?token=``); this logs the path only. Domain errors were logged by the service that
+        raised them; refusals (``HTTPError``) get one line; unexpected exceptions their traceback.
+        """
+        request = self.request
+        if isinstance(value, VaultJwtError):
             return
-        super()._handle_request_exception(e)
+        if isinstance(value, tornado.web.HTTPError):
+            if value.log_message:
+                self.log.warning(
+                    "jupyterlab-vault-jwt: %d %s %s: %s",
+                    value.status_code,
+                    request.method,
+                    request.path,
+                    _http_message(value.status_code, value),
+                )
+            return
+        self.log.error(
+            "jupyterlab-vault-jwt: unexpected error answering %s %s",
+            request.method,
+            request.path,
+            exc_info=(typ, value, tb),
+        )
 
 
-def identity_reply(identity: Identity | None) -> dict:
-    """The JSON reply for an identity (or for no configured source)."""
-    if identity is None:
-        return {
-            "source": None,
-            "source_detail": None,
-            "id_token": None,
-            "fetched_at": None,
+def _http_code(status: int) -> str:
+    return "forbidden" if status == 403 else f"http_{status}"
+
+
+def _http_message(status: int, exc: tornado.web.HTTPError | None) -> str:
+    if exc is not None and exc.log_message:
+        try:
+            return exc.log_message % exc.args
+        except (TypeError, ValueError):
+            return exc.log_message
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def identity_reply(identity: Identity | None, hint: str | None) -> str:
+    """The JSON reply of the identity routes.
+
+    Parameters
+    ----------
+    identity
+        The identity, or None when no source is configured.
+    hint
+        How to configure a source (when there is none).
+    """
+    return json.dumps(
+        {
+            "source": identity.source if identity else None,
+            "source_detail": identity.source_detail if identity else None,
+            "id_token": identity.id_token if identity else None,
+            "fetched_at": identity.fetched_at if identity else None,
             "server_time": time.time(),
-            "hint": NO_SOURCE_HINT,
+            "hint": None if identity else hint,
         }
-    return {
-        "source": identity.source,
-        "source_detail": identity.source_detail,
-        "id_token": identity.id_token,
-        "fetched_at": identity.fetched_at,
-        "server_time": time.time(),
-        "hint": None,
-    }
+    )
 
 
 class IdentityHandler(BaseHandler):
@@ -94,7 +157,8 @@ class IdentityHandler(BaseHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        self.finish(json.dumps(identity_reply(await self.identity.current())))
+        identity = await self.identity.current()
+        self.finish(identity_reply(identity, self.identity.hint))
 
 
 class IdentityRefreshHandler(BaseHandler):
@@ -103,13 +167,22 @@ class IdentityRefreshHandler(BaseHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        self.finish(json.dumps(identity_reply(await self.identity.refresh())))
+        identity = await self.identity.refresh()
+        self.finish(identity_reply(identity, self.identity.hint))
 
 
-def route_table(identity: IdTokenService) -> list[tuple[str, type, dict]]:
-    """The extension's routes (relative to the server's base_url)."""
+def route_table(identity: IdTokenService) -> list[tuple[str, type[BaseHandler], dict]]:
+    """The extension's routes, relative to the server's base_url.
+
+    ``ExtensionApp`` joins them to ``base_url`` (``url_path_join``) when it registers them.
+
+    Parameters
+    ----------
+    identity
+        The id_token service the handlers use.
+    """
     services = {"identity": identity}
     return [
-        (rf"/{NAMESPACE}/identity", IdentityHandler, services),
-        (rf"/{NAMESPACE}/identity/refresh", IdentityRefreshHandler, services),
+        (f"/{NAMESPACE}/identity", IdentityHandler, services),
+        (f"/{NAMESPACE}/identity/refresh", IdentityRefreshHandler, services),
     ]

@@ -1,224 +1,453 @@
-"""IdTokenService: source chain, errors, memory, single flight (against a FakeHub)."""
+"""IdTokenService without tornado: source chain, error codes, memory, refresh, single flight."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
+import time
+import weakref
 
+import jwt
 import pytest
+from tornado import testing
 
-from jupyter_extension_server.errors import VaultJwtError
-from jupyter_extension_server.identity import IdTokenService
+from jupyter_extension_server import errors
+from jupyter_extension_server.identity import Identity, IdTokenService
 from jupyter_extension_server.singleflight import SingleFlight
 
-from .conftest import mint_id_token
+from .conftest import HUB_TOKEN, OWNER, SIGNING_KEY, mint_id_token
 
 
-async def service(**config) -> IdTokenService:
-    return IdTokenService(**config)
+async def failure(service: IdTokenService, expected: type[errors.VaultJwtError]):
+    """The error ``service.refresh()`` raises, checked to be ``expected``."""
+    with pytest.raises(expected) as info:
+        await service.refresh()
+    return info.value
 
 
-async def test_hub_source_reads_auth_state_id_token(hub_env):
-    svc = await service()
-    identity = await svc.current()
+# -- source chain ---------------------------------------------------------------------------
+
+
+async def test_hub_source_reads_auth_state_of_users_name(hub_env, make_service):
+    service = make_service()
+    before = time.time()
+    identity = await service.current()
     assert identity.source == "hub"
     assert identity.source_detail == "JupyterHub API users/alice"
-    assert identity.id_token == hub_env.auth_state["id_token"]
-    assert hub_env.seen_authorization == ["token server-api-token-for-tests"]
-    await svc.close()
-
-
-async def test_current_is_served_from_memory(hub_env):
-    svc = await service()
-    first = await svc.current()
-    for _ in range(5):
-        assert await svc.current() is first
-    assert hub_env.calls == 1
-    await svc.close()
-
-
-async def test_expired_identity_in_memory_is_read_again(hub_env):
-    hub_env.auth_state = {"id_token": mint_id_token(lifetime=-10)}
-    svc = await service()
-    await svc.current()
-    hub_env.auth_state = {"id_token": mint_id_token(lifetime=300)}
-    identity = await svc.current()
-    assert hub_env.calls == 2
-    assert identity.id_token == hub_env.auth_state["id_token"]
-    await svc.close()
-
-
-async def test_refresh_always_reads_the_source(hub_env):
-    svc = await service()
-    await svc.current()
-    hub_env.auth_state = {"id_token": mint_id_token(name="new")}
-    identity = await svc.refresh()
-    assert identity.id_token == hub_env.auth_state["id_token"]
-    assert hub_env.calls == 2
-    await svc.close()
-
-
-async def test_concurrent_refreshes_share_one_hub_call(hub_env):
-    hub_env.delay = 0.2
-    svc = await service()
-    results = await asyncio.gather(*(svc.refresh() for _ in range(100)))
-    assert hub_env.calls == 1
-    assert len({id(r) for r in results}) == 1
-    # A refresh after that one finished makes a new call.
-    await svc.refresh()
-    assert hub_env.calls == 2
-    await svc.close()
+    assert identity.id_token == hub_env.id_token
+    assert identity.exp == jwt.decode(identity.id_token, options={"verify_signature": False})["exp"]
+    assert before <= identity.fetched_at <= time.time()
+    # /users/{name} with the server's token; never /user (its auth_state is always null).
+    assert hub_env.requests == [("/hub/api/users/alice", f"token {HUB_TOKEN}")]
 
 
 @pytest.mark.parametrize(
-    ("status", "code", "http_status"),
-    [(403, "login_required", 401), (401, "login_required", 401), (500, "hub_error", 502)],
+    ("api_url_suffix", "user", "path"),
+    [
+        ("/", OWNER, "/hub/api/users/alice"),
+        ("", "a b@x.org", "/hub/api/users/a%20b%40x.org"),
+        ("", "dev/../admin", "/hub/api/users/dev%2F..%2Fadmin"),
+    ],
 )
-async def test_hub_status_errors(hub_env, status, code, http_status):
-    hub_env.status = status
-    svc = await service()
-    with pytest.raises(VaultJwtError) as info:
-        await svc.refresh()
-    assert (info.value.code, info.value.status) == (code, http_status)
-    await svc.close()
+async def test_hub_url_is_joined_and_the_name_quoted(
+    hub_env, make_service, api_url_suffix, user, path
+):
+    service = make_service(hub_api_url=hub_env.url + api_url_suffix, hub_user=user)
+    assert service.source.detail == f"JupyterHub API users/{user}"
+    await service.refresh()
+    assert [p for p, _ in hub_env.requests] == [path]
 
 
-async def test_hub_rejecting_the_token_means_login_required(hub_env, monkeypatch):
-    svc = await service(hub_api_token="revoked-token")
-    with pytest.raises(VaultJwtError) as info:
-        await svc.refresh()
-    assert info.value.code == "login_required"
-    assert "Log in again" in info.value.message
-    await svc.close()
+async def test_hub_comes_first_when_everything_is_configured(
+    hub_env, make_service, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("OIDC_ID_TOKEN", mint_id_token(sub="from-env"))
+    service = make_service(token_file=str(tmp_path / "id_token"))
+    assert (await service.current()).source == "hub"
 
 
-async def test_null_auth_state_says_which_hub_settings_are_missing(hub_env):
-    hub_env.auth_state = None
-    svc = await service()
-    with pytest.raises(VaultJwtError) as info:
-        await svc.refresh()
-    assert info.value.code == "hub_misconfigured"
-    assert "enable_auth_state" in info.value.message
-    assert "JUPYTERHUB_CRYPT_KEY" in info.value.message
-    assert "admin:auth_state!user" in info.value.message
-    await svc.close()
+async def test_an_incomplete_hub_config_is_skipped_and_logged(
+    fake_hub, make_service, monkeypatch, caplog
+):
+    monkeypatch.setenv("OIDC_ID_TOKEN", mint_id_token())
+    caplog.set_level(logging.INFO)
+    service = make_service(hub_api_url=fake_hub.url, hub_user=OWNER)  # no API token
+    assert service.source.name == "env"
+    assert "hub_api_token (JUPYTERHUB_API_TOKEN) not set" in caplog.text
+    assert "id_token source: environment variable OIDC_ID_TOKEN" in caplog.text
+    assert fake_hub.calls == 0
 
 
-async def test_auth_state_without_id_token(hub_env):
-    hub_env.auth_state = {"access_token": "x"}
-    svc = await service()
-    with pytest.raises(VaultJwtError) as info:
-        await svc.refresh()
-    assert info.value.code == "no_id_token"
-    assert "openid" in info.value.message
-    await svc.close()
-
-
-@pytest.mark.parametrize("token", ["not-a-jwt", "a.b.c", mint_id_token(exp="soon")])
-async def test_malformed_token(hub_env, token):
-    hub_env.auth_state = {"id_token": token}
-    svc = await service()
-    with pytest.raises(VaultJwtError) as info:
-        await svc.refresh()
-    assert info.value.code == "malformed_token"
-    await svc.close()
-
-
-async def test_hub_unreachable(hub_env):
-    svc = await service(hub_api_url="http://127.0.0.1:9/hub/api")
-    with pytest.raises(VaultJwtError) as info:
-        await svc.refresh()
-    assert (info.value.code, info.value.status) == ("hub_unreachable", 502)
-    await svc.close()
-
-
-async def test_hub_timeout(hub_env):
-    hub_env.delay = 1.0
-    svc = await service(request_timeout=0.2)
-    with pytest.raises(VaultJwtError) as info:
-        await svc.refresh()
-    assert (info.value.code, info.value.status) == ("hub_timeout", 504)
-    await svc.close()
-
-
-async def test_failed_refresh_keeps_the_last_good_identity(hub_env):
-    svc = await service()
-    good = await svc.current()
-    hub_env.status = 403
-    with pytest.raises(VaultJwtError):
-        await svc.refresh()
-    assert await svc.current() is good
-    await svc.close()
-
-
-async def test_env_source(no_source_env, monkeypatch):
+async def test_env_source(make_service, monkeypatch):
     token = mint_id_token()
-    monkeypatch.setenv("OIDC_ID_TOKEN", token)
-    svc = await service()
-    identity = await svc.current()
+    monkeypatch.setenv("OIDC_ID_TOKEN", f"  {token}\n")
+    identity = await make_service().current()
     assert (identity.source, identity.id_token) == ("env", token)
     assert identity.source_detail == "environment variable OIDC_ID_TOKEN"
 
 
-async def test_file_source_is_read_again_on_refresh(no_source_env, tmp_path, monkeypatch):
-    path = tmp_path / "id_token"
-    path.write_text(mint_id_token(name="one") + "\n")
-    monkeypatch.setenv("OIDC_ID_TOKEN_FILE", str(path))
-    svc = await service()
-    first = await svc.current()
-    assert first.source == "file"
-    assert first.source_detail == f"file {path}"
-    path.write_text(mint_id_token(name="two"))
-    second = await svc.refresh()
-    assert second.id_token == path.read_text()
+async def test_env_var_name_is_configurable(make_service, monkeypatch):
+    monkeypatch.setenv("MY_JWT", mint_id_token())
+    service = make_service(env_var="MY_JWT")
+    assert service.source.detail == "environment variable MY_JWT"
 
 
-async def test_missing_file(no_source_env, tmp_path):
-    svc = await service(token_file=str(tmp_path / "absent"))
-    with pytest.raises(VaultJwtError) as info:
-        await svc.refresh()
-    assert info.value.code == "source_unreadable"
-    assert "absent" in info.value.message
+async def test_an_empty_env_var_is_not_a_source(make_service, monkeypatch, tmp_path):
+    monkeypatch.setenv("OIDC_ID_TOKEN", "  ")
+    assert make_service().source is None
+    assert make_service(token_file=str(tmp_path / "t")).source.name == "file"
 
 
-async def test_hub_comes_first_in_the_chain(hub_env, monkeypatch, tmp_path):
+async def test_file_source_expands_home_and_is_read_again_on_refresh(
+    make_service, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("OIDC_ID_TOKEN_FILE", "~/.id_token")
+    path = tmp_path / ".id_token"
+    path.write_text(mint_id_token(sub="one") + "\n")
+    service = make_service()
+    first = await service.current()
+    assert (first.source, first.source_detail) == ("file", f"file {path}")
+    path.write_text(mint_id_token(sub="two"))
+    assert (await service.current()) is first  # served from memory
+    second = await service.refresh()
+    assert second.id_token == path.read_text() != first.id_token
+
+
+async def test_no_source_is_not_an_error(make_service):
+    service = make_service()
+    assert service.source is None
+    assert await service.current() is None
+    assert await service.refresh() is None
+    assert service.owner is None
+    for advice in ("configure_jupyterhub", "OIDC_ID_TOKEN", "OIDC_ID_TOKEN_FILE", "token_file"):
+        assert advice in service.hint
+
+
+async def test_the_hint_names_the_configured_env_var_and_is_none_with_a_source(
+    make_service, monkeypatch
+):
+    assert "MY_JWT" in make_service(env_var="MY_JWT").hint
     monkeypatch.setenv("OIDC_ID_TOKEN", mint_id_token())
-    svc = await service(token_file=str(tmp_path / "x"))
-    assert svc.source.name == "hub"
-    await svc.close()
+    assert make_service().hint is None
 
 
-async def test_no_source(no_source_env):
-    svc = await service()
-    assert svc.source is None
-    assert await svc.current() is None
-    assert svc.owner is None
+async def test_owner_is_the_hub_user(hub_env, make_service):
+    assert make_service().owner == OWNER
+    assert make_service(hub_user="bob").owner == "bob"
 
 
-async def test_single_flight_shares_exceptions_and_survives_a_cancelled_waiter():
-    flight: SingleFlight[int] = SingleFlight()
-    calls = 0
+# -- errors ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_hub_refusing_the_server_means_login_required(hub_env, make_service, status):
+    hub_env.status = status
+    error = await failure(make_service(), errors.LoginRequired)
+    assert (error.code, error.status) == ("login_required", 401)
+    assert "log in again at the hub" in error.message
+
+
+async def test_a_revoked_server_token_means_login_required(hub_env, make_service):
+    hub_env.token = "a-newer-token"  # the hub no longer accepts ours
+    await failure(make_service(), errors.LoginRequired)
+
+
+@pytest.mark.parametrize("status", [404, 500, 302])
+async def test_other_hub_statuses_are_hub_errors(hub_env, make_service, status):
+    hub_env.status = status
+    error = await failure(make_service(), errors.HubError)
+    assert (error.code, error.status) == ("hub_error", 502)
+    assert f"HTTP {status}" in error.message
+    assert "fake hub failure" not in error.message  # the status, not the body
+
+
+async def test_missing_auth_state_key_names_the_scope(hub_env, make_service):
+    hub_env.include_auth_state = False
+    error = await failure(make_service(), errors.HubMisconfigured)
+    assert (error.code, error.status) == ("hub_misconfigured", 503)
+    for advice in ("admin:auth_state!user", "'server' roles", "enable_auth_state"):
+        assert advice in error.message
+
+
+async def test_null_auth_state_names_the_hub_settings(hub_env, make_service):
+    hub_env.auth_state = None
+    error = await failure(make_service(), errors.HubMisconfigured)
+    for advice in ("enable_auth_state", "JUPYTERHUB_CRYPT_KEY", "admin:auth_state!user"):
+        assert advice in error.message
+
+
+@pytest.mark.parametrize("auth_state", [{"access_token": "x"}, {"id_token": ""}])
+async def test_auth_state_without_id_token(hub_env, make_service, auth_state):
+    hub_env.auth_state = auth_state
+    error = await failure(make_service(), errors.NoIdToken)
+    assert (error.code, error.status) == ("no_id_token", 503)
+    assert "openid" in error.message
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        "a.b.c",
+        mint_id_token(exp="soon"),
+        mint_id_token(exp=True),
+        jwt.encode({"sub": "no-exp"}, SIGNING_KEY, algorithm="HS256"),
+        "eyJhbGciOiJub25lIn0.WzFd.",  # payload is a JSON array
+    ],
+)
+async def test_malformed_tokens(hub_env, make_service, token):
+    hub_env.serve_token(token)
+    error = await failure(make_service(), errors.MalformedToken)
+    assert (error.code, error.status) == ("malformed_token", 502)
+    assert "JupyterHub API users/alice" in error.message
+    assert token not in error.message
+
+
+async def test_hub_unreachable(hub_env, make_service):
+    sock, port = testing.bind_unused_port()
+    sock.close()  # nothing listens there now
+    error = await failure(
+        make_service(hub_api_url=f"http://127.0.0.1:{port}/hub/api"), errors.HubUnreachable
+    )
+    assert (error.code, error.status) == ("hub_unreachable", 502)
+
+
+async def test_hub_timeout(hub_env, make_service):
+    hub_env.delay = 5
+    started = time.monotonic()
+    error = await failure(make_service(request_timeout=0.2), errors.HubTimeout)
+    assert (error.code, error.status) == ("hub_timeout", 504)
+    assert time.monotonic() - started < 3
+
+
+async def test_missing_file(make_service, tmp_path):
+    path = tmp_path / "absent"
+    error = await failure(make_service(token_file=str(path)), errors.SourceUnreadable)
+    assert (error.code, error.status) == ("source_unreadable", 500)
+    assert str(path) in error.message
+
+
+@pytest.mark.parametrize(
+    ("content", "says"), [(b"  \n", "empty"), (b"\xff\xfe", "not text"), (b"x" * 70_000, "larger")]
+)
+async def test_unusable_file(make_service, tmp_path, content, says):
+    path = tmp_path / "id_token"
+    path.write_bytes(content)
+    error = await failure(make_service(token_file=str(path)), errors.SourceUnreadable)
+    assert says in error.message
+
+
+async def test_env_var_emptied_after_startup(make_service, monkeypatch):
+    monkeypatch.setenv("OIDC_ID_TOKEN", mint_id_token())
+    service = make_service()
+    monkeypatch.setenv("OIDC_ID_TOKEN", "")
+    error = await failure(service, errors.SourceUnreadable)
+    assert "OIDC_ID_TOKEN" in error.message
+
+
+# -- memory and refresh ----------------------------------------------------------------------
+
+
+async def test_current_is_served_from_memory(hub_env, make_service):
+    service = make_service()
+    first = await service.current()
+    for _ in range(5):
+        assert await service.current() is first
+    assert hub_env.calls == 1
+
+
+async def test_an_expired_identity_is_read_again(hub_env, make_service):
+    hub_env.serve_token(mint_id_token(lifetime=-10))
+    service = make_service()
+    expired = await service.current()
+    assert expired.exp < time.time()  # served as is: the client shows "expired"
+    hub_env.serve_token(mint_id_token(lifetime=300))
+    fresh = await service.current()
+    assert hub_env.calls == 2
+    assert fresh.id_token == hub_env.id_token != expired.id_token
+    assert await service.current() is fresh
+
+
+async def test_refresh_always_reads_the_source(hub_env, make_service):
+    service = make_service()
+    await service.current()
+    hub_env.serve_token(mint_id_token(sub="new"))
+    identity = await service.refresh()
+    assert identity.id_token == hub_env.id_token
+    assert hub_env.calls == 2
+
+
+async def test_a_failed_refresh_keeps_the_last_good_identity(hub_env, make_service):
+    service = make_service()
+    good = await service.current()
+    hub_env.status = 403
+    await failure(service, errors.LoginRequired)
+    assert await service.current() is good
+    assert hub_env.calls == 2
+
+
+async def test_a_failure_with_nothing_in_memory_raises_until_the_source_recovers(
+    hub_env, make_service
+):
+    hub_env.status = 500
+    service = make_service()
+    with pytest.raises(errors.HubError):
+        await service.current()
+    hub_env.status = 200
+    assert (await service.current()).id_token == hub_env.id_token
+
+
+# -- single flight ---------------------------------------------------------------------------
+
+
+async def test_100_concurrent_refreshes_make_one_hub_call(hub_env, make_service):
+    hub_env.delay = 0.2
+    service = make_service()
+    results = await asyncio.gather(*(service.refresh() for _ in range(100)))
+    assert hub_env.calls == 1
+    assert all(result is results[0] for result in results)
+    assert isinstance(results[0], Identity)
+    # A refresh arriving after that call finished makes a new one.
+    await service.refresh()
+    assert hub_env.calls == 2
+
+
+async def test_concurrent_refreshes_share_the_failure(hub_env, make_service):
+    hub_env.delay = 0.2
+    hub_env.status = 403
+    service = make_service()
+    results = await asyncio.gather(*(service.refresh() for _ in range(100)), return_exceptions=True)
+    assert hub_env.calls == 1
+    assert all(isinstance(r, errors.LoginRequired) for r in results)
+    hub_env.status = 200
+    assert (await service.refresh()).id_token == hub_env.id_token
+    assert hub_env.calls == 2
+
+
+async def test_current_needing_a_read_joins_a_refresh_in_flight(hub_env, make_service):
+    hub_env.delay = 0.2
+    service = make_service()
+    refreshed, current = await asyncio.gather(service.refresh(), service.current())
+    assert current is refreshed
+    assert hub_env.calls == 1
+
+
+async def test_a_client_going_away_does_not_cancel_the_shared_read(hub_env, make_service):
+    hub_env.delay = 0.2
+    service = make_service()
+    leaving = asyncio.ensure_future(service.refresh())
+    staying = asyncio.ensure_future(service.refresh())
+    await asyncio.sleep(0.05)
+    leaving.cancel()
+    identity = await staying
+    assert leaving.cancelled()
+    assert identity.id_token == hub_env.id_token
+    assert hub_env.calls == 1
+
+
+# -- logging ---------------------------------------------------------------------------------
+
+
+async def test_no_token_is_logged(hub_env, make_service, caplog):
+    caplog.set_level(logging.DEBUG)
+    service = make_service()
+    await service.refresh()
+    hub_env.serve_token("not-a-jwt-but-secret-anyway")
+    await failure(service, errors.MalformedToken)
+    hub_env.status = 403
+    await failure(service, errors.LoginRequired)
+    logged = "\n".join(
+        [r.getMessage() for r in caplog.records]
+        + [str(r.exc_info) for r in caplog.records if r.exc_info]
+    )
+    # The log says what happened...
+    assert "id_token source: JupyterHub API users/alice" in logged
+    assert "failed: malformed_token (HTTP 502)" in logged
+    assert "failed: login_required (HTTP 401)" in logged
+    # ...and holds no secret.
+    assert mint_id_token()[:40] not in logged  # the header and first claim of our JWTs
+    assert "not-a-jwt-but-secret-anyway" not in logged
+    assert HUB_TOKEN not in logged
+    assert "opaque-access-token" not in logged
+
+
+# -- the SingleFlight primitive --------------------------------------------------------------
+
+
+class Result:
+    """A result object that can be weakly referenced."""
+
+
+async def test_single_flight_shares_one_call_and_its_exception():
+    flight: SingleFlight[Result] = SingleFlight()
     gate = asyncio.Event()
+    calls = 0
 
-    async def failing():
+    async def failing() -> Result:
         nonlocal calls
         calls += 1
         await gate.wait()
-        raise RuntimeError("boom")
+        raise RuntimeError("shared failure")
 
-    waiters = [asyncio.ensure_future(flight.run(failing)) for _ in range(3)]
+    waiters = [asyncio.ensure_future(flight.run(failing)) for _ in range(10)]
     await asyncio.sleep(0)
-    waiters[0].cancel()
+    assert flight.in_flight
     gate.set()
     results = await asyncio.gather(*waiters, return_exceptions=True)
     assert calls == 1
-    assert isinstance(results[0], asyncio.CancelledError)
-    assert all(isinstance(r, RuntimeError) for r in results[1:])
+    assert all(isinstance(r, RuntimeError) and r is results[0] for r in results)
     assert not flight.in_flight
 
-    async def ok():
-        nonlocal calls
-        calls += 1
+
+async def test_single_flight_call_survives_all_its_waiters_leaving():
+    flight: SingleFlight[Result] = SingleFlight()
+    gate = asyncio.Event()
+    done = asyncio.Event()
+
+    async def operation() -> Result:
+        await gate.wait()
+        done.set()
+        return Result()
+
+    waiters = [asyncio.ensure_future(flight.run(operation)) for _ in range(3)]
+    await asyncio.sleep(0)
+    for waiter in waiters:
+        waiter.cancel()
+    await asyncio.gather(*waiters, return_exceptions=True)
+    assert flight.in_flight  # the call goes on without waiters
+    gate.set()
+    await asyncio.wait_for(done.wait(), 1)
+    await asyncio.sleep(0)
+    assert not flight.in_flight
+
+
+async def test_single_flight_keeps_nothing_after_completion():
+    flight: SingleFlight[Result] = SingleFlight()
+
+    async def operation() -> Result:
+        return Result()
+
+    first = await flight.run(operation)
+    result = await flight.run(operation)
+    assert result is not first  # a call after completion is a new call
+    ref = weakref.ref(result)
+    del result
+    await asyncio.sleep(0)  # let the loop drop its wake-up callback holding the shield's future
+    gc.collect()
+    assert ref() is None  # the finished call (and its result) is not retained
+
+
+async def test_single_flight_a_cancelled_call_reaches_its_waiters_and_the_next_call_runs():
+    flight: SingleFlight[int] = SingleFlight()
+
+    async def cancelled() -> int:
+        raise asyncio.CancelledError
+
+    async def ok() -> int:
         return 7
 
+    with pytest.raises(asyncio.CancelledError):
+        await flight.run(cancelled)
     assert await flight.run(ok) == 7
-    assert calls == 2

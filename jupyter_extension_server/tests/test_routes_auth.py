@@ -1,82 +1,172 @@
-"""Every route of the extension is authenticated and authorised, taken from the server's own
-route table (not a hand-kept list), so a handler added later without the decorators fails here.
+"""Every route of the extension is authenticated, authorised and owner-only.
+
+The routes are read from the running server's own route table, not from a hand-kept list, so a
+handler added later without the decorators (or outside the ``vault-jwt`` namespace, or not built
+on ``BaseHandler``) fails here, statically and over HTTP.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+import tornado.web
+from jupyter_server.auth.decorator import authorized
 from tornado.httpclient import HTTPClientError
 
-VERBS = ("get", "post", "put", "patch", "delete")
+from jupyter_extension_server.handlers import AUTH_RESOURCE, BaseHandler
+
+from .conftest import HubUserIdentityProvider
+
+PACKAGE = "jupyter_extension_server"
+VERBS = tuple(method.lower() for method in tornado.web.RequestHandler.SUPPORTED_METHODS)
+# Each use of a decorator wraps the method in a new function sharing one code object.
+AUTHENTICATED = tornado.web.authenticated(lambda self: None).__code__
+AUTHORIZED = authorized(lambda self: None).__code__
+
+
+@pytest.fixture
+def jp_server_auth_resources(jp_server_auth_core_resources):
+    """pytest-jupyter's checking authorizer must expect our resource on our routes."""
+    return {**jp_server_auth_core_resources, r"/vault-jwt/.*": AUTH_RESOURCE}
+
+
+@pytest.fixture
+def jp_server_config(jp_server_authorizer):
+    """Our extension, with pytest-jupyter's authorizer: it checks the action and resource each
+    ``@authorized`` asks about, and grants only what a test puts in ``permissions``."""
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {PACKAGE: True},
+            "identity_provider_class": HubUserIdentityProvider,
+            "authorizer_class": jp_server_authorizer,
+        }
+    }
 
 
 def extension_routes(jp_serverapp) -> list[tuple[str, type]]:
-    """(pattern, handler class) of every route whose handler comes from our package, found by
-    walking the server's routers (host rules contain routers of path rules)."""
-    routes = []
+    """``(pattern, handler class)`` of every route in the ``vault-jwt`` namespace or served by a
+    handler of our package, walking the server's routers (host rules hold routers of path rules)."""
+    routes = set()
 
-    def walk(router):
+    def walk(router) -> None:
         for rule in getattr(router, "rules", []):
             target = rule.target
             if isinstance(target, type):
-                if target.__module__.startswith("jupyter_extension_server"):
-                    routes.append((rule.matcher.regex.pattern, target))
+                pattern = getattr(rule.matcher, "regex", re.compile("")).pattern
+                if "vault-jwt" in pattern or target.__module__.startswith(PACKAGE):
+                    routes.add((pattern, target))
             else:
                 walk(target)
 
-    walk(jp_serverapp.web_app.default_router)
-    return sorted(set(routes), key=lambda route: route[0])
+    web_app = jp_serverapp.web_app
+    walk(web_app.default_router)
+    walk(web_app.wildcard_router)
+    return sorted(routes, key=lambda route: route[0])
 
 
-def decorators_of(method) -> list[str]:
-    """Qualified names of the decorators' wrapper functions around ``method``, outermost first
-    (``functools.wraps`` copies ``__qualname__``; the code object keeps the real one)."""
-    names = []
+def own_verbs(handler: type) -> list[str]:
+    """The HTTP verbs whose method ``handler`` gets from a class of our package."""
+    verbs = []
+    for verb in VERBS:
+        owner = next(c for c in handler.__mro__ if verb in c.__dict__)
+        if owner.__module__.startswith(PACKAGE):
+            verbs.append(verb)
+    return verbs
+
+
+def wrapper_codes(method) -> list:
+    """Code objects of ``method`` and of every function it wraps, outermost first."""
+    codes = [method.__code__]
     while hasattr(method, "__wrapped__"):
-        names.append(method.__code__.co_qualname)
         method = method.__wrapped__
-    return names
+        codes.append(method.__code__)
+    return codes
 
 
-def test_the_route_table_has_our_routes(jp_serverapp):
-    patterns = [pattern for pattern, _ in extension_routes(jp_serverapp)]
-    assert any("vault-jwt/identity" in p for p in patterns), patterns
-    assert all("vault-jwt" in p for p in patterns), patterns
-    assert all(p.startswith("/a%40b/") for p in patterns), "routes are joined to base_url"
+def url_of(pattern: str, base_url: str) -> list[str]:
+    """The path parts to request a route pattern with jp_fetch."""
+    path = pattern.removesuffix("$")
+    assert path.startswith(base_url), f"{pattern} is not joined to base_url {base_url}"
+    assert not re.search(r"[()\[\]*+?\\]", path), f"give a sample URL for {pattern}"
+    return path[len(base_url) :].split("/")
 
 
-def test_every_verb_is_authenticated_and_authorized(jp_serverapp):
+def test_the_routes_are_found_and_in_the_namespace(jp_serverapp, jp_base_url):
+    routes = extension_routes(jp_serverapp)
+    assert routes, "no vault-jwt route registered"
+    patterns = [pattern for pattern, _ in routes]
+    assert f"{jp_base_url}vault-jwt/identity$" in patterns
+    assert f"{jp_base_url}vault-jwt/identity/refresh$" in patterns
+    for pattern, handler in routes:
+        assert pattern.startswith(f"{jp_base_url}vault-jwt/"), pattern
+        # BaseHandler brings the owner check, Cache-Control and the JSON errors.
+        assert issubclass(handler, BaseHandler), (pattern, handler)
+        assert handler.auth_resource == AUTH_RESOURCE
+
+
+def test_every_verb_is_authenticated_then_authorized(jp_serverapp):
     checked = 0
     for pattern, handler in extension_routes(jp_serverapp):
-        for verb in VERBS:
-            method = handler.__dict__.get(verb)
-            if method is None:
-                continue
-            wrappers = decorators_of(method)
-            assert any(w.startswith("authenticated.") for w in wrappers), (pattern, verb)
-            assert any(w.startswith("authorized.") for w in wrappers), (pattern, verb)
+        verbs = own_verbs(handler)
+        assert verbs, f"{pattern} serves no verb of its own"
+        for verb in verbs:
+            method = getattr(handler, verb)
+            codes = wrapper_codes(method)
+            assert codes[0] is AUTHENTICATED, f"{handler.__name__}.{verb} needs @authenticated"
+            assert codes[1] is AUTHORIZED, f"{handler.__name__}.{verb} needs @authorized next"
+            assert not getattr(method, "__allow_unauthenticated", False), (handler, verb)
             checked += 1
     assert checked >= 2
 
 
-async def test_every_route_refuses_unauthenticated_requests(no_source_env, jp_serverapp, jp_fetch):
+def test_inherited_verbs_serve_nothing(jp_serverapp):
+    # Verbs we do not define answer 405 (tornado), except CORS preflight (jupyter_server's
+    # APIHandler.options), which returns headers and no data.
+    from jupyter_server.base.handlers import APIHandler
+
+    for _, handler in extension_routes(jp_serverapp):
+        for verb in set(VERBS) - set(own_verbs(handler)):
+            method = getattr(handler, verb)
+            if verb == "options":
+                assert method is APIHandler.options
+            else:
+                assert method is getattr(tornado.web.RequestHandler, verb), (handler, verb)
+
+
+async def test_every_route_refuses_unauthenticated_requests(jp_serverapp, jp_fetch, jp_base_url):
     refused = 0
     for pattern, handler in extension_routes(jp_serverapp):
-        path = re.sub(r"\$$", "", pattern).replace("/a%40b/", "", 1)
-        assert "(" not in path, f"add a sample value for the parameters of {pattern}"
-        for verb in VERBS:
-            if verb not in handler.__dict__:
-                continue
-            kwargs = {"body": b""} if verb in ("post", "put", "patch") else {}
+        for verb in own_verbs(handler):
             with pytest.raises(HTTPClientError) as info:
                 await jp_fetch(
-                    *path.split("/"),
+                    *url_of(pattern, jp_base_url),
                     method=verb.upper(),
                     headers={"Authorization": ""},
-                    **kwargs,
+                    allow_nonstandard_methods=True,
                 )
             assert info.value.code == 403, (pattern, verb)
+            assert json.loads(info.value.response.body)["error"]["code"] == "forbidden"
             refused += 1
     assert refused >= 2
+
+
+async def test_every_route_asks_the_authorizer(jp_serverapp, jp_fetch, jp_base_url, monkeypatch):
+    # The checking authorizer fails the request (500) if @authorized asks about another resource
+    # or action than vault-jwt and read (GET) / write (POST...).
+    routes = extension_routes(jp_serverapp)
+    for permissions, expected in (({}, 403), ({"actions": ["read", "write"]}, 200)):
+        granted = {**permissions, "resources": [AUTH_RESOURCE]} if permissions else {}
+        monkeypatch.setattr(jp_serverapp.authorizer, "permissions", granted)
+        for pattern, handler in routes:
+            for verb in own_verbs(handler):
+                try:
+                    response = await jp_fetch(
+                        *url_of(pattern, jp_base_url),
+                        method=verb.upper(),
+                        allow_nonstandard_methods=True,
+                    )
+                except HTTPClientError as e:
+                    response = e.response
+                assert response.code == expected, (pattern, verb, response.body)
