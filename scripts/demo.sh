@@ -13,7 +13,7 @@ cd "$ROOT"
 scripts/setup.sh
 export PATH="$ROOT/.venv/bin:$PATH"
 export STACK_DIR="${STACK_DIR:-$ROOT/.stack/demo}"
-export KC_PORT="${KC_PORT:-18080}" HUB_PORT="${HUB_PORT:-8000}"
+export KC_PORT="${KC_PORT:-8080}" HUB_PORT="${HUB_PORT:-8000}"
 export KC_URL="http://127.0.0.1:$KC_PORT" HUB_URL="http://127.0.0.1:$HUB_PORT"
 export KC_TOKEN_LIFESPAN="${KC_TOKEN_LIFESPAN:-300}"
 # The hub refreshes an id_token that expires within 90 s; the panel asks 60 s before expiry.
