@@ -238,18 +238,7 @@ cmd_start() {
     "started in $(elapsed "$t0")s ($([ "$fresh" = 1 ] && echo "new database" || echo "existing database"))"
 }
 
-cmd_stop() {
-  local pid
-  pid="$(read_pid "$KC_PIDFILE")"
-  if [ -z "$pid" ] || ! group_alive "$pid"; then
-    rm -f "$KC_PIDFILE"
-    log "not running"
-    return 0
-  fi
-  stop_group "$pid" keycloak 60 || die "could not stop Keycloak (process group $pid)"
-  rm -f "$KC_PIDFILE"
-  log "stopped"
-}
+cmd_stop() { stop_pidfile "$KC_PIDFILE" keycloak 60; }
 
 cmd_status() {
   local pid
@@ -266,13 +255,4 @@ cmd_status() {
   fi
 }
 
-case "${1:-}" in
-  install) cmd_install ;;
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  status) cmd_status ;;
-  *)
-    echo "usage: $0 {install|start|stop|status}" >&2
-    exit 2
-    ;;
-esac
+dispatch "$@"

@@ -147,3 +147,29 @@ tail_log() {
   tail -n "$lines" "$file" >&2
   printf '%s: --- end of log ---\n' "$LOG_PREFIX" >&2
 }
+
+# stop_pidfile PIDFILE NAME TIMEOUT: stops the process group recorded in PIDFILE (by
+# start_daemon) and removes the file.
+stop_pidfile() {
+  local pidfile=$1 name=$2 timeout=$3 pid
+  pid="$(read_pid "$pidfile")"
+  if [ -z "$pid" ] || ! group_alive "$pid"; then
+    rm -f "$pidfile"
+    log "not running"
+    return 0
+  fi
+  stop_group "$pid" "$name" "$timeout" || die "could not stop $name (process group $pid)"
+  rm -f "$pidfile"
+  log "stopped"
+}
+
+# dispatch ARG: runs cmd_install, cmd_start, cmd_stop or cmd_status, else prints the usage.
+dispatch() {
+  case "${1:-}" in
+    install | start | stop | status) "cmd_$1" ;;
+    *)
+      echo "usage: $0 {install|start|stop|status}" >&2
+      exit 2
+      ;;
+  esac
+}

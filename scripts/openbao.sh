@@ -60,18 +60,7 @@ cmd_start() {
   log "running (pid $pid) at $BAO_URL; root token in ${BAO_TOKEN_FILE#"$ROOT"/}; started in $(elapsed "$t0")s"
 }
 
-cmd_stop() {
-  local pid
-  pid="$(read_pid "$BAO_PIDFILE")"
-  if [ -z "$pid" ] || ! group_alive "$pid"; then
-    rm -f "$BAO_PIDFILE"
-    log "not running"
-    return 0
-  fi
-  stop_group "$pid" openbao 30 || die "could not stop OpenBao (process group $pid)"
-  rm -f "$BAO_PIDFILE"
-  log "stopped"
-}
+cmd_stop() { stop_pidfile "$BAO_PIDFILE" openbao 30; }
 
 cmd_status() {
   local pid
@@ -84,13 +73,4 @@ cmd_status() {
   fi
 }
 
-case "${1:-}" in
-  install) cmd_install ;;
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  status) cmd_status ;;
-  *)
-    echo "usage: $0 {install|start|stop|status}" >&2
-    exit 2
-    ;;
-esac
+dispatch "$@"
