@@ -4,26 +4,36 @@ from __future__ import annotations
 
 from jupyter_server.extension.application import ExtensionApp
 
+from .catalog import SecretCatalog
 from .handlers import route_table
 from .identity import IdTokenService
+from .session import VaultSession
 
 
 class VaultJwtApp(ExtensionApp):
-    """jupyterlab-vault-jwt server companion (configure its services with ``c.IdTokenService``)."""
+    """jupyterlab-vault-jwt server companion.
+
+    Configure its services with ``c.IdTokenService``, ``c.VaultSession`` and ``c.SecretCatalog``.
+    """
 
     name = "jupyter_extension_server"
     load_other_extensions = True
 
-    classes = [IdTokenService]  # noqa: RUF012 (a traitlets List trait)
+    classes = [IdTokenService, VaultSession, SecretCatalog]  # noqa: RUF012 (a traitlets List)
 
     def initialize_settings(self) -> None:
         """Create the services (configured from the server's config)."""
         self.identity = IdTokenService(parent=self.serverapp)
+        self.vault = VaultSession(parent=self.serverapp, identity=self.identity)
+        self.catalog = SecretCatalog(parent=self.serverapp, session=self.vault)
 
     def initialize_handlers(self) -> None:
         """Register the routes under ``{base_url}vault-jwt/``."""
-        self.handlers.extend(route_table(identity=self.identity))
+        self.handlers.extend(
+            route_table(identity=self.identity, vault=self.vault, catalog=self.catalog)
+        )
 
     async def stop_extension(self) -> None:
-        """Close the HTTP clients on shutdown."""
+        """On shutdown: end the Vault session (revoke if configured), close the HTTP clients."""
+        await self.vault.close()
         await self.identity.close()

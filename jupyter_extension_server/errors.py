@@ -11,6 +11,7 @@ never contain a token, a header or a reply body.
 
 from __future__ import annotations
 
+import copy
 from typing import ClassVar
 
 
@@ -41,6 +42,13 @@ class VaultJwtError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, status={self.status})"
+
+    def with_message(self, message: str) -> VaultJwtError:
+        """A copy of this error (same class, code and status) with another message."""
+        clone = copy.copy(self)
+        clone.message = message
+        clone.args = (message,)
+        return clone
 
 
 class IdentityError(VaultJwtError):
@@ -101,3 +109,167 @@ class SourceUnreadable(IdentityError):
 
     code = "source_unreadable"
     status = 500
+
+
+class BadRequest(VaultJwtError):
+    """The request to the REST API is missing a parameter or has an invalid one."""
+
+    code = "bad_request"
+    status = 400
+
+
+class VaultError(VaultJwtError):
+    """A failure talking to Vault/OpenBao."""
+
+    code = "vault_error"
+    status = 502
+
+
+class VaultNotConfigured(VaultError):
+    """No Vault address is configured (``c.VaultSession.address``, VAULT_ADDR or BAO_ADDR)."""
+
+    code = "vault_not_configured"
+    status = 503
+
+
+class VaultNotLoggedIn(VaultError):
+    """The call needs a Vault session and there is none (the user logged out, or never in)."""
+
+    code = "vault_not_logged_in"
+    status = 409
+
+
+class VaultUnreachable(VaultError):
+    """Vault could not be reached (connection refused, DNS, reset...)."""
+
+    code = "vault_unreachable"
+    status = 502
+
+
+class VaultTlsError(VaultError):
+    """Vault's TLS certificate could not be verified."""
+
+    code = "vault_tls"
+    status = 502
+
+
+class VaultTimeout(VaultError):
+    """Vault did not answer within the configured timeout."""
+
+    code = "vault_timeout"
+    status = 504
+
+
+class VaultSealed(VaultError):
+    """Vault answered that it is sealed."""
+
+    code = "vault_sealed"
+    status = 503
+
+
+class VaultHttpError(VaultError):
+    """Vault answered an error status.
+
+    Parameters
+    ----------
+    message
+        Actionable message.
+    vault_status
+        The HTTP status Vault answered.
+    errors
+        The ``errors`` list of Vault's reply (Vault's own words; never holds a token).
+    """
+
+    def __init__(self, message: str, vault_status: int, errors: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.vault_status = vault_status
+        self.errors = list(errors or [])
+
+
+class VaultPermissionDenied(VaultHttpError):
+    """Vault answered 403: the token may not do this (or is no longer valid)."""
+
+    code = "vault_permission_denied"
+    status = 403
+
+
+class VaultNotFound(VaultHttpError):
+    """Vault answered 404 for a path."""
+
+    code = "vault_not_found"
+    status = 404
+
+
+class SecretNotFound(VaultError):
+    """The secret asked for does not exist (or was deleted)."""
+
+    code = "secret_not_found"
+    status = 404
+
+
+class VaultLoginRefused(VaultError):
+    """Vault refused the JWT login for a reason not covered by a subclass."""
+
+    code = "vault_login_refused"
+    status = 502
+
+
+class VaultAuthMountNotFound(VaultLoginRefused):
+    """No JWT auth method answers at the configured mount path."""
+
+    code = "vault_auth_mount_not_found"
+
+
+class VaultRoleMissing(VaultLoginRefused):
+    """No role is configured and the auth method has no ``default_role``."""
+
+    code = "vault_role_missing"
+
+
+class VaultRoleNotFound(VaultLoginRefused):
+    """The configured role does not exist on the auth method."""
+
+    code = "vault_role_not_found"
+
+
+class VaultRoleTypeOidc(VaultLoginRefused):
+    """The role has ``role_type=oidc`` (the default), which refuses JWT logins."""
+
+    code = "vault_role_type_oidc"
+
+
+class VaultAudienceNotBound(VaultLoginRefused):
+    """The id_token's ``aud`` is not in the role's ``bound_audiences``."""
+
+    code = "vault_audience_not_bound"
+
+
+class VaultIssuerRejected(VaultLoginRefused):
+    """The id_token's ``iss`` does not match the auth method's ``bound_issuer``."""
+
+    code = "vault_issuer_rejected"
+
+
+class VaultSignatureRejected(VaultLoginRefused):
+    """Vault could not verify the id_token's signature with the keys it trusts."""
+
+    code = "vault_signature_rejected"
+
+
+class VaultClaimsRejected(VaultLoginRefused):
+    """The id_token's claims do not satisfy the role (bound_claims, bound_subject, ...)."""
+
+    code = "vault_claims_rejected"
+
+
+class VaultIdTokenExpired(VaultLoginRefused):
+    """Vault found the id_token expired (or not yet valid)."""
+
+    code = "vault_id_token_expired"
+    status = 401
+
+
+class VaultRevokeFailed(VaultError):
+    """Logged out, but Vault could not revoke the token (it lives out its TTL)."""
+
+    code = "vault_revoke_failed"

@@ -19,8 +19,11 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
+from .catalog import Catalog, SecretCatalog
 from .errors import VaultJwtError
 from .identity import Identity, IdTokenService
+from .kv import SecretKeys
+from .session import VaultSession, VaultStatus
 
 #: URL namespace of the REST API, under the server's base_url.
 NAMESPACE = "vault-jwt"
@@ -42,12 +45,35 @@ class BaseHandler(APIHandler):
     ----------
     identity
         The id_token service (given by the route table).
+    vault
+        The Vault session.
+    catalog
+        The catalog of readable secrets.
     """
 
     auth_resource = AUTH_RESOURCE
 
-    def initialize(self, identity: IdTokenService) -> None:
+    def initialize(
+        self,
+        identity: IdTokenService,
+        vault: VaultSession | None = None,
+        catalog: SecretCatalog | None = None,
+    ) -> None:
         self.identity = identity
+        self._vault = vault
+        self._catalog = catalog
+
+    @property
+    def vault(self) -> VaultSession:
+        """The Vault session (every Vault route is given one)."""
+        assert self._vault is not None
+        return self._vault
+
+    @property
+    def catalog(self) -> SecretCatalog:
+        """The catalog service (every Vault route is given one)."""
+        assert self._catalog is not None
+        return self._catalog
 
     def set_default_headers(self) -> None:
         """Forbid caching of every reply, errors included (tornado calls this on ``clear()``)."""
@@ -171,7 +197,141 @@ class IdentityRefreshHandler(BaseHandler):
         self.finish(identity_reply(identity, self.identity.hint))
 
 
-def route_table(identity: IdTokenService) -> list[tuple[str, type[BaseHandler], dict]]:
+def _error(error: VaultJwtError | None) -> dict[str, str] | None:
+    return {"code": error.code, "message": error.message} if error else None
+
+
+def vault_reply(status: VaultStatus) -> str:
+    """The JSON reply of the Vault session routes (never the Vault token itself)."""
+    token = status.token
+    return json.dumps(
+        {
+            "configured": status.configured,
+            "hint": status.hint,
+            "address": status.address,
+            "namespace": status.namespace,
+            "auth_mount": status.auth_mount,
+            "role": status.role,
+            "tls_verify": status.tls_verify,
+            "ca": status.ca,
+            "token_file": status.token_file,
+            "state": "logged_in" if status.logged_in else "logged_out",
+            "logged_out_by_user": status.logged_out_by_user,
+            "token": None
+            if token is None
+            else {
+                "accessor": token.accessor,
+                "display_name": token.display_name,
+                "policies": list(token.policies),
+                "entity_id": token.entity_id,
+                "renewable": token.renewable,
+                "ttl": max(0, round(token.expire_time - time.time())),
+                "expire_time": token.expire_time,
+                "issue_time": token.issue_time,
+                "max_expire_time": token.max_expire_time,
+            },
+            "error": _error(status.error),
+            "server_time": time.time(),
+        }
+    )
+
+
+def catalog_reply(catalog: Catalog, cached: bool) -> str:
+    """The JSON reply of ``GET vault/catalog``: paths only, never a value."""
+    return json.dumps(
+        {
+            "generated_at": catalog.generated_at,
+            "server_time": time.time(),
+            "cached": cached,
+            "requests": catalog.requests,
+            "duration_ms": round(catalog.duration * 1000),
+            "mounts": [
+                {
+                    "path": m.mount.path,
+                    "version": m.mount.version,
+                    "description": m.mount.description,
+                    "method": m.method,
+                    "error": _error(m.error),
+                    "secrets": m.secrets,
+                    "unlisted": m.unlisted,
+                }
+                for m in catalog.mounts
+            ],
+        }
+    )
+
+
+def keys_reply(keys: SecretKeys) -> str:
+    """The JSON reply of ``GET vault/secret/keys``: key names, never values."""
+    return json.dumps(
+        {
+            "mount": keys.mount,
+            "path": keys.path,
+            "version": keys.version,
+            "keys": keys.keys,
+            "metadata": keys.metadata,
+        }
+    )
+
+
+def _flag(handler: APIHandler, name: str) -> bool:
+    return handler.get_query_argument(name, "false").lower() in ("1", "true", "yes")
+
+
+class VaultHandler(BaseHandler):
+    """``GET vault-jwt/vault``: the Vault session's state."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish(vault_reply(self.vault.status()))
+
+
+class VaultLoginHandler(BaseHandler):
+    """``POST vault-jwt/vault/login[?force=true]``: log in with the id_token (single flight)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self.vault.login(force=_flag(self, "force"))
+        self.finish(vault_reply(self.vault.status()))
+
+
+class VaultLogoutHandler(BaseHandler):
+    """``POST vault-jwt/vault/logout``: revoke the token and stay logged out."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self.vault.logout()
+        self.finish(vault_reply(self.vault.status()))
+
+
+class CatalogHandler(BaseHandler):
+    """``GET vault-jwt/vault/catalog[?refresh=true]``: every readable KV secret path."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        catalog, cached = await self.catalog.get(refresh=_flag(self, "refresh"))
+        self.finish(catalog_reply(catalog, cached))
+
+
+class SecretKeysHandler(BaseHandler):
+    """``GET vault-jwt/vault/secret/keys?mount=<mount>&path=<path>``: a secret's key names."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        mount = self.get_query_argument("mount", "")
+        path = self.get_query_argument("path", "")
+        keys = await self.catalog.key_names(mount, path)
+        self.finish(keys_reply(keys))
+
+
+def route_table(
+    identity: IdTokenService, vault: VaultSession, catalog: SecretCatalog
+) -> list[tuple[str, type[BaseHandler], dict]]:
     """The extension's routes, relative to the server's base_url.
 
     ``ExtensionApp`` joins them to ``base_url`` (``url_path_join``) when it registers them.
@@ -180,9 +340,18 @@ def route_table(identity: IdTokenService) -> list[tuple[str, type[BaseHandler], 
     ----------
     identity
         The id_token service the handlers use.
+    vault
+        The Vault session.
+    catalog
+        The catalog of readable secrets.
     """
-    services = {"identity": identity}
+    services = {"identity": identity, "vault": vault, "catalog": catalog}
     return [
         (f"/{NAMESPACE}/identity", IdentityHandler, services),
         (f"/{NAMESPACE}/identity/refresh", IdentityRefreshHandler, services),
+        (f"/{NAMESPACE}/vault/?", VaultHandler, services),
+        (f"/{NAMESPACE}/vault/login", VaultLoginHandler, services),
+        (f"/{NAMESPACE}/vault/logout", VaultLogoutHandler, services),
+        (f"/{NAMESPACE}/vault/catalog", CatalogHandler, services),
+        (f"/{NAMESPACE}/vault/secret/keys", SecretKeysHandler, services),
     ]

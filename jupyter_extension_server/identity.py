@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -337,6 +338,7 @@ class IdTokenService(LoggingConfigurable):
         self._http = SharedHttpClient(timeout=self.request_timeout)
         self._identity: Identity | None = None
         self._flight: SingleFlight[Identity] = SingleFlight()
+        self._listeners: list[Callable[[Identity], None]] = []
         self._source = self._pick_source()
 
     @property
@@ -360,6 +362,14 @@ class IdTokenService(LoggingConfigurable):
             "(c.IdTokenService.env_var names it); or in a file named by the OIDC_ID_TOKEN_FILE "
             "environment variable or c.IdTokenService.token_file."
         )
+
+    def on_new_token(self, callback: Callable[[Identity], None]) -> None:
+        """Call ``callback(identity)`` each time a read brings a token different from the last.
+
+        The Vault session uses it to log in again with the new id_token. Callbacks run on the
+        event loop, synchronously: they must only schedule work.
+        """
+        self._listeners.append(callback)
 
     async def current(self) -> Identity | None:
         """The identity in memory; read from the source when there is none or it has expired.
@@ -418,7 +428,13 @@ class IdTokenService(LoggingConfigurable):
             )
             raise
         identity = Identity(token, source.name, source.detail, time.time(), exp)
-        self._identity = identity
+        previous, self._identity = self._identity, identity
+        if previous is None or previous.id_token != token:
+            for callback in self._listeners:
+                try:
+                    callback(identity)
+                except Exception:  # a listener's bug must not fail the refresh
+                    self.log.exception("jupyterlab-vault-jwt: an id_token listener failed")
         self.log.debug(
             "jupyterlab-vault-jwt: read an id_token from %s, expiring in %.0f s",
             source.detail,
