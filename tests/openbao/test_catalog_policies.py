@@ -20,7 +20,7 @@ pytestmark = pytest.mark.asyncio
 #: Hostile but valid secret names: each must come back exactly, as data. (OpenBao refuses
 #: control characters such as newline and tab in paths, so they cannot occur.)
 HOSTILE = [
-    "it's \"quoted\"",
+    'it\'s "quoted"',
     "back\\slash",
     "<script>alert(1)</script>",
     "ünïcode-ключ-鍵",
@@ -162,9 +162,12 @@ async def test_key_names_never_values(realm, bao, tree, tmp_path):
         for name in HOSTILE:
             hostile = await c.catalog.key_names(tree["a"], f"hostile/{name}")
             assert hostile.path == f"hostile/{name}" and hostile.keys == ["k"]
+        accessor = c.session.accessor
         with pytest.raises(VaultPermissionDenied) as denied:
             await c.catalog.key_names(tree["a"], "open/deny/hidden")
         assert "open/deny/hidden" in denied.value.message
+        # a denial with a valid token is reported, not answered with a new login
+        assert c.session.accessor == accessor
         with pytest.raises(SecretNotFound):
             await c.catalog.key_names(tree["a"], "open/absent")
         with pytest.raises(BadRequest):
