@@ -297,7 +297,7 @@ class CatalogBuilder:
         caps = await self._capabilities(
             [m.list_prefix + folder for m in mounts for folder in starts[m.path]]
         )
-        leaves: dict[str, set[str]] = {m.path: set() for m in mounts}
+        leaves = _ReadChecker(self, mounts)
         list_jobs: list[tuple[MountCatalog, str]] = []
         scan_jobs = []
         for result in results:
@@ -321,8 +321,11 @@ class CatalogBuilder:
             (r.mount.path, f) for (r, f), back in zip(scan_jobs, fallback, strict=True) if not back
         }
         list_jobs.extend(job for job in fallback if job is not None)
-        await self._walk(list_jobs, leaves, scanned)
-        readable = await self._readable(mounts, leaves)
+        try:
+            await self._walk(list_jobs, leaves, scanned)
+            readable = await leaves.finish()
+        finally:
+            leaves.cancel()
         for result in results:
             mount = result.mount
             result.secrets = sorted(readable[mount.path])
@@ -360,7 +363,7 @@ class CatalogBuilder:
         return caps
 
     async def _scan(
-        self, result: MountCatalog, folder: str, leaves: dict[str, set[str]]
+        self, result: MountCatalog, folder: str, leaves: _ReadChecker
     ) -> tuple[MountCatalog, str] | None:
         """SCAN one subtree; on failure return it as a LIST job instead."""
         mount = result.mount
@@ -374,13 +377,13 @@ class CatalogBuilder:
         result.method = _method(result.method, "scan")
         for key in (reply.get("data") or {}).get("keys") or []:
             if isinstance(key, str) and key and not key.endswith("/"):
-                leaves[mount.path].add(folder + key)
+                leaves.add(mount, folder + key)
         return None
 
     async def _walk(
         self,
         jobs: list[tuple[MountCatalog, str]],
-        leaves: dict[str, set[str]],
+        leaves: _ReadChecker,
         scanned: set[tuple[str, str]],
     ) -> None:
         """Breadth-first LIST from the given folders, ``concurrency`` at a time."""
@@ -425,7 +428,7 @@ class CatalogBuilder:
         self,
         result: MountCatalog,
         folder: str,
-        leaves: dict[str, set[str]],
+        leaves: _ReadChecker,
         queue: asyncio.Queue[tuple[MountCatalog, str]],
         seen: set[tuple[str, str]],
     ) -> None:
@@ -445,20 +448,55 @@ class CatalogBuilder:
                     seen.add((mount.path, sub))
                     queue.put_nowait((result, sub))
             else:
-                leaves[mount.path].add(folder + key)
+                leaves.add(mount, folder + key)
 
-    async def _readable(
-        self, mounts: list[KvMount], leaves: dict[str, set[str]]
-    ) -> dict[str, set[str]]:
-        """Keep the leaves whose read path has ``read`` (or ``root``)."""
-        by_path = {m.read_path(leaf): (m.path, leaf) for m in mounts for leaf in leaves[m.path]}
-        readable: dict[str, set[str]] = {m.path: set() for m in mounts}
-        if not by_path:
-            return readable
-        caps = await self._capabilities(list(by_path))
-        for path, (mount, leaf) in by_path.items():
-            if set(caps.get(path, [])) & {"read", "root"}:
-                readable[mount].add(leaf)
+
+class _ReadChecker:
+    """Collects the leaves found by SCAN and LIST and checks ``read`` on them in batches.
+
+    A batch is sent as soon as ``batch_size`` new leaves are collected, so the capability
+    checks (OpenBao evaluates each path on its own: the costliest part) run while the walk
+    goes on; :meth:`finish` sends the rest and waits. Batches are only ever cut full, so the
+    request count stays ceil(leaves / batch_size).
+    """
+
+    def __init__(self, builder: CatalogBuilder, mounts: list[KvMount]) -> None:
+        self._builder = builder
+        self._seen: dict[str, set[str]] = {m.path: set() for m in mounts}
+        self._pending: dict[str, tuple[str, str]] = {}
+        self._batches: list[asyncio.Task[dict[str, list[str]]]] = []
+        self._sent: list[dict[str, tuple[str, str]]] = []
+
+    def add(self, mount: KvMount, leaf: str) -> None:
+        """Queue one leaf (duplicates are ignored)."""
+        seen = self._seen[mount.path]
+        if leaf in seen:
+            return
+        seen.add(leaf)
+        self._pending[mount.read_path(leaf)] = (mount.path, leaf)
+        if len(self._pending) >= self._builder._batch_size:
+            self._send()
+
+    def _send(self) -> None:
+        batch, self._pending = self._pending, {}
+        self._sent.append(batch)
+        self._batches.append(asyncio.ensure_future(self._builder._capabilities(list(batch))))
+
+    def cancel(self) -> None:
+        """Cancel the batches still in flight (after a failure elsewhere)."""
+        for task in self._batches:
+            task.cancel()
+
+    async def finish(self) -> dict[str, set[str]]:
+        """Check the rest; the readable leaves per mount."""
+        if self._pending:
+            self._send()
+        replies = await asyncio.gather(*self._batches)
+        readable: dict[str, set[str]] = {mount: set() for mount in self._seen}
+        for batch, caps in zip(self._sent, replies, strict=True):
+            for path, (mount, leaf) in batch.items():
+                if set(caps.get(path, [])) & {"read", "root"}:
+                    readable[mount].add(leaf)
         return readable
 
 
