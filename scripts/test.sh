@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # Run every test of jupyterlab-vault-jwt, installing what is missing first:
-# lint and format checks, jest, pytest (unit), the packaging check, galata
-# against plain JupyterLab, then the real stack (Keycloak + JupyterHub +
-# configurable-http-proxy on loopback) for the integration tests and the
-# galata login-through-Keycloak test. Servers started here are stopped at the
-# end. Prints one closing line: "tests: N passed, N failed".
+# lint and format checks, jest, pytest (unit), the packaging check, then a
+# real OpenBao dev server (scripts/openbao.sh, seeded by demo/openbao_seed.py)
+# for the OpenBao integration tests and galata against plain JupyterLab, then
+# the real stack (Keycloak + JupyterHub + configurable-http-proxy on loopback)
+# for the integration tests and the galata login-through-Keycloak test.
+# Servers started here are stopped at the end. Prints one closing line:
+# "tests: N passed, N failed".
+#
+# Exported for the OpenBao and UI tests (set once OpenBao runs):
+#   OPENBAO_ADDR              http://127.0.0.1:18200
+#   OPENBAO_ROOT_TOKEN_FILE   $STACK_DIR/openbao/root_token
+#   UI_JWT_PRIVATE_KEY_FILE   a throw-away RSA key (0600) whose public half OpenBao's auth/jwt-test
+#                             trusts; UI tests sign their id_tokens with it
+#   UI_JWT_ISSUER             https://ui-tests.invalid (bound_issuer of auth/jwt-test)
+# VAULT_* / BAO_* are unset for every suite; only the hub (and so its single-user servers)
+# gets VAULT_ADDR, pointing at this OpenBao, whose auth/jwt trusts the test Keycloak.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,6 +33,18 @@ export KC_URL="http://127.0.0.1:$KC_PORT" HUB_URL="http://127.0.0.1:$HUB_PORT"
 # when they expire within 45 s and re-checks at most every 10 s.
 export KC_TOKEN_LIFESPAN="${KC_TOKEN_LIFESPAN:-60}"
 export HUB_REFRESH_LEAD_SECONDS=45 HUB_AUTH_REFRESH_AGE=10
+# OpenBao for the tests; the unit suites must not see a Vault address (or token) of the caller.
+export BAO_PORT=18200
+export OPENBAO_ADDR="http://127.0.0.1:$BAO_PORT"
+export OPENBAO_ROOT_TOKEN_FILE="$STACK_DIR/openbao/root_token"
+export UI_JWT_ISSUER="https://ui-tests.invalid"
+unset VAULT_ADDR VAULT_TOKEN VAULT_NAMESPACE VAULT_CACERT VAULT_CAPATH VAULT_SKIP_VERIFY
+unset BAO_ADDR BAO_TOKEN BAO_NAMESPACE BAO_CACERT BAO_CAPATH BAO_SKIP_VERIFY
+# Fresh state for every run (before anything runs from it).
+scripts/openbao.sh stop >/dev/null 2>&1 || true
+scripts/hub.sh stop >/dev/null 2>&1 || true
+scripts/keycloak.sh stop >/dev/null 2>&1 || true
+rm -rf "$STACK_DIR"
 
 LOGS="$ROOT/.cache/test-logs"
 mkdir -p "$LOGS"
@@ -59,8 +82,28 @@ run_suite() {
 stop_stack() {
   scripts/hub.sh stop >/dev/null 2>&1 || true
   scripts/keycloak.sh stop >/dev/null 2>&1 || true
+  scripts/openbao.sh stop >/dev/null 2>&1 || true
 }
 trap stop_stack EXIT
+
+# start_openbao: start OpenBao, make the UI tests' RSA key pair, seed it with auth/jwt-test
+# trusting that key (Keycloak is not running yet: no auth/jwt here, see seed_openbao_keycloak).
+start_openbao() {
+  local dir="$STACK_DIR/openbao"
+  scripts/openbao.sh start || return 1
+  export UI_JWT_PRIVATE_KEY_FILE="$dir/ui-jwt-private.pem"
+  export OPENBAO_TEST_PUBKEY="$dir/ui-jwt-public.pem"
+  (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$UI_JWT_PRIVATE_KEY_FILE" 2>/dev/null) || return 1
+  chmod 600 "$UI_JWT_PRIVATE_KEY_FILE"
+  openssl pkey -in "$UI_JWT_PRIVATE_KEY_FILE" -pubout -out "$OPENBAO_TEST_PUBKEY" || return 1
+  KC_URL="" OPENBAO_TEST_ISSUER="$UI_JWT_ISSUER" scripts/openbao.sh seed
+}
+
+# seed_openbao_keycloak: once Keycloak answers, make auth/jwt trust its realm too.
+seed_openbao_keycloak() {
+  OPENBAO_TEST_ISSUER="$UI_JWT_ISSUER" scripts/openbao.sh seed
+}
 
 run_suite lint-ts check npm run --silent lint:check
 run_suite lint-py check bash -c 'ruff check . && ruff format --check .'
@@ -70,16 +113,33 @@ run_suite pytest-unit pytest python -m pytest jupyter_extension_server/tests -q 
 run_suite packaging check bash -c '
   jupyter server extension list 2>&1 | tee /dev/stderr | grep -E "jupyter_extension_server .*OK" &&
   jupyter labextension list 2>&1 | tee /dev/stderr | grep -E "jupyterlab-vault-jwt .*enabled.*OK"'
+
+# step_failed NAME: a step that is not a suite (starting a server) failed: one failure.
+step_failed() {
+  failed=$((failed + 1))
+  failed_suites+=("$1")
+}
+
+printf '\n== start OpenBao (dev server, seeded)\n'
+openbao_ok=0
+if start_openbao; then openbao_ok=1; else step_failed openbao; fi
+run_suite pytest-openbao pytest python -m pytest tests/openbao -q -p no:cacheprovider
 run_suite ui-lab playwright bash -c 'cd ui-tests && npx playwright test --config playwright.config.js'
 
 printf '\n== start the real stack (Keycloak, JupyterHub)\n'
-rm -rf "$STACK_DIR"
-if scripts/keycloak.sh start && scripts/hub.sh start; then
-  run_suite pytest-integration pytest python -m pytest tests/integration -q -p no:cacheprovider
-  run_suite ui-hub playwright bash -c 'cd ui-tests && npx playwright test --config playwright.hub.config.js'
+if scripts/keycloak.sh start; then
+  if [ "$openbao_ok" = 1 ] && ! seed_openbao_keycloak; then step_failed openbao-keycloak; fi
+  # The hub passes VAULT_ADDR on to the single-user servers (env_keep in
+  # demo/jupyterhub_config.py, which also gives them --VaultSession.role=jupyter): they log in
+  # at auth/jwt, which trusts this Keycloak.
+  if VAULT_ADDR="$OPENBAO_ADDR" scripts/hub.sh start; then
+    run_suite pytest-integration pytest python -m pytest tests/integration -q -p no:cacheprovider
+    run_suite ui-hub playwright bash -c 'cd ui-tests && npx playwright test --config playwright.hub.config.js'
+  else
+    step_failed stack
+  fi
 else
-  failed=$((failed + 1))
-  failed_suites+=("stack")
+  step_failed stack
 fi
 stop_stack
 

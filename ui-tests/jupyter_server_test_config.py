@@ -13,3 +13,14 @@ c.ServerApp.port_retries = 0  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
 c.ServerApp.root_dir = tempfile.mkdtemp(prefix="vault-jwt-ui-")  # noqa: F821
 c.ServerApp.log_level = "DEBUG"  # noqa: F821
+
+# The Vault card logs in to the test OpenBao (scripts/test.sh starts it and has its `jwt-test`
+# auth method trust the key that tests/jwt.js signs with). The token file goes next to the test
+# results, never into the real ~/.vault-token.
+if os.environ.get("OPENBAO_ADDR"):
+    c.VaultSession.address = os.environ["OPENBAO_ADDR"]  # noqa: F821
+    c.VaultSession.auth_mount = "jwt-test"  # noqa: F821
+    c.VaultSession.role = "jupyter"  # noqa: F821
+    c.VaultSession.token_file = os.environ.get(  # noqa: F821
+        "UI_VAULT_TOKEN_FILE", os.path.join(tempfile.gettempdir(), "ui-tests-vault-token")
+    )

@@ -10,6 +10,9 @@ const { mintIdToken, writeTokenFile } = require('./tests/jwt');
 const PORT = Number(process.env.UI_LAB_PORT || 18888);
 const TOKEN_FILE = path.resolve(__dirname, 'test-results', 'id_token');
 process.env.UI_TOKEN_FILE = TOKEN_FILE;
+// Where the server writes the Vault token (scripts/test.sh runs OpenBao).
+const VAULT_TOKEN_FILE = path.resolve(__dirname, 'test-results', 'vault-token');
+process.env.UI_VAULT_TOKEN_FILE = VAULT_TOKEN_FILE;
 // The server reads this file when the panel asks for the identity.
 writeTokenFile(TOKEN_FILE, mintIdToken());
 
@@ -39,7 +42,8 @@ module.exports = {
     env: {
       ...process.env,
       UI_LAB_PORT: String(PORT),
-      OIDC_ID_TOKEN_FILE: TOKEN_FILE
+      OIDC_ID_TOKEN_FILE: TOKEN_FILE,
+      UI_VAULT_TOKEN_FILE: VAULT_TOKEN_FILE
     },
     gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 }
   }

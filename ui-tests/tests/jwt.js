@@ -1,12 +1,20 @@
 /**
- * Test id_tokens for the UI tests, signed with a throw-away HMAC key (the
- * panel never checks signatures; it only decodes claims).
+ * Test id_tokens for the UI tests.
+ *
+ * When UI_JWT_PRIVATE_KEY_FILE names an RSA key (scripts/test.sh makes one
+ * and has OpenBao's `jwt-test` auth method trust it), tokens are signed RS256
+ * with it and carry UI_JWT_ISSUER as `iss`, so OpenBao validates them for real
+ * when the panel logs in. Otherwise they are signed with a throw-away HMAC key
+ * (the identity card never checks signatures; it only decodes claims).
  */
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 
-const KEY = crypto.randomBytes(32);
+const HMAC_KEY = crypto.randomBytes(32);
+const RSA_KEY_FILE = process.env.UI_JWT_PRIVATE_KEY_FILE;
+const ISSUER =
+  process.env.UI_JWT_ISSUER || 'http://127.0.0.1:18080/realms/jupyterhub';
 
 function encode(value) {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -20,7 +28,7 @@ function encode(value) {
 function mintIdToken(claims = {}, lifetime = 300) {
   const now = Math.floor(Date.now() / 1000);
   const payload = {
-    iss: 'http://127.0.0.1:18080/realms/jupyterhub',
+    iss: ISSUER,
     aud: 'jupyterhub',
     sub: 'ui-test-user',
     preferred_username: 'alice',
@@ -31,8 +39,17 @@ function mintIdToken(claims = {}, lifetime = 300) {
     exp: now + lifetime,
     ...claims
   };
+  if (RSA_KEY_FILE) {
+    const body = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode(payload)}`;
+    const key = fs.readFileSync(RSA_KEY_FILE, 'utf8');
+    const sig = crypto.sign('sha256', Buffer.from(body), key);
+    return `${body}.${sig.toString('base64url')}`;
+  }
   const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
-  const sig = crypto.createHmac('sha256', KEY).update(body).digest('base64url');
+  const sig = crypto
+    .createHmac('sha256', HMAC_KEY)
+    .update(body)
+    .digest('base64url');
   return `${body}.${sig}`;
 }
 
