@@ -7,9 +7,11 @@ import {
   IDisposable
 } from '@lumino/disposable';
 
+import { CatalogModel } from './catalog';
 import { vaultKeyIcon } from './icons';
 import { IdentityModel } from './identity';
 import { CommandIDs, PANEL_ID } from './tokens';
+import { VaultModel } from './vault';
 
 /**
  * Register every command of the extension (each is also in the palette).
@@ -17,12 +19,16 @@ import { CommandIDs, PANEL_ID } from './tokens';
  * @param app the application
  * @param model the identity model
  * @param trans the translation bundle
+ * @param vault the Vault session model
+ * @param catalog the catalog of readable secrets
  * @returns a disposable that removes the commands
  */
 export function addCommands(
   app: JupyterFrontEnd,
   model: IdentityModel,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  vault: VaultModel,
+  catalog: CatalogModel
 ): IDisposable {
   const { commands } = app;
   const disposables = new DisposableSet();
@@ -67,11 +73,68 @@ export function addCommands(
     })
   );
 
-  // Keep enabled states (toolbar buttons, palette, menus) in step with the model.
-  const refreshStates = () => commands.notifyCommandChanged();
-  model.stateChanged.connect(refreshStates);
   disposables.add(
-    new DisposableDelegate(() => model.stateChanged.disconnect(refreshStates))
+    commands.addCommand(CommandIDs.vaultLogin, {
+      label: trans.__('Log in to Vault'),
+      caption: trans.__('Log in to Vault with your id_token'),
+      isEnabled: () => vault.canLogin,
+      execute: async () => {
+        await vault.login();
+        const error = vault.state.error ?? vault.state.status?.error;
+        if (!vault.loggedIn && error) {
+          Notification.error(
+            trans.__('Vault log in failed: %1', error.message),
+            {
+              autoClose: 8000
+            }
+          );
+        }
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.vaultLogout, {
+      label: trans.__('Log out of Vault'),
+      caption: trans.__(
+        'Revoke the Vault token; no automatic log in until you log in again'
+      ),
+      isEnabled: () => vault.canLogout,
+      execute: () => vault.logout()
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.reloadCatalog, {
+      label: trans.__('Reload the catalog of Vault secrets'),
+      caption: trans.__(
+        'List your readable secrets again, bypassing the server cache'
+      ),
+      isEnabled: () => catalog.canReload,
+      execute: () => catalog.reload()
+    })
+  );
+
+  // Keep enabled states (toolbar buttons, palette, menus) in step with the
+  // models. The catalog emits on every keystroke in the tree: only a change
+  // of whether it can reload matters here.
+  const refreshStates = () => commands.notifyCommandChanged();
+  let couldReload = catalog.canReload;
+  const catalogChanged = () => {
+    if (catalog.canReload !== couldReload) {
+      couldReload = catalog.canReload;
+      refreshStates();
+    }
+  };
+  model.stateChanged.connect(refreshStates);
+  vault.stateChanged.connect(refreshStates);
+  catalog.stateChanged.connect(catalogChanged);
+  disposables.add(
+    new DisposableDelegate(() => {
+      model.stateChanged.disconnect(refreshStates);
+      vault.stateChanged.disconnect(refreshStates);
+      catalog.stateChanged.disconnect(catalogChanged);
+    })
   );
   return disposables;
 }

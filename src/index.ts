@@ -10,9 +10,11 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { CatalogModel } from './catalog';
 import { addCommands } from './commands';
 import { IdentityClient, IdentityModel } from './identity';
 import { CommandIDs, IVaultJwtSettings, PLUGIN_ID, STATUS_ID } from './tokens';
+import { VaultClient, VaultModel } from './vault';
 import { VaultJwtPanel } from './widgets/panel';
 import { CountdownStatus } from './widgets/status';
 
@@ -31,7 +33,7 @@ function hubHomeUrl(): string | null {
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description:
-    'Shows your OIDC id_token, keeps it fresh through JupyterHub, and (later) your Vault secrets.',
+    'Shows your OIDC id_token, keeps it fresh through JupyterHub, logs in to Vault with it and lists your readable secrets.',
   autoStart: true,
   requires: [ISettingRegistry],
   optional: [
@@ -54,7 +56,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const model = new IdentityModel({
       client: new IdentityClient(app.serviceManager.serverSettings)
     });
-    addCommands(app, model, trans);
+    const vaultClient = new VaultClient(app.serviceManager.serverSettings);
+    const vault = new VaultModel({ client: vaultClient, identity: model });
+    const catalog = new CatalogModel({ client: vaultClient, session: vault });
+    addCommands(app, model, trans, vault, catalog);
 
     const home = hubHomeUrl();
     let lastNotified: string | null = null;
@@ -88,7 +93,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       trans,
       hubHomeUrl: home,
       onRefresh: () => void app.commands.execute(CommandIDs.refreshToken),
-      onCopy: () => void app.commands.execute(CommandIDs.copyToken)
+      onCopy: () => void app.commands.execute(CommandIDs.copyToken),
+      vault,
+      catalog,
+      onLogin: () => void app.commands.execute(CommandIDs.vaultLogin),
+      onLogout: () => void app.commands.execute(CommandIDs.vaultLogout),
+      onReload: () => void app.commands.execute(CommandIDs.reloadCatalog)
     });
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'jupyterlab-vault-jwt');
@@ -111,7 +121,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       for (const command of [
         CommandIDs.openPanel,
         CommandIDs.refreshToken,
-        CommandIDs.copyToken
+        CommandIDs.copyToken,
+        CommandIDs.vaultLogin,
+        CommandIDs.vaultLogout,
+        CommandIDs.reloadCatalog
       ]) {
         palette.addItem({ command, category });
       }
@@ -121,14 +134,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     void app.restored.then(async () => {
       try {
         const settings = await settingRegistry.load(PLUGIN_ID);
-        const apply = () =>
-          model.configure(settings.composite as unknown as IVaultJwtSettings);
+        const apply = () => {
+          const composite = settings.composite as unknown as IVaultJwtSettings;
+          model.configure(composite);
+          vault.configure(composite);
+        };
         apply();
         settings.changed.connect(apply);
       } catch (error) {
         console.warn('jupyterlab-vault-jwt: settings not loaded', error);
       }
-      await model.load();
+      // The Vault session loads beside the identity; it logs in once both
+      // are there (see VaultModel).
+      await Promise.all([model.load(), vault.load()]);
     });
   }
 };

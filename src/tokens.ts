@@ -24,6 +24,12 @@ export namespace CommandIDs {
   export const refreshToken = 'vault-jwt:refresh-token';
   /** Copy the raw id_token to the system clipboard (never shown on screen). */
   export const copyToken = 'vault-jwt:copy-token';
+  /** Log in to Vault with the id_token (the server keeps the Vault token). */
+  export const vaultLogin = 'vault-jwt:vault-login';
+  /** Revoke the Vault token and stay logged out until the next log in. */
+  export const vaultLogout = 'vault-jwt:vault-logout';
+  /** Rebuild the catalog of readable secrets, bypassing the server's cache. */
+  export const reloadCatalog = 'vault-jwt:reload-catalog';
 }
 
 /** Where the server companion found the id_token. */
@@ -47,9 +53,131 @@ export interface IIdentityReply {
   hint: string | null;
 }
 
+/** A failure as the server companion describes it. */
+export interface IErrorInfo {
+  /** Machine-readable code (`vault_unreachable`, `secret_not_found`, ...). */
+  code: string;
+  /** Human-readable, actionable message (shown as is). */
+  message: string;
+}
+
 /** Body of every error reply of the server companion. */
 export interface IErrorReply {
-  error: { code: string; message: string };
+  error: IErrorInfo;
+}
+
+/**
+ * What the server tells about its Vault token (never the token itself).
+ * Times are epoch seconds on the server's clock.
+ */
+export interface IVaultTokenInfo {
+  /** The token's accessor (safe to show; it cannot be used to read secrets). */
+  accessor: string;
+  /** Vault's display name of the token (e.g. `jwt-alice`). */
+  display_name: string;
+  /** The token's policies. */
+  policies: string[];
+  /** The Vault identity entity, when there is one. */
+  entity_id: string | null;
+  /** Whether the server can renew it. */
+  renewable: boolean;
+  /** Seconds left when the server answered. */
+  ttl: number;
+  /** When it expires, or null for a token without expiry. */
+  expire_time: number | null;
+  /** When it was issued. */
+  issue_time: number | null;
+  /** When it can no longer be renewed (the max TTL), or null. */
+  max_expire_time: number | null;
+}
+
+/** Whether the server holds a Vault token. */
+export type VaultSessionState = 'logged_out' | 'logged_in';
+
+/**
+ * Reply of `GET vault-jwt/vault`, `POST vault-jwt/vault/login` and
+ * `POST vault-jwt/vault/logout`.
+ */
+export interface IVaultReply {
+  /** False when no Vault address is configured. */
+  configured: boolean;
+  /** How to configure Vault, when it is not configured. */
+  hint: string | null;
+  /** The Vault server's address. */
+  address: string | null;
+  /** The Vault namespace, if any. */
+  namespace: string | null;
+  /** The JWT auth method's mount (e.g. `jwt`). */
+  auth_mount: string;
+  /** The JWT role logged in with, or null for the mount's default role. */
+  role: string | null;
+  /** False when TLS verification is explicitly turned off. */
+  tls_verify: boolean;
+  /** CA file or directory in use, for display. */
+  ca: string | null;
+  /** Where the token is written for kernels, or null when that is off. */
+  token_file: string | null;
+  /** Whether the server holds a Vault token. */
+  state: VaultSessionState;
+  /** The user pressed Log out: no automatic log in until they press Log in. */
+  logged_out_by_user: boolean;
+  /** The token's description while logged in. */
+  token: IVaultTokenInfo | null;
+  /** The last log in or renewal failure. */
+  error: IErrorInfo | null;
+  /** The server's clock when it answered (epoch seconds). */
+  server_time: number;
+}
+
+/** How the server found the secrets of a mount. */
+export type CatalogMethod = 'scan' | 'list' | 'none';
+
+/** One KV mount of {@link ICatalogReply}. */
+export interface ICatalogMount {
+  /** The mount path with its trailing slash, e.g. `secret/`. */
+  path: string;
+  /** KV engine version. */
+  version: 1 | 2;
+  /** The mount's description in Vault. */
+  description: string;
+  /** How its secrets were found. */
+  method: CatalogMethod;
+  /** Why this mount could not be (fully) read, or null. */
+  error: IErrorInfo | null;
+  /** Readable secret paths relative to the mount, e.g. `app/db`. */
+  secrets: string[];
+  /** Readable through an exact-path grant, but not listable. */
+  unlisted: string[];
+}
+
+/** Reply of `GET vault-jwt/vault/catalog[?refresh=true]`. */
+export interface ICatalogReply {
+  /** When the server built the catalog (epoch seconds, server clock). */
+  generated_at: number;
+  /** The server's clock when it answered (epoch seconds). */
+  server_time: number;
+  /** True when served from the server's cache. */
+  cached: boolean;
+  /** How many Vault requests building it took. */
+  requests: number;
+  /** How long building it took (ms). */
+  duration_ms: number;
+  /** The KV mounts the token can see. */
+  mounts: ICatalogMount[];
+}
+
+/** Reply of `GET vault-jwt/vault/secret/keys?mount=…&path=…`: key names only. */
+export interface ISecretKeysReply {
+  /** The mount, e.g. `secret/`. */
+  mount: string;
+  /** The secret's path relative to the mount. */
+  path: string;
+  /** KV engine version. */
+  version: 1 | 2;
+  /** The secret's key names (never the values). */
+  keys: string[];
+  /** KV v2 version metadata, or null. */
+  metadata: null | { version: number; created_time: string };
 }
 
 /**
@@ -96,11 +224,22 @@ export interface IVaultJwtSettings {
   refreshLeadSeconds: number;
   /** Which claims the identity card shows, in order. */
   claims: string[];
+  /** Log in to Vault automatically with the id_token (unless the user logged out). */
+  autoLogin: boolean;
 }
 
 /** Defaults matching schema/plugin.json. */
 export const DEFAULT_SETTINGS: IVaultJwtSettings = {
   autoRefresh: true,
   refreshLeadSeconds: 60,
-  claims: ['preferred_username', 'name', 'email', 'groups', 'iss', 'aud', 'iat']
+  claims: [
+    'preferred_username',
+    'name',
+    'email',
+    'groups',
+    'iss',
+    'aud',
+    'iat'
+  ],
+  autoLogin: true
 };

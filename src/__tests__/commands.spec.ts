@@ -3,10 +3,19 @@ import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 
+import { CatalogModel, ICatalogClient } from '../catalog';
 import { addCommands } from '../commands';
 import { IIdentityClient, IdentityModel } from '../identity';
-import { CommandIDs, PANEL_ID } from '../tokens';
+import { ApiError } from '../request';
+import { CommandIDs, ICatalogReply, IVaultReply, PANEL_ID } from '../tokens';
+import { IVaultClient, VaultModel } from '../vault';
 import { hubReply } from './fixtures';
+import {
+  catalogReply,
+  flush,
+  loggedInReply,
+  loggedOutReply
+} from './vaultFixtures';
 
 const T0 = 1_800_000_000;
 
@@ -23,11 +32,48 @@ function fakeClient(): IIdentityClient & { refreshCalls: number } {
   return client;
 }
 
+/** A fake of the server companion's Vault and catalog routes. */
+class FakeVaultClient implements IVaultClient, ICatalogClient {
+  statusReply: IVaultReply = loggedOutReply({ logged_out_by_user: true });
+  loginReply: IVaultReply | Error = loggedInReply();
+  calls: string[] = [];
+
+  async status(): Promise<IVaultReply> {
+    this.calls.push('GET vault');
+    return this.statusReply;
+  }
+
+  async login(): Promise<IVaultReply> {
+    this.calls.push('POST vault/login');
+    if (this.loginReply instanceof Error) {
+      throw this.loginReply;
+    }
+    return this.loginReply;
+  }
+
+  async logout(): Promise<IVaultReply> {
+    this.calls.push('POST vault/logout');
+    return loggedOutReply({ logged_out_by_user: true });
+  }
+
+  async catalog(refresh: boolean): Promise<ICatalogReply> {
+    this.calls.push(refresh ? 'GET catalog?refresh=true' : 'GET catalog');
+    return catalogReply([{ secrets: ['app/db'] }]);
+  }
+
+  async secretKeys(): Promise<never> {
+    throw new Error('not used');
+  }
+}
+
 describe('commands', () => {
   let commands: CommandRegistry;
   let activateById: jest.Mock;
   let model: IdentityModel;
   let client: ReturnType<typeof fakeClient>;
+  let vaultClient: FakeVaultClient;
+  let vault: VaultModel;
+  let catalog: CatalogModel;
 
   beforeEach(() => {
     jest.useFakeTimers();
@@ -41,10 +87,15 @@ describe('commands', () => {
       commands,
       shell: { activateById }
     } as unknown as JupyterFrontEnd;
-    addCommands(app, model, nullTranslator.load('test'));
+    vaultClient = new FakeVaultClient();
+    vault = new VaultModel({ client: vaultClient, identity: model });
+    catalog = new CatalogModel({ client: vaultClient, session: vault });
+    addCommands(app, model, nullTranslator.load('test'), vault, catalog);
   });
 
   afterEach(() => {
+    catalog.dispose();
+    vault.dispose();
     model.dispose();
     jest.restoreAllMocks();
     jest.useRealTimers();
@@ -54,7 +105,10 @@ describe('commands', () => {
     for (const id of [
       CommandIDs.openPanel,
       CommandIDs.refreshToken,
-      CommandIDs.copyToken
+      CommandIDs.copyToken,
+      CommandIDs.vaultLogin,
+      CommandIDs.vaultLogout,
+      CommandIDs.reloadCatalog
     ]) {
       expect(commands.hasCommand(id)).toBe(true);
       expect(commands.label(id)).not.toBe('');
@@ -91,5 +145,54 @@ describe('commands', () => {
     expect(copy).toHaveBeenCalledWith(model.idToken);
     expect(info).toHaveBeenCalledTimes(1);
     expect(String(info.mock.calls[0][0])).not.toContain(model.idToken!);
+  });
+
+  it('logs in and out of Vault, enabled states following the session', async () => {
+    const changed: string[] = [];
+    commands.commandChanged.connect((_, args) => changed.push(args.type));
+    expect(commands.isEnabled(CommandIDs.vaultLogin)).toBe(false);
+    await vault.load();
+    expect(commands.isEnabled(CommandIDs.vaultLogin)).toBe(true);
+    expect(commands.isEnabled(CommandIDs.vaultLogout)).toBe(false);
+    expect(commands.isEnabled(CommandIDs.reloadCatalog)).toBe(false);
+    expect(changed).toContain('many-changed');
+
+    await commands.execute(CommandIDs.vaultLogin);
+    await flush();
+    expect(vault.loggedIn).toBe(true);
+    expect(commands.isEnabled(CommandIDs.vaultLogin)).toBe(false);
+    expect(commands.isEnabled(CommandIDs.vaultLogout)).toBe(true);
+    expect(commands.isEnabled(CommandIDs.reloadCatalog)).toBe(true);
+    // The catalog follows the log in.
+    expect(vaultClient.calls).toEqual([
+      'GET vault',
+      'POST vault/login',
+      'GET catalog'
+    ]);
+
+    await commands.execute(CommandIDs.reloadCatalog);
+    expect(vaultClient.calls[3]).toBe('GET catalog?refresh=true');
+
+    await commands.execute(CommandIDs.vaultLogout);
+    expect(vault.loggedIn).toBe(false);
+    expect(catalog.state.index).toBeNull();
+    expect(commands.isEnabled(CommandIDs.vaultLogout)).toBe(false);
+    expect(commands.isEnabled(CommandIDs.reloadCatalog)).toBe(false);
+  });
+
+  it("notifies the server's message when a log in from the palette fails", async () => {
+    const error = jest.spyOn(Notification, 'error');
+    vaultClient.loginReply = new ApiError(
+      'vault_sealed',
+      'Vault is sealed: ask an operator to unseal it.',
+      503
+    );
+    await vault.load();
+    await commands.execute(CommandIDs.vaultLogin);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(String(error.mock.calls[0][0])).toContain(
+      'Vault is sealed: ask an operator to unseal it.'
+    );
+    expect(vault.state.error?.code).toBe('vault_sealed');
   });
 });

@@ -2,15 +2,24 @@ import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
+import { CatalogModel } from '../catalog';
 import { IdentityCard } from '../components/IdentityCard';
+import { SecretKeys } from '../components/SecretKeys';
+import { SecretTree } from '../components/SecretTree';
+import { VaultCard } from '../components/VaultCard';
 import { vaultKeyIcon } from '../icons';
 import { IdentityModel } from '../identity';
 import { PANEL_ID } from '../tokens';
+import { VaultModel } from '../vault';
 
 /** Options of {@link VaultJwtPanel}. */
 export interface IVaultJwtPanelOptions {
   /** The identity model. */
   model: IdentityModel;
+  /** The Vault session model. */
+  vault: VaultModel;
+  /** The catalog of readable secrets. */
+  catalog: CatalogModel;
   /** Translations. */
   trans: TranslationBundle;
   /** The hub's home page, or null outside JupyterHub. */
@@ -19,15 +28,23 @@ export interface IVaultJwtPanelOptions {
   onRefresh: () => void;
   /** Run the copy command. */
   onCopy: () => void;
+  /** Run the Vault log in command. */
+  onLogin: () => void;
+  /** Run the Vault log out command. */
+  onLogout: () => void;
+  /** Run the reload catalog command. */
+  onReload: () => void;
 }
 
 /**
- * The left-sidebar panel. It re-renders when the model's state changes and on
- * every countdown tick.
+ * The left-sidebar panel: the identity card, the Vault card and the tree of
+ * readable secrets with the selected secret's key names. Each part re-renders
+ * on its own model's signals only (the countdowns tick every second; the
+ * tree does not re-render with them).
  */
 export class VaultJwtPanel extends ReactWidget {
   /**
-   * @param options the model, translations and command callbacks
+   * @param options the models, translations and command callbacks
    */
   constructor(options: IVaultJwtPanelOptions) {
     super();
@@ -39,25 +56,66 @@ export class VaultJwtPanel extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    const { model, trans, hubHomeUrl, onRefresh, onCopy } = this._options;
+    const { model, vault, catalog, trans, hubHomeUrl } = this._options;
+    const { onRefresh, onCopy, onLogin, onLogout, onReload } = this._options;
     return (
-      <UseSignal signal={model.stateChanged}>
-        {() => (
-          <UseSignal signal={model.ticked}>
-            {() => (
-              <IdentityCard
-                state={model.state}
-                countdown={model.countdown()}
-                claims={model.settings.claims}
-                hubHomeUrl={hubHomeUrl}
+      <>
+        <UseSignal signal={model.stateChanged}>
+          {() => (
+            <UseSignal signal={model.ticked}>
+              {() => (
+                <IdentityCard
+                  state={model.state}
+                  countdown={model.countdown()}
+                  claims={model.settings.claims}
+                  hubHomeUrl={hubHomeUrl}
+                  trans={trans}
+                  onRefresh={onRefresh}
+                  onCopy={onCopy}
+                />
+              )}
+            </UseSignal>
+          )}
+        </UseSignal>
+        <UseSignal signal={vault.stateChanged}>
+          {() => (
+            <UseSignal signal={vault.ticked}>
+              {() => (
+                <UseSignal signal={catalog.stateChanged}>
+                  {() => (
+                    <VaultCard
+                      state={vault.state}
+                      countdown={vault.countdown()}
+                      canLogin={vault.canLogin}
+                      canLogout={vault.canLogout}
+                      canReload={catalog.canReload}
+                      catalogLoading={catalog.state.loading}
+                      trans={trans}
+                      onLogin={onLogin}
+                      onLogout={onLogout}
+                      onReload={onReload}
+                    />
+                  )}
+                </UseSignal>
+              )}
+            </UseSignal>
+          )}
+        </UseSignal>
+        <UseSignal signal={catalog.stateChanged}>
+          {() => (
+            <>
+              <SecretTree
+                state={catalog.state}
                 trans={trans}
-                onRefresh={onRefresh}
-                onCopy={onCopy}
+                onQuery={query => catalog.setQuery(query)}
+                onRowClick={id => catalog.click(id)}
+                onKey={key => catalog.handleKey(key)}
               />
-            )}
-          </UseSignal>
-        )}
-      </UseSignal>
+              <SecretKeys keys={catalog.state.keys} trans={trans} />
+            </>
+          )}
+        </UseSignal>
+      </>
     );
   }
 

@@ -66,3 +66,42 @@ test('log in through Keycloak, see my identity, watch it count down and get refr
   );
   expect(stored).not.toMatch(/eyJ[\w-]+\.eyJ/);
 });
+
+test('bob logs in through Keycloak and sees exactly the secrets his policies let him read', async ({
+  page
+}) => {
+  await logInThroughKeycloak(page, 'bob', 'bob-password');
+  await page.locator(`.lm-TabBar-tab[data-id="${PANEL_ID}"]`).click();
+  const panel = page.locator(`#${PANEL_ID}`);
+
+  // Logged in to OpenBao with his id_token, without doing anything.
+  const card = panel.getByTestId('vault-jwt-vault-card');
+  await expect(card).toContainText('kv-reader', { timeout: 60_000 });
+  await expect(card).not.toContainText('kv-all');
+
+  const tree = panel.getByTestId('vault-jwt-tree');
+  await panel.getByLabel('Search secrets').fill('/');
+  const readable = [
+    'secret/apps/billing/db',
+    'secret/shared/smtp',
+    'secret/management/board/minutes-key', // exact-path grant, folder not listable
+    'team-kv/data-science/warehouse',
+    'team-kv/data-science/s3/readonly'
+  ];
+  for (const path of readable) {
+    await expect(tree.locator(`[data-path="${path}"]`)).toBeVisible();
+  }
+  for (const path of [
+    'secret/apps/billing/stripe', // denied inside the allowed subtree
+    'secret/management/payroll/bank',
+    'secret/apps/portal/oauth',
+    'legacy/ldap/bind'
+  ]) {
+    await expect(tree.locator(`[data-path="${path}"]`)).toHaveCount(0);
+  }
+
+  // Key names on demand.
+  await tree.locator('[data-path="team-kv/data-science/warehouse"]').click();
+  await expect(panel.getByTestId('vault-jwt-keys')).toContainText('dsn');
+  expect(await page.content()).not.toContain('warehouse.example.invalid');
+});

@@ -1,0 +1,946 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ApiError } from './request';
+import {
+  ICatalogMount,
+  ICatalogReply,
+  IErrorInfo,
+  ISecretKeysReply
+} from './tokens';
+
+/*
+ * The catalog of readable secrets as a tree: pure functions (index, filter,
+ * visible rows, keyboard) and the CatalogModel that holds the tree's state.
+ * No React here; components/SecretTree.tsx renders it.
+ */
+
+/** The catalog routes of the server companion (`VaultClient` in the app). */
+export interface ICatalogClient {
+  /** `GET vault-jwt/vault/catalog[?refresh=true]` */
+  catalog(refresh: boolean): Promise<ICatalogReply>;
+  /** `GET vault-jwt/vault/secret/keys?mount=…&path=…` */
+  secretKeys(mount: string, path: string): Promise<ISecretKeysReply>;
+}
+
+/** What a tree node stands for. */
+export type CatalogNodeKind = 'mount' | 'folder' | 'secret';
+
+/** One node of the tree (a mount, a folder or a secret). */
+export interface ICatalogNode {
+  /**
+   * The full path, unique in the tree: `secret/` (mount), `secret/app/`
+   * (folder, ends with `/`) or `secret/app/db` (secret).
+   */
+  readonly id: string;
+  /** Mount, folder or secret. */
+  readonly kind: CatalogNodeKind;
+  /** The last segment (the mount path for a mount), exactly as in Vault. */
+  readonly name: string;
+  /** Depth, 1 for mounts (ARIA `aria-level`). */
+  readonly level: number;
+  /** Index of the parent node, -1 for mounts. */
+  readonly parent: number;
+  /** Index just past the node's subtree (the nodes are in pre-order). */
+  readonly end: number;
+  /** Index of the node's mount. */
+  readonly mount: number;
+  /** Path relative to the mount (`''` for a mount; folders end with `/`). */
+  readonly path: string;
+  /** Readable secrets in the subtree (1 for a secret). */
+  readonly count: number;
+  /** A secret readable by an exact-path grant, but not listable. */
+  readonly unlisted: boolean;
+  /** 1-based position among its siblings (ARIA `aria-posinset`). */
+  readonly posInSet: number;
+  /** Number of siblings including itself (ARIA `aria-setsize`). */
+  readonly setSize: number;
+}
+
+/**
+ * The tree of one catalog, built once per catalog reply: nodes in pre-order
+ * (so a collapsed subtree is skipped in one step) and the lowercased full
+ * path of every secret (so filtering does no allocation per keystroke).
+ */
+export interface ICatalogIndex {
+  /** Every node in pre-order: mount, its folders and secrets, next mount... */
+  readonly nodes: readonly ICatalogNode[];
+  /** The catalog entry of each mount node, by node index. */
+  readonly mounts: ReadonlyMap<number, ICatalogMount>;
+  /** Node indices of the secrets, in tree order. */
+  readonly secrets: Int32Array;
+  /** Lowercased full path (`mount/path`) of each secret, parallel to `secrets`. */
+  readonly haystack: readonly string[];
+  /** Node index by id. */
+  readonly byId: ReadonlyMap<string, number>;
+  /** Number of readable secrets in the catalog. */
+  readonly total: number;
+}
+
+interface ITrieFolder {
+  folders: Map<string, ITrieFolder>;
+  secrets: Map<string, boolean>;
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Build the tree of a catalog reply. Secret paths are split on `/`; a path
+ * that is both a secret and a folder (`a/b` and `a/b/c`) gives two nodes.
+ *
+ * @param reply the catalog as the server sent it
+ * @returns the index, folders before secrets, each sorted by name
+ */
+export function buildCatalogIndex(reply: ICatalogReply): ICatalogIndex {
+  const nodes: ICatalogNode[] = [];
+  const mounts = new Map<number, ICatalogMount>();
+  const secrets: number[] = [];
+  const haystack: string[] = [];
+  const byId = new Map<string, number>();
+
+  const emit = (
+    node: Omit<ICatalogNode, 'end' | 'count'>,
+    children: () => number
+  ): number => {
+    const index = nodes.length;
+    // Filled in once the subtree is emitted (built here, read-only after).
+    const full = node as {
+      -readonly [K in keyof ICatalogNode]: ICatalogNode[K];
+    };
+    nodes.push(full);
+    byId.set(node.id, index);
+    full.count = children();
+    full.end = nodes.length;
+    return full.count;
+  };
+
+  const walk = (
+    folder: ITrieFolder,
+    mountPath: string,
+    prefix: string,
+    level: number,
+    parent: number,
+    mount: number
+  ): number => {
+    const folderNames = [...folder.folders.keys()].sort(compareNames);
+    const secretNames = [...folder.secrets.keys()].sort(compareNames);
+    const setSize = folderNames.length + secretNames.length;
+    let count = 0;
+    let position = 0;
+    for (const name of folderNames) {
+      const path = `${prefix}${name}/`;
+      count += emit(
+        {
+          id: mountPath + path,
+          kind: 'folder',
+          name,
+          level,
+          parent,
+          mount,
+          path,
+          unlisted: false,
+          posInSet: ++position,
+          setSize
+        },
+        () =>
+          walk(
+            folder.folders.get(name)!,
+            mountPath,
+            path,
+            level + 1,
+            nodes.length - 1,
+            mount
+          )
+      );
+    }
+    for (const name of secretNames) {
+      const path = prefix + name;
+      const id = mountPath + path;
+      secrets.push(nodes.length);
+      haystack.push(id.toLowerCase());
+      count += emit(
+        {
+          id,
+          kind: 'secret',
+          name,
+          level,
+          parent,
+          mount,
+          path,
+          unlisted: folder.secrets.get(name)!,
+          posInSet: ++position,
+          setSize
+        },
+        () => 1
+      );
+    }
+    return count;
+  };
+
+  const seenMounts = new Set<string>();
+  const visibleMounts = reply.mounts.filter(entry => {
+    const path = mountPathOf(entry);
+    if (seenMounts.has(path)) {
+      return false;
+    }
+    seenMounts.add(path);
+    return true;
+  });
+  visibleMounts.forEach((entry, position) => {
+    const mountPath = mountPathOf(entry);
+    const root: ITrieFolder = { folders: new Map(), secrets: new Map() };
+    // Listed paths win over unlisted duplicates.
+    for (const [list, unlisted] of [
+      [entry.unlisted, true],
+      [entry.secrets, false]
+    ] as const) {
+      for (const secret of list) {
+        addPath(root, secret, unlisted);
+      }
+    }
+    const index = nodes.length;
+    mounts.set(index, entry);
+    emit(
+      {
+        id: mountPath,
+        kind: 'mount',
+        name: mountPath,
+        level: 1,
+        parent: -1,
+        mount: index,
+        path: '',
+        unlisted: false,
+        posInSet: position + 1,
+        setSize: visibleMounts.length
+      },
+      () => walk(root, mountPath, '', 2, index, index)
+    );
+  });
+
+  return {
+    nodes,
+    mounts,
+    secrets: Int32Array.from(secrets),
+    haystack,
+    byId,
+    total: secrets.length
+  };
+}
+
+function mountPathOf(entry: ICatalogMount): string {
+  return entry.path.endsWith('/') ? entry.path : `${entry.path}/`;
+}
+
+function addPath(root: ITrieFolder, path: string, unlisted: boolean): void {
+  if (!path || path.endsWith('/')) {
+    return; // A folder, not a secret: nothing to read there.
+  }
+  const segments = path.split('/');
+  const name = segments.pop()!;
+  let folder = root;
+  for (const segment of segments) {
+    let next = folder.folders.get(segment);
+    if (!next) {
+      next = { folders: new Map(), secrets: new Map() };
+      folder.folders.set(segment, next);
+    }
+    folder = next;
+  }
+  folder.secrets.set(name, unlisted);
+}
+
+/**
+ * Split a search query into lowercased terms (all must match).
+ *
+ * @param query what the user typed
+ * @returns the terms, empty when the query is blank
+ */
+export function parseQuery(query: string): string[] {
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(term => term.length > 0);
+}
+
+/** The secrets matching a query, counted per subtree. */
+export interface ICatalogFilter {
+  /** The terms applied. */
+  readonly terms: readonly string[];
+  /** Matching secrets in each node's subtree, by node index. */
+  readonly counts: Int32Array;
+  /** Number of matching secrets. */
+  readonly total: number;
+}
+
+/**
+ * Filter every secret of every mount at once: a secret matches when its
+ * lowercased full path (`mount/path`) contains every term. O(secrets × terms)
+ * substring tests plus one O(nodes) pass that sums counts up to the parents.
+ *
+ * @param index the catalog's index
+ * @param terms lowercased terms from {@link parseQuery}
+ * @returns the per-subtree match counts
+ */
+export function filterCatalog(
+  index: ICatalogIndex,
+  terms: readonly string[]
+): ICatalogFilter {
+  const { nodes, secrets, haystack } = index;
+  const counts = new Int32Array(nodes.length);
+  let total = 0;
+  for (let k = 0; k < secrets.length; k++) {
+    const text = haystack[k];
+    let match = true;
+    for (let t = 0; t < terms.length; t++) {
+      if (!text.includes(terms[t])) {
+        match = false;
+        break;
+      }
+    }
+    if (match) {
+      counts[secrets[k]] = 1;
+      total++;
+    }
+  }
+  // Pre-order: every child comes after its parent, so one reverse pass sums.
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const parent = nodes[i].parent;
+    if (counts[i] > 0 && parent >= 0) {
+      counts[parent] += counts[i];
+    }
+  }
+  return { terms, counts, total };
+}
+
+/** The rows on screen (before virtualisation): node indices in order. */
+export interface ITreeRows {
+  /** Node index of each row. */
+  readonly nodes: readonly number[];
+  /** Whether each row's folder or mount is expanded (false for secrets). */
+  readonly expanded: readonly boolean[];
+}
+
+/**
+ * Flatten the tree into rows: a collapsed subtree is skipped in one step, and
+ * with a filter only subtrees holding a match are visited.
+ *
+ * @param index the catalog's index
+ * @param isExpanded whether the folder or mount at a node index is expanded
+ * @param filter the active filter, or null
+ * @returns the rows, in order
+ */
+export function visibleRows(
+  index: ICatalogIndex,
+  isExpanded: (node: number) => boolean,
+  filter: ICatalogFilter | null
+): ITreeRows {
+  const { nodes } = index;
+  const rows: number[] = [];
+  const expanded: boolean[] = [];
+  let i = 0;
+  while (i < nodes.length) {
+    const node = nodes[i];
+    if (filter && filter.counts[i] === 0) {
+      i = node.end;
+      continue;
+    }
+    rows.push(i);
+    if (node.kind === 'secret') {
+      expanded.push(false);
+      i++;
+      continue;
+    }
+    const open = isExpanded(i);
+    expanded.push(open);
+    i = open ? i + 1 : node.end;
+  }
+  return { nodes: rows, expanded };
+}
+
+/** What a key press does in the tree. */
+export type TreeAction =
+  | { type: 'focus'; row: number }
+  | { type: 'expand'; node: number }
+  | { type: 'collapse'; node: number }
+  | { type: 'toggle'; node: number }
+  | { type: 'select'; node: number }
+  | { type: 'none' };
+
+/**
+ * The WAI-ARIA tree pattern's keyboard behaviour.
+ *
+ * @param key `KeyboardEvent.key`
+ * @param index the catalog's index
+ * @param rows the visible rows
+ * @param activeRow the focused row, or -1
+ * @returns the action, `none` for a tree key with nothing to do, or null for
+ *   a key the tree does not handle
+ */
+export function treeKeyAction(
+  key: string,
+  index: ICatalogIndex,
+  rows: ITreeRows,
+  activeRow: number
+): TreeAction | null {
+  const count = rows.nodes.length;
+  const none: TreeAction = { type: 'none' };
+  const handled = [
+    'ArrowDown',
+    'ArrowUp',
+    'ArrowRight',
+    'ArrowLeft',
+    'Home',
+    'End',
+    'Enter',
+    ' '
+  ];
+  if (!handled.includes(key)) {
+    return null;
+  }
+  if (count === 0) {
+    return none;
+  }
+  if (activeRow < 0 || activeRow >= count) {
+    // Nothing focused yet (or it was filtered away): start at the top.
+    return key === 'End'
+      ? { type: 'focus', row: count - 1 }
+      : { type: 'focus', row: 0 };
+  }
+  const nodeIndex = rows.nodes[activeRow];
+  const node = index.nodes[nodeIndex];
+  const isFolder = node.kind !== 'secret';
+  switch (key) {
+    case 'ArrowDown':
+      return { type: 'focus', row: Math.min(activeRow + 1, count - 1) };
+    case 'ArrowUp':
+      return { type: 'focus', row: Math.max(activeRow - 1, 0) };
+    case 'Home':
+      return { type: 'focus', row: 0 };
+    case 'End':
+      return { type: 'focus', row: count - 1 };
+    case 'ArrowRight':
+      if (!isFolder) {
+        return none;
+      }
+      if (!rows.expanded[activeRow]) {
+        return { type: 'expand', node: nodeIndex };
+      }
+      if (
+        activeRow + 1 < count &&
+        index.nodes[rows.nodes[activeRow + 1]].parent === nodeIndex
+      ) {
+        return { type: 'focus', row: activeRow + 1 };
+      }
+      return none;
+    case 'ArrowLeft': {
+      if (isFolder && rows.expanded[activeRow]) {
+        return { type: 'collapse', node: nodeIndex };
+      }
+      const parentRow = rowOfParent(index, rows, activeRow);
+      return parentRow < 0 ? none : { type: 'focus', row: parentRow };
+    }
+    default:
+      // Enter and Space.
+      return isFolder
+        ? { type: 'toggle', node: nodeIndex }
+        : { type: 'select', node: nodeIndex };
+  }
+}
+
+function rowOfParent(
+  index: ICatalogIndex,
+  rows: ITreeRows,
+  row: number
+): number {
+  const parent = index.nodes[rows.nodes[row]].parent;
+  if (parent < 0) {
+    return -1;
+  }
+  for (let r = row - 1; r >= 0; r--) {
+    if (rows.nodes[r] === parent) {
+      return r;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Control characters, bidi overrides and invisible separators (joiners, which
+ * emoji and some scripts need, are kept).
+ */
+const INVISIBLE =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * Make a name from Vault safe to show as text: control characters, bidi
+ * overrides and invisible characters become visible (`↵` for a newline,
+ * `⇥` for a tab, `\u{…}` otherwise); an empty name becomes `∅`. React
+ * escapes the rest (quotes, `<`, backslashes are shown as they are).
+ *
+ * @param name a segment, path or key name as received
+ * @returns the text to render (the exact value goes in a `title`)
+ */
+export function displayName(name: string): string {
+  if (name === '') {
+    return '∅';
+  }
+  return name.replace(INVISIBLE, char => {
+    switch (char) {
+      case '\n':
+        return '↵';
+      case '\r':
+        return '␍';
+      case '\t':
+        return '⇥';
+      default:
+        return `\\u{${char.charCodeAt(0).toString(16).padStart(4, '0')}}`;
+    }
+  });
+}
+
+/** The key names of the selected secret. */
+export interface ISecretKeysState {
+  /** The secret's node id (`mount/path`). */
+  readonly id: string;
+  /** Its mount, e.g. `secret/`. */
+  readonly mount: string;
+  /** Its path relative to the mount. */
+  readonly path: string;
+  /** True while the key names are being read. */
+  readonly loading: boolean;
+  /** The reply, once read. */
+  readonly reply: ISecretKeysReply | null;
+  /** Why they could not be read. */
+  readonly error: IErrorInfo | null;
+}
+
+/**
+ * Everything the tree views need, as one immutable snapshot.
+ */
+export interface ICatalogState {
+  /** Whether a Vault session is there to list secrets with. */
+  readonly available: boolean;
+  /** True while the catalog is being read. */
+  readonly loading: boolean;
+  /** The last good catalog, or null. */
+  readonly reply: ICatalogReply | null;
+  /** Its tree, or null. */
+  readonly index: ICatalogIndex | null;
+  /** The last failure to read the catalog, or null after a success. */
+  readonly error: IErrorInfo | null;
+  /** The search box's text. */
+  readonly query: string;
+  /** Matching secrets while filtering, null without a query. */
+  readonly matches: number | null;
+  /** Matching secrets in each node's subtree while filtering, else null. */
+  readonly matchCounts: Int32Array | null;
+  /** The visible rows. */
+  readonly rows: ITreeRows;
+  /** The focused row's node id, or null. */
+  readonly active: string | null;
+  /** The focused row's position in {@link rows}, or -1. */
+  readonly activeRow: number;
+  /** The selected secret's node id, or null. */
+  readonly selected: string | null;
+  /** The selected secret's key names. */
+  readonly keys: ISecretKeysState | null;
+}
+
+/**
+ * Where the catalog model learns that a Vault session exists (the Vault model).
+ */
+export interface ICatalogSession {
+  /**
+   * Non-null while logged in; a change (e.g. other policies) reloads the
+   * catalog, null clears it.
+   */
+  readonly catalogKey: string | null;
+  /** Emitted when the session changes. */
+  readonly stateChanged: ISignal<unknown, unknown>;
+}
+
+/** Options of {@link CatalogModel}. */
+export interface ICatalogModelOptions {
+  /** The server companion. */
+  client: ICatalogClient;
+  /** The Vault session (the catalog follows its log in and log out). */
+  session: ICatalogSession;
+}
+
+const NO_ROWS: ITreeRows = { nodes: [], expanded: [] };
+
+/**
+ * The catalog model: loads the catalog when a Vault session starts, holds the
+ * tree's expansion, search, focus and selection, and reads the selected
+ * secret's key names.
+ *
+ * The user's expansion survives reloads and searches: while a search is on,
+ * every folder with a match is shown expanded (the user can still collapse
+ * some), and clearing the search restores the expansion from before.
+ */
+export class CatalogModel implements IDisposable {
+  /**
+   * @param options the client and the Vault session
+   */
+  constructor(options: ICatalogModelOptions) {
+    this._client = options.client;
+    this._session = options.session;
+    this._session.stateChanged.connect(this._onSession, this);
+    this._onSession();
+  }
+
+  /** Emitted whenever {@link state} changes. */
+  get stateChanged(): ISignal<this, ICatalogState> {
+    return this._stateChanged;
+  }
+
+  /** The current snapshot. */
+  get state(): ICatalogState {
+    return this._state;
+  }
+
+  /** Whether Reload makes sense now (the reload command's enabled state). */
+  get canReload(): boolean {
+    return this._state.available && !this._state.loading;
+  }
+
+  /** Whether {@link dispose} has been called. */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** Read the catalog (from the server's cache when it has one). */
+  load(): Promise<void> {
+    return this._load(false);
+  }
+
+  /** Rebuild the catalog, bypassing the server's cache. */
+  reload(): Promise<void> {
+    return this._load(true);
+  }
+
+  /**
+   * Set the search text; all whitespace-separated terms must match.
+   *
+   * @param query what the user typed
+   */
+  setQuery(query: string): void {
+    if (query === this._state.query) {
+      return;
+    }
+    const terms = parseQuery(query).join(' ');
+    if (terms !== this._terms) {
+      this._terms = terms;
+      this._filterCollapsed.clear();
+    }
+    this._update({ query });
+  }
+
+  /**
+   * Expand or collapse a folder or mount.
+   *
+   * @param id the node id
+   * @param expand true to expand, false to collapse, omitted to toggle
+   */
+  setExpanded(id: string, expand?: boolean): void {
+    const index = this._state.index?.byId.get(id);
+    if (index === undefined || this._nodes[index].kind === 'secret') {
+      return;
+    }
+    const open = expand ?? !this._isExpanded(index);
+    if (this._filter) {
+      if (open) {
+        this._filterCollapsed.delete(id);
+      } else {
+        this._filterCollapsed.add(id);
+      }
+    } else if (open) {
+      this._expanded.add(id);
+    } else {
+      this._expanded.delete(id);
+    }
+    this._update({});
+  }
+
+  /**
+   * Move the focus to a row.
+   *
+   * @param id the node id
+   */
+  activate(id: string): void {
+    if (this._state.active !== id) {
+      this._update({ active: id });
+    }
+  }
+
+  /**
+   * What a click does: focus the row, toggle a folder, select a secret.
+   *
+   * @param id the node id
+   */
+  click(id: string): void {
+    const index = this._state.index?.byId.get(id);
+    if (index === undefined) {
+      return;
+    }
+    this.activate(id);
+    if (this._nodes[index].kind === 'secret') {
+      this.select(id);
+    } else {
+      this.setExpanded(id);
+    }
+  }
+
+  /**
+   * Select a secret and read its key names (never its values).
+   *
+   * @param id the secret's node id
+   */
+  select(id: string): void {
+    const state = this._state;
+    const nodeIndex = state.index?.byId.get(id);
+    if (nodeIndex === undefined || !state.index) {
+      return;
+    }
+    const node = this._nodes[nodeIndex];
+    if (node.kind !== 'secret') {
+      return;
+    }
+    const mount = this._nodes[node.mount].id;
+    const seq = ++this._keysSeq;
+    this._update({
+      active: id,
+      selected: id,
+      keys: {
+        id,
+        mount,
+        path: node.path,
+        loading: true,
+        reply: null,
+        error: null
+      }
+    });
+    this._client.secretKeys(mount, node.path).then(
+      reply => this._keysDone(seq, { reply }),
+      error => this._keysDone(seq, { error: toErrorInfo(error) })
+    );
+  }
+
+  /**
+   * Handle a key pressed in the tree (ARIA tree pattern).
+   *
+   * @param key `KeyboardEvent.key`
+   * @returns whether the tree handled it (the view then prevents the default)
+   */
+  handleKey(key: string): boolean {
+    const { index, rows, activeRow } = this._state;
+    if (!index) {
+      return false;
+    }
+    const action = treeKeyAction(key, index, rows, activeRow);
+    if (!action) {
+      return false;
+    }
+    switch (action.type) {
+      case 'focus':
+        this.activate(index.nodes[rows.nodes[action.row]].id);
+        break;
+      case 'expand':
+      case 'collapse':
+        this.setExpanded(index.nodes[action.node].id, action.type === 'expand');
+        break;
+      case 'toggle':
+        this.setExpanded(index.nodes[action.node].id);
+        break;
+      case 'select':
+        this.select(index.nodes[action.node].id);
+        break;
+    }
+    return true;
+  }
+
+  /** Disconnect every listener; late replies are ignored. */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._session.stateChanged.disconnect(this._onSession, this);
+    Signal.clearData(this);
+  }
+
+  private _onSession(): void {
+    const key = this._session.catalogKey;
+    if (key === this._sessionKey) {
+      return;
+    }
+    this._sessionKey = key;
+    if (key === null) {
+      // Logged out: nothing is readable any more.
+      ++this._loadSeq;
+      ++this._keysSeq;
+      this._update({
+        available: false,
+        loading: false,
+        reply: null,
+        index: null,
+        error: null,
+        selected: null,
+        keys: null
+      });
+      return;
+    }
+    this._update({ available: true });
+    void this.load();
+  }
+
+  private async _load(refresh: boolean): Promise<void> {
+    if (!this._state.available || this._isDisposed) {
+      return;
+    }
+    const seq = ++this._loadSeq;
+    this._update({ loading: true });
+    let reply: ICatalogReply;
+    try {
+      reply = await this._client.catalog(refresh);
+    } catch (error) {
+      if (seq === this._loadSeq && !this._isDisposed) {
+        // Keep the last good catalog beside the error.
+        this._update({ loading: false, error: toErrorInfo(error) });
+      }
+      return;
+    }
+    if (seq !== this._loadSeq || this._isDisposed) {
+      return;
+    }
+    const index = buildCatalogIndex(reply);
+    for (const mount of index.mounts.keys()) {
+      const id = index.nodes[mount].id;
+      if (!this._seenMounts.has(id)) {
+        // Mounts start expanded the first time they are seen.
+        this._seenMounts.add(id);
+        this._expanded.add(id);
+      }
+    }
+    const selected =
+      this._state.selected !== null && index.byId.has(this._state.selected)
+        ? this._state.selected
+        : null;
+    this._cachedFilter = null;
+    this._update({
+      loading: false,
+      reply,
+      index,
+      error: null,
+      selected,
+      keys: selected === null ? null : this._state.keys
+    });
+  }
+
+  private _keysDone(
+    seq: number,
+    result: { reply?: ISecretKeysReply; error?: IErrorInfo }
+  ): void {
+    const keys = this._state.keys;
+    if (this._isDisposed || seq !== this._keysSeq || !keys) {
+      return;
+    }
+    this._update({
+      keys: {
+        ...keys,
+        loading: false,
+        reply: result.reply ?? null,
+        error: result.error ?? null
+      }
+    });
+  }
+
+  private get _nodes(): readonly ICatalogNode[] {
+    return this._state.index?.nodes ?? [];
+  }
+
+  private get _filter(): ICatalogFilter | null {
+    const index = this._state.index;
+    if (!index || this._terms === '') {
+      return null;
+    }
+    if (
+      !this._cachedFilter ||
+      this._cachedFilter.terms.join(' ') !== this._terms
+    ) {
+      this._cachedFilter = filterCatalog(index, this._terms.split(' '));
+    }
+    return this._cachedFilter;
+  }
+
+  private _isExpanded(node: number): boolean {
+    const id = this._nodes[node].id;
+    return this._filter
+      ? !this._filterCollapsed.has(id)
+      : this._expanded.has(id);
+  }
+
+  /** Apply a patch, recompute the rows, and emit. */
+  private _update(patch: Partial<ICatalogState>): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const next = { ...this._state, ...patch };
+    this._state = next;
+    const index = next.index;
+    const filter = this._filter;
+    const rows = index
+      ? visibleRows(index, node => this._isExpanded(node), filter)
+      : NO_ROWS;
+    let activeRow = -1;
+    if (index && next.active !== null) {
+      const node = index.byId.get(next.active);
+      activeRow = node === undefined ? -1 : rows.nodes.indexOf(node);
+    }
+    this._state = {
+      ...next,
+      rows,
+      activeRow,
+      matches: filter ? filter.total : null,
+      matchCounts: filter ? filter.counts : null
+    };
+    this._stateChanged.emit(this._state);
+  }
+
+  private _client: ICatalogClient;
+  private _session: ICatalogSession;
+  private _sessionKey: string | null = null;
+  private _state: ICatalogState = {
+    available: false,
+    loading: false,
+    reply: null,
+    index: null,
+    error: null,
+    query: '',
+    matches: null,
+    matchCounts: null,
+    rows: NO_ROWS,
+    active: null,
+    activeRow: -1,
+    selected: null,
+    keys: null
+  };
+  private _terms = '';
+  private _cachedFilter: ICatalogFilter | null = null;
+  private _expanded = new Set<string>();
+  private _filterCollapsed = new Set<string>();
+  private _seenMounts = new Set<string>();
+  private _loadSeq = 0;
+  private _keysSeq = 0;
+  private _isDisposed = false;
+  private _stateChanged = new Signal<this, ICatalogState>(this);
+}
+
+function toErrorInfo(error: unknown): IErrorInfo {
+  return error instanceof ApiError
+    ? { code: error.code, message: error.message }
+    : { code: 'internal', message: String((error as Error)?.message ?? error) };
+}
