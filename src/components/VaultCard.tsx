@@ -146,7 +146,7 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
           {token && (
             <>
               <dt>{trans.__('Token TTL')}</dt>
-              <dd data-field="ttl" className="jp-VaultJwt-timeLeft">
+              <dd data-field="ttl" className="jp-VaultJwt-ttl">
                 {ttlLabel(countdown.secondsLeft, trans)}
               </dd>
               <dt>{trans.__('Renewal')}</dt>

@@ -76,7 +76,9 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
     );
     writeTokenFile(TOKEN_FILE, 'not a jwt');
     await panel.getByRole('button', { name: 'Refresh' }).click();
-    await expect(panel.getByRole('alert')).toContainText(/token/i);
+    await expect(
+      panel.getByRole('region', { name: 'Identity' }).getByRole('alert')
+    ).toContainText(/token/i);
     await expect(
       panel.getByText('Showing the last token that was read successfully.')
     ).toBeVisible();
