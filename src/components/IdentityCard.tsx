@@ -3,6 +3,7 @@ import React from 'react';
 
 import { ICountdown, IIdentityState } from '../identity';
 import { TokenPhase } from '../tokens';
+import { Card, CardButton, ErrorNote, ProgressNote } from './Card';
 import { formatDuration, formatTime } from './format';
 
 /** Props of {@link IdentityCard}. */
@@ -31,25 +32,20 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
   const { state, countdown, trans } = props;
   const sourceLabel = describeSource(state, trans);
   return (
-    <section
-      className="jp-VaultJwt-card jp-VaultJwt-identity"
-      aria-label={trans.__('Identity')}
-    >
-      <header className="jp-VaultJwt-cardHeader">
-        <h2 className="jp-VaultJwt-cardTitle">{trans.__('Identity')}</h2>
-        <div className="jp-VaultJwt-actions">
-          <button
-            type="button"
-            className="jp-mod-styled jp-mod-accept jp-VaultJwt-button"
+    <Card
+      className="jp-VaultJwt-identity"
+      title={trans.__('Identity')}
+      actions={
+        <>
+          <CardButton
+            accept
             onClick={props.onRefresh}
             disabled={state.refreshing || state.source === null}
             title={trans.__('Ask JupyterHub for a fresh id_token now')}
           >
             {state.refreshing ? trans.__('Refreshing…') : trans.__('Refresh')}
-          </button>
-          <button
-            type="button"
-            className="jp-mod-styled jp-VaultJwt-button"
+          </CardButton>
+          <CardButton
             onClick={props.onCopy}
             disabled={state.claims === null}
             title={trans.__(
@@ -57,18 +53,15 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
             )}
           >
             {trans.__('Copy token')}
-          </button>
-        </div>
-      </header>
+          </CardButton>
+        </>
+      }
+    >
       {sourceLabel && <p className="jp-VaultJwt-source">{sourceLabel}</p>}
-      <div
-        role="status"
-        aria-live="polite"
-        className="jp-VaultJwt-progressNote"
-      >
+      <ProgressNote>
         {state.loading && trans.__('Loading the id_token…')}
         {state.refreshing && trans.__('Refreshing the id_token…')}
-      </div>
+      </ProgressNote>
       {state.error && (
         <ErrorBox
           error={state.error}
@@ -100,7 +93,7 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
           })}
         </dl>
       )}
-    </section>
+    </Card>
   );
 }
 
@@ -156,8 +149,7 @@ interface IErrorBoxProps {
 function ErrorBox(props: IErrorBoxProps): JSX.Element {
   const { error, hubHomeUrl, keptLastGood, trans } = props;
   return (
-    <div className="jp-VaultJwt-error" role="alert" data-code={error.code}>
-      <p>{error.message}</p>
+    <ErrorNote error={error}>
       {keptLastGood && (
         <p className="jp-VaultJwt-muted">
           {trans.__('Showing the last token that was read successfully.')}
@@ -170,7 +162,7 @@ function ErrorBox(props: IErrorBoxProps): JSX.Element {
           </a>
         </p>
       )}
-    </div>
+    </ErrorNote>
   );
 }
 

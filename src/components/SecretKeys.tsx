@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import { ISecretKeysState, displayName } from '../catalog';
+import { ErrorNote, ProgressNote } from './Card';
 
 /** Props of {@link SecretKeys}. */
 export interface ISecretKeysProps {
@@ -32,22 +33,10 @@ export function SecretKeys(props: ISecretKeysProps): JSX.Element | null {
       >
         {displayName(keys.id)}
       </h2>
-      <div
-        role="status"
-        aria-live="polite"
-        className="jp-VaultJwt-progressNote"
-      >
+      <ProgressNote>
         {keys.loading && trans.__('Reading the key names…')}
-      </div>
-      {keys.error && (
-        <div
-          className="jp-VaultJwt-error"
-          role="alert"
-          data-code={keys.error.code}
-        >
-          <p>{keys.error.message}</p>
-        </div>
-      )}
+      </ProgressNote>
+      {keys.error && <ErrorNote error={keys.error} />}
       {reply && (
         <>
           {reply.metadata && (

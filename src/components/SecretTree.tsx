@@ -10,6 +10,7 @@ import React, {
 
 import { ICatalogNode, ICatalogState, displayName } from '../catalog';
 import { ICatalogMount } from '../tokens';
+import { Card, ErrorNote, ProgressNote } from './Card';
 
 /** Height of every row (px): fixed, so row positions are arithmetic. */
 export const ROW_HEIGHT = 24;
@@ -146,15 +147,11 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
 
   if (!state.available) {
     return (
-      <section
-        className="jp-VaultJwt-card jp-VaultJwt-secrets"
-        aria-label={trans.__('Secrets')}
-      >
-        <h2 className="jp-VaultJwt-cardTitle">{trans.__('Secrets')}</h2>
+      <Card className="jp-VaultJwt-secrets" title={trans.__('Secrets')}>
         <p className="jp-VaultJwt-muted">
           {trans.__('Log in to Vault to see the secrets you can read.')}
         </p>
-      </section>
+      </Card>
     );
   }
 
@@ -174,20 +171,19 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
     index && activeRow >= 0 ? rows.nodes[activeRow] : undefined;
 
   return (
-    <section
-      className="jp-VaultJwt-card jp-VaultJwt-secrets"
-      aria-label={trans.__('Secrets')}
-    >
-      <header className="jp-VaultJwt-cardHeader">
-        <h2 className="jp-VaultJwt-cardTitle">{trans.__('Secrets')}</h2>
-        {index && (
+    <Card
+      className="jp-VaultJwt-secrets"
+      title={trans.__('Secrets')}
+      aside={
+        index && (
           <span className="jp-VaultJwt-muted" data-field="summary">
             {trans._n('%1 readable secret', '%1 readable secrets', index.total)}
             {', '}
             {trans._n('%1 mount', '%1 mounts', index.mounts.size)}
           </span>
-        )}
-      </header>
+        )
+      }
+    >
       <input
         type="search"
         className="jp-VaultJwt-search"
@@ -199,29 +195,20 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
         spellCheck={false}
         autoComplete="off"
       />
-      <div
-        role="status"
-        aria-live="polite"
-        className="jp-VaultJwt-progressNote"
-      >
+      <ProgressNote>
         {state.loading && trans.__('Listing your readable secrets…')}
         {!state.loading &&
           filtering &&
           trans._n('%1 match', '%1 matches', state.matches ?? 0)}
-      </div>
+      </ProgressNote>
       {state.error && (
-        <div
-          className="jp-VaultJwt-error"
-          role="alert"
-          data-code={state.error.code}
-        >
-          <p>{state.error.message}</p>
+        <ErrorNote error={state.error}>
           {index && (
             <p className="jp-VaultJwt-muted">
               {trans.__('Showing the last catalog that was read.')}
             </p>
           )}
-        </div>
+        </ErrorNote>
       )}
       {index && index.nodes.length === 0 && (
         <p className="jp-VaultJwt-muted">
@@ -281,7 +268,7 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
           {trans.__('No readable secret path matches the search.')}
         </p>
       )}
-    </section>
+    </Card>
   );
 }
 

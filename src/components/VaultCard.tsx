@@ -3,6 +3,7 @@ import React from 'react';
 
 import { IErrorInfo } from '../tokens';
 import { IVaultCountdown, IVaultState } from '../vault';
+import { Card, CardButton, ErrorNote, ProgressNote } from './Card';
 import { formatDuration } from './format';
 
 /** Props of {@link VaultCard}. */
@@ -39,17 +40,14 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
   const token = status?.state === 'logged_in' ? status.token : null;
   const errors = distinctErrors(state.error, status?.error ?? null);
   return (
-    <section
-      className="jp-VaultJwt-card jp-VaultJwt-vault"
-      aria-label={trans.__('Vault')}
-      data-testid="vault-jwt-vault-card"
-    >
-      <header className="jp-VaultJwt-cardHeader">
-        <h2 className="jp-VaultJwt-cardTitle">{trans.__('Vault')}</h2>
-        <div className="jp-VaultJwt-actions">
-          <button
-            type="button"
-            className="jp-mod-styled jp-mod-accept jp-VaultJwt-button"
+    <Card
+      className="jp-VaultJwt-vault"
+      title={trans.__('Vault')}
+      testId="vault-jwt-vault-card"
+      actions={
+        <>
+          <CardButton
+            accept
             onClick={props.onLogin}
             disabled={!props.canLogin}
             title={trans.__('Log in to Vault with your id_token')}
@@ -57,10 +55,8 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
             {state.busy === 'login'
               ? trans.__('Logging in…')
               : trans.__('Log in')}
-          </button>
-          <button
-            type="button"
-            className="jp-mod-styled jp-VaultJwt-button"
+          </CardButton>
+          <CardButton
             onClick={props.onLogout}
             disabled={!props.canLogout}
             title={trans.__(
@@ -70,10 +66,8 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
             {state.busy === 'logout'
               ? trans.__('Logging out…')
               : trans.__('Log out')}
-          </button>
-          <button
-            type="button"
-            className="jp-mod-styled jp-VaultJwt-button"
+          </CardButton>
+          <CardButton
             onClick={props.onReload}
             disabled={!props.canReload}
             title={trans.__(
@@ -83,27 +77,17 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
             {props.catalogLoading
               ? trans.__('Reloading…')
               : trans.__('Reload catalog')}
-          </button>
-        </div>
-      </header>
-      <div
-        role="status"
-        aria-live="polite"
-        className="jp-VaultJwt-progressNote"
-      >
+          </CardButton>
+        </>
+      }
+    >
+      <ProgressNote>
         {state.loading && trans.__('Reading the Vault session…')}
         {state.busy === 'login' && trans.__('Logging in to Vault…')}
         {state.busy === 'logout' && trans.__('Revoking the Vault token…')}
-      </div>
+      </ProgressNote>
       {errors.map(error => (
-        <div
-          key={error.code + error.message}
-          className="jp-VaultJwt-error"
-          role="alert"
-          data-code={error.code}
-        >
-          <p>{error.message}</p>
-        </div>
+        <ErrorNote key={error.code + error.message} error={error} />
       ))}
       {status && !status.configured && (
         <div className="jp-VaultJwt-hint">
@@ -187,7 +171,7 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
           </dd>
         </dl>
       )}
-    </section>
+    </Card>
   );
 }
 
