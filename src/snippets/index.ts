@@ -1,0 +1,157 @@
+/**
+ * Kernel snippets: code that reads a chosen Vault/OpenBao secret when a cell
+ * runs, never the secret's value. Pure functions, no JupyterLab or React.
+ *
+ * API:
+ *
+ * - `snippetFor(kernelLanguage, ref, userTemplates?): ISnippet | null`:
+ *   the code for a kernel language (kernelspec `language`, any case) or a
+ *   template id (`python-env`), from the user's template when there is one,
+ *   else the built-in one; null when there is none.
+ * - `templatesFor(kernelLanguage, userTemplates?): string[]`: the template
+ *   ids offered for a kernel language (`python` → `python`, `python-env`).
+ * - `cliCommand(ref): string`: the one-line `vault kv get` / `bao kv get`
+ *   command of the copy-CLI action, shell-quoted.
+ * - `validateTemplate(text): string[]`: what is wrong with a template
+ *   (for the Settings Editor), empty when nothing.
+ * - `renderTemplate(text, quoting, ref): string`: render any template.
+ * - `pythonLiteral`, `rLiteral`, `shellQuote`, `identifierFor`,
+ *   `envVarName`: the quoting and naming rules on their own.
+ * - `BUILTIN_TEMPLATES`, `PLACEHOLDERS`, `CLI_TEMPLATE`, `SnippetError` and
+ *   the types `ISecretRef`, `ISnippet`, `Quoting`, `UserTemplates`.
+ *
+ * Templates: `{{name}}` renders a placeholder (see `PLACEHOLDERS`):
+ * `address`, `namespace`, `mount`, `path`, `key`, `ca_path`, `env_var` as
+ * string literals of the template's quoting (null as `None` / `NULL` /
+ * `''`), `verify` as a boolean or the CA path literal, `kv_version` as 1 or
+ * 2, `var` as an identifier derived from the secret's name, `cli` and
+ * `cli_env` as the bare words `vault`/`bao` and `VAULT`/`BAO`.
+ * `{{#name}}…{{/name}}` renders its content when the value is present (not
+ * null; `verify`, `kv2` when true), `{{^name}}…{{/name}}` when it is not;
+ * a section tag alone on its line takes the whole line. Any other `{{` is
+ * plain text.
+ *
+ * Escaping: Python literals are single-quoted with `\\`, `\'`, `\n`, `\r`,
+ * `\t`, `\xNN`, `\uNNNN`, `\UNNNNNNNN` for everything not visibly printable
+ * (so `ast.literal_eval` gives back the exact string, NUL and lone
+ * surrogates included); R literals are double-quoted with `\\`, `\"`, `\n`,
+ * `\r`, `\t` and `\u{…}`/`\U{…}` for every other control or non-ASCII
+ * character (locale-independent), NUL and lone surrogates refused; shell
+ * words are bare when made of `A-Za-z0-9_@+:,./-`, else single-quoted with
+ * `'\''` for `'`, NUL and lone surrogates refused. Refusals throw
+ * {@link SnippetError} with a message for the user.
+ */
+
+import { renderTemplate } from './render';
+import { BUILTIN_TEMPLATES, CLI_TEMPLATE } from './templates';
+import {
+  ISecretRef,
+  ISnippet,
+  QUOTINGS,
+  Quoting,
+  SnippetError,
+  UserTemplates
+} from './types';
+
+export { envVarName, identifierFor, RESERVED } from './identifiers';
+export { pythonLiteral, rLiteral, shellQuote } from './literals';
+export { PLACEHOLDERS, renderTemplate, validateTemplate } from './render';
+export { BUILTIN_TEMPLATES, CLI_TEMPLATE } from './templates';
+export * from './types';
+
+/** The quoting a template id or kernel language implies, if any. */
+function builtinQuoting(id: string): Quoting | undefined {
+  const builtin =
+    BUILTIN_TEMPLATES.find(t => t.id === id) ??
+    BUILTIN_TEMPLATES.find(t => t.kernelLanguage === id);
+  return builtin?.quoting;
+}
+
+/** User templates with lower-cased ids. */
+function userEntries(
+  userTemplates: UserTemplates | undefined
+): Map<string, UserTemplates[string]> {
+  const entries = new Map<string, UserTemplates[string]>();
+  for (const [id, template] of Object.entries(userTemplates ?? {})) {
+    entries.set(id.trim().toLowerCase(), template);
+  }
+  return entries;
+}
+
+/**
+ * The template ids offered for a kernel language: the built-in ones for it,
+ * then the user's templates named `<language>` or `<language>-<variant>`.
+ */
+export function templatesFor(
+  kernelLanguage: string,
+  userTemplates?: UserTemplates
+): string[] {
+  const language = kernelLanguage.trim().toLowerCase();
+  const ids = BUILTIN_TEMPLATES.filter(t => t.kernelLanguage === language).map(
+    t => t.id
+  );
+  for (const id of userEntries(userTemplates).keys()) {
+    if (
+      (id === language || id.startsWith(`${language}-`)) &&
+      !ids.includes(id)
+    ) {
+      ids.push(id);
+    }
+  }
+  return ids;
+}
+
+/**
+ * The snippet that reads `ref` at run time in a kernel language or with a
+ * template id: the user's template of that id when there is one, else the
+ * built-in one; null when neither exists. Trailing newlines are dropped.
+ *
+ * @param kernelLanguage kernelspec `language` (`python`, `R`, `bash`; any
+ *   case) or a template id (`python-env`)
+ * @param userTemplates the user's templates by id (settings)
+ * @throws SnippetError for an invalid user template, a user template
+ *   without a known quoting, or a value the language cannot hold
+ */
+export function snippetFor(
+  kernelLanguage: string,
+  ref: ISecretRef,
+  userTemplates?: UserTemplates
+): ISnippet | null {
+  const id = kernelLanguage.trim().toLowerCase();
+  const user = userEntries(userTemplates).get(id);
+  let template: string;
+  let quoting: Quoting | undefined;
+  if (user !== undefined) {
+    template = typeof user === 'string' ? user : user.template;
+    quoting =
+      (typeof user === 'string' ? undefined : user.quoting) ??
+      builtinQuoting(id);
+    if (quoting === undefined || !QUOTINGS.includes(quoting)) {
+      throw new SnippetError(
+        'unknown_quoting',
+        `The snippet template "${id}" needs a quoting: one of ${QUOTINGS.join(', ')}.`
+      );
+    }
+  } else {
+    const builtin = BUILTIN_TEMPLATES.find(t => t.id === id);
+    if (builtin === undefined) {
+      return null;
+    }
+    template = builtin.template;
+    quoting = builtin.quoting;
+  }
+  const code = renderTemplate(template, quoting, ref).replace(/\n+$/, '');
+  return { code, language: id };
+}
+
+/**
+ * The copy-CLI command for `ref`, one line of bash:
+ * `VAULT_ADDR=… [VAULT_CACERT=… | VAULT_SKIP_VERIFY=true] vault kv get
+ * [-namespace=…] -mount=… [-field=…] -- <path>` (`BAO_*` and `bao` for
+ * OpenBao). Every value is shell-quoted.
+ *
+ * @throws SnippetError when a value holds NUL or a lone surrogate
+ */
+export function cliCommand(ref: ISecretRef): string {
+  return renderTemplate(CLI_TEMPLATE, 'shell', ref);
+}

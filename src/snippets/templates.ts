@@ -1,0 +1,158 @@
+/**
+ * The built-in snippet templates, one per kernel language (two for Python),
+ * and the copy-CLI command's template. See `PLACEHOLDERS` in `render.ts`.
+ */
+
+import { ISnippetTemplate } from './types';
+
+/** Python with hvac: the secret (or one key) into a variable. */
+const PYTHON = `import hvac
+
+# Reads the secret when the cell runs; its value is never stored in the notebook.
+# hvac takes the token from VAULT_TOKEN or ~/.vault-token, which Jupyter keeps fresh.
+client = hvac.Client(url={{address}}, namespace={{namespace}}, verify={{verify}})
+{{#kv2}}
+{{var}} = client.secrets.kv.v2.read_secret_version(
+    path={{path}}, mount_point={{mount}}, raise_on_deleted_version=True
+)['data']['data']{{#key}}[{{key}}]{{/key}}
+{{/kv2}}
+{{^kv2}}
+{{var}} = client.secrets.kv.v1.read_secret(path={{path}}, mount_point={{mount}})['data']{{#key}}[{{key}}]{{/key}}
+{{/kv2}}
+`;
+
+/** Python with hvac: the secret's keys (or one key) into `os.environ`. */
+const PYTHON_ENV = `import json
+import os
+{{^key}}
+import re
+{{/key}}
+
+import hvac
+
+# Puts the secret into environment variables when the cell runs (never into the notebook).
+# hvac takes the token from VAULT_TOKEN or ~/.vault-token, which Jupyter keeps fresh.
+client = hvac.Client(url={{address}}, namespace={{namespace}}, verify={{verify}})
+{{#kv2}}
+data = client.secrets.kv.v2.read_secret_version(
+    path={{path}}, mount_point={{mount}}, raise_on_deleted_version=True
+)['data']['data']
+{{/kv2}}
+{{^kv2}}
+data = client.secrets.kv.v1.read_secret(path={{path}}, mount_point={{mount}})['data']
+{{/kv2}}
+{{#key}}
+value = data[{{key}}]
+os.environ[{{env_var}}] = value if isinstance(value, str) else json.dumps(value)
+{{/key}}
+{{^key}}
+for name, value in data.items():
+    # One variable per key: A-Z, 0-9 and _ only, upper case, _ before a leading digit.
+    env_name = re.sub(r'[^0-9A-Za-z_]', '_', name).upper()
+    if not env_name or env_name[0].isdigit():
+        env_name = '_' + env_name
+    os.environ[env_name] = value if isinstance(value, str) else json.dumps(value)
+{{/key}}
+`;
+
+/** R with httr and jsonlite over Vault's HTTP API. */
+const R = `# Reads the secret when the cell runs; its value is never stored in the notebook.
+# Needs the httr and jsonlite packages: install.packages(c("httr", "jsonlite")).
+# The token comes from VAULT_TOKEN or ~/.vault-token, which Jupyter keeps fresh.
+{{var}} <- local({
+  token <- Sys.getenv("VAULT_TOKEN")
+  if (!nzchar(token)) token <- trimws(readLines("~/.vault-token", n = 1L, warn = FALSE))
+  encode <- function(p) {
+    segments <- strsplit(p, "/", fixed = TRUE)[[1]]
+    paste(vapply(segments, utils::URLencode, "", reserved = TRUE, USE.NAMES = FALSE),
+          collapse = "/")
+  }
+{{#kv2}}
+  url <- paste0({{address}}, "/v1/", encode({{mount}}), "/data/", encode({{path}}))
+{{/kv2}}
+{{^kv2}}
+  url <- paste0({{address}}, "/v1/", encode({{mount}}), "/", encode({{path}}))
+{{/kv2}}
+  headers <- c("X-Vault-Token" = token)
+{{#namespace}}
+  headers <- c(headers, "X-Vault-Namespace" = {{namespace}})
+{{/namespace}}
+{{#verify}}
+{{#ca_path}}
+  ca <- {{ca_path}}
+  tls <- if (dir.exists(ca)) httr::config(capath = ca) else httr::config(cainfo = ca)
+{{/ca_path}}
+{{^ca_path}}
+  tls <- httr::config()
+{{/ca_path}}
+{{/verify}}
+{{^verify}}
+  tls <- httr::config(ssl_verifypeer = FALSE, ssl_verifyhost = FALSE)
+{{/verify}}
+  response <- httr::GET(url, httr::add_headers(.headers = headers), tls)
+  httr::stop_for_status(response, "read the secret from Vault")
+  body <- jsonlite::fromJSON(httr::content(response, as = "text", encoding = "UTF-8"),
+                             simplifyVector = FALSE)
+  body$data{{#kv2}}$data{{/kv2}}{{#key}}[[{{key}}]]{{/key}}
+})
+`;
+
+/** bash with the vault / bao CLI, into a shell variable. */
+const BASH = `# Reads the secret with the {{cli}} CLI when the cell runs (never stored in the notebook).
+# The token comes from the environment or ~/.vault-token, which Jupyter keeps fresh.
+{{var}}=$(
+  export {{cli_env}}_ADDR={{address}}
+{{#verify}}
+{{#ca_path}}
+  if [ -d {{ca_path}} ]; then export {{cli_env}}_CAPATH={{ca_path}}; else export {{cli_env}}_CACERT={{ca_path}}; fi
+{{/ca_path}}
+{{/verify}}
+{{^verify}}
+  export {{cli_env}}_SKIP_VERIFY=true
+{{/verify}}
+  {{cli}} kv get {{#namespace}}-namespace={{namespace}} {{/namespace}}-mount={{mount}} {{#key}}-field={{key}}{{/key}}{{^key}}-format=json{{/key}} -- {{path}}
+)
+{{^key}}
+# {{var}} holds {{cli}}'s JSON reply: the key/value pairs are under {{#kv2}}.data.data{{/kv2}}{{^kv2}}.data{{/kv2}}.
+{{/key}}
+`;
+
+/** The copy-CLI command (one line, shell quoting). */
+export const CLI_TEMPLATE =
+  '{{cli_env}}_ADDR={{address}} ' +
+  '{{#verify}}{{#ca_path}}{{cli_env}}_CACERT={{ca_path}} {{/ca_path}}{{/verify}}' +
+  '{{^verify}}{{cli_env}}_SKIP_VERIFY=true {{/verify}}' +
+  '{{cli}} kv get {{#namespace}}-namespace={{namespace}} {{/namespace}}' +
+  '-mount={{mount}} {{#key}}-field={{key}} {{/key}}-- {{path}}';
+
+/** The built-in templates, in menu order. */
+export const BUILTIN_TEMPLATES: readonly ISnippetTemplate[] = [
+  {
+    id: 'python',
+    kernelLanguage: 'python',
+    label: 'Python (hvac)',
+    quoting: 'python',
+    template: PYTHON
+  },
+  {
+    id: 'python-env',
+    kernelLanguage: 'python',
+    label: 'Python (hvac, into os.environ)',
+    quoting: 'python',
+    template: PYTHON_ENV
+  },
+  {
+    id: 'r',
+    kernelLanguage: 'r',
+    label: 'R (httr, jsonlite)',
+    quoting: 'r',
+    template: R
+  },
+  {
+    id: 'bash',
+    kernelLanguage: 'bash',
+    label: 'bash (vault / bao CLI)',
+    quoting: 'shell',
+    template: BASH
+  }
+];
