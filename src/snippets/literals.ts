@@ -37,6 +37,30 @@ function refuse(value: string, what: string, language: string): void {
   }
 }
 
+/** Escapes Python and R string literals share (both use C-like escapes). */
+const SHORT_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t'
+};
+
+/**
+ * How a C-like string literal quoted with `quote` writes `ch`: escaped
+ * quote, a short escape, or printable ASCII as is; null when the language's
+ * own rule (`\x`, `\u`...) must decide.
+ */
+function plainEscape(ch: string, cp: number, quote: string): string | null {
+  if (ch === quote) {
+    return '\\' + ch;
+  }
+  const short = SHORT_ESCAPES[ch];
+  if (short !== undefined) {
+    return short;
+  }
+  return cp >= 0x20 && cp < 0x7f ? ch : null;
+}
+
 /**
  * A Python string literal that `ast.literal_eval` turns back into exactly
  * `value`. Single-quoted; backslash, quote, control, format, separator,
@@ -48,16 +72,9 @@ export function pythonLiteral(value: string): string {
   let out = "'";
   for (const ch of value) {
     const cp = ch.codePointAt(0)!;
-    if (ch === '\\' || ch === "'") {
-      out += '\\' + ch;
-    } else if (ch === '\n') {
-      out += '\\n';
-    } else if (ch === '\r') {
-      out += '\\r';
-    } else if (ch === '\t') {
-      out += '\\t';
-    } else if (cp >= 0x20 && cp < 0x7f) {
-      out += ch;
+    const plain = plainEscape(ch, cp, "'");
+    if (plain !== null) {
+      out += plain;
     } else if (cp > 0x7f && VISIBLE.test(ch)) {
       out += ch;
     } else if (cp <= 0xff) {
@@ -85,16 +102,9 @@ export function rLiteral(value: string, what = 'value'): string {
   let out = '"';
   for (const ch of value) {
     const cp = ch.codePointAt(0)!;
-    if (ch === '\\' || ch === '"') {
-      out += '\\' + ch;
-    } else if (ch === '\n') {
-      out += '\\n';
-    } else if (ch === '\r') {
-      out += '\\r';
-    } else if (ch === '\t') {
-      out += '\\t';
-    } else if (cp >= 0x20 && cp < 0x7f) {
-      out += ch;
+    const plain = plainEscape(ch, cp, '"');
+    if (plain !== null) {
+      out += plain;
     } else if (cp <= 0xffff) {
       out += '\\u{' + hex(cp, 4) + '}';
     } else {
