@@ -215,6 +215,7 @@ def vault_reply(status: VaultStatus) -> str:
             "tls_verify": status.tls_verify,
             "ca": status.ca,
             "token_file": status.token_file,
+            "cli": status.cli,
             "state": "logged_in" if status.logged_in else "logged_out",
             "logged_out_by_user": status.logged_out_by_user,
             "token": None

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jwt
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from .errors import (
@@ -143,6 +144,7 @@ class VaultStatus:
     tls_verify: bool
     ca: str | None
     token_file: str | None
+    cli: str
     logged_in: bool
     logged_out_by_user: bool
     token: TokenInfo | None
@@ -203,6 +205,14 @@ class VaultSession(LoggingConfigurable):
         config=True,
         help="Where the Vault token is written (mode 0600, atomically) for the Vault/OpenBao "
         "CLI and hvac in kernels and terminals; removed at logout. Empty: not written.",
+    )
+    cli = CaselessStrEnum(
+        ["vault", "bao"],
+        default_value=None,
+        allow_none=True,
+        config=True,
+        help="The command-line client that bash snippets and the copy-CLI action call: 'vault' "
+        "or 'bao'. Default: 'bao' when only bao is on the server's PATH, else 'vault'.",
     )
     revoke_on_shutdown = Bool(
         True,
@@ -275,6 +285,13 @@ class VaultSession(LoggingConfigurable):
         return Path(self.token_file).expanduser() if self.token_file else None
 
     @property
+    def cli_name(self) -> str:
+        """The CLI that snippets call: the ``cli`` trait, else what the server's PATH has."""
+        if self.cli:
+            return self.cli.lower()
+        return "bao" if shutil.which("bao") and not shutil.which("vault") else "vault"
+
+    @property
     def logged_in(self) -> bool:
         """Whether there is a token that has not expired yet."""
         info = self._info
@@ -305,6 +322,7 @@ class VaultSession(LoggingConfigurable):
             tls_verify=self.tls_verify,
             ca=(self.ca_cert or self.ca_path or None) if self.tls_verify else None,
             token_file=str(path) if path else None,
+            cli=self.cli_name,
             logged_in=self.logged_in,
             logged_out_by_user=self._logged_out_by_user,
             token=self._info if self.logged_in else None,

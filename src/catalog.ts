@@ -366,6 +366,7 @@ export type TreeAction =
   | { type: 'collapse'; node: number }
   | { type: 'toggle'; node: number }
   | { type: 'select'; node: number }
+  | { type: 'insert'; node: number }
   | { type: 'none' };
 
 /**
@@ -441,8 +442,13 @@ export function treeKeyAction(
       const parentRow = rowOfParent(index, rows, activeRow);
       return parentRow < 0 ? none : { type: 'focus', row: parentRow };
     }
+    case 'Enter':
+      // A secret's primary action: insert a snippet that reads it.
+      return isFolder
+        ? { type: 'toggle', node: nodeIndex }
+        : { type: 'insert', node: nodeIndex };
     default:
-      // Enter and Space.
+      // Space.
       return isFolder
         ? { type: 'toggle', node: nodeIndex }
         : { type: 'select', node: nodeIndex };
@@ -602,6 +608,14 @@ export class CatalogModel implements IDisposable {
     return this._state;
   }
 
+  /**
+   * Emitted with a secret's id when the user asks to insert it from the
+   * tree (Enter on a secret row); the app decides what inserting means.
+   */
+  get insertRequested(): ISignal<this, string> {
+    return this._insertRequested;
+  }
+
   /** Whether Reload makes sense now (the reload command's enabled state). */
   get canReload(): boolean {
     return this._state.available && !this._state.loading;
@@ -709,6 +723,11 @@ export class CatalogModel implements IDisposable {
     if (node.kind !== 'secret') {
       return;
     }
+    if (state.selected === id && state.keys?.id === id && !state.keys.error) {
+      // Already read (or being read).
+      this.activate(id);
+      return;
+    }
     const mount = this._nodes[node.mount].id;
     const seq = ++this._keysSeq;
     this._update({
@@ -758,6 +777,12 @@ export class CatalogModel implements IDisposable {
       case 'select':
         this.select(index.nodes[action.node].id);
         break;
+      case 'insert': {
+        const id = index.nodes[action.node].id;
+        this.select(id);
+        this._insertRequested.emit(id);
+        break;
+      }
     }
     return true;
   }
@@ -937,6 +962,7 @@ export class CatalogModel implements IDisposable {
   private _keysSeq = 0;
   private _isDisposed = false;
   private _stateChanged = new Signal<this, ICatalogState>(this);
+  private _insertRequested = new Signal<this, string>(this);
 }
 
 function toErrorInfo(error: unknown): IErrorInfo {

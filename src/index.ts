@@ -5,14 +5,29 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { IConsoleTracker } from '@jupyterlab/console';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import {
+  IFormRenderer,
+  IFormRendererRegistry
+} from '@jupyterlab/ui-components';
 
 import { CatalogModel } from './catalog';
 import { addCommands } from './commands';
+import { TemplatesField } from './components/TemplatesField';
 import { IdentityClient, IdentityModel } from './identity';
+import {
+  IConsoleLike,
+  IInsertShell,
+  INotebookLike,
+  SnippetInserter
+} from './inserter';
+import { SecretActions } from './secretActions';
+import { addSnippetCommands, fillDragData } from './snippetCommands';
 import { CommandIDs, IVaultJwtSettings, PLUGIN_ID, STATUS_ID } from './tokens';
 import { VaultClient, VaultModel } from './vault';
 import { VaultJwtPanel } from './widgets/panel';
@@ -41,7 +56,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     ILabShell,
     IStatusBar,
-    ITranslator
+    ITranslator,
+    INotebookTracker,
+    IConsoleTracker,
+    IFormRendererRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -50,7 +68,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     labShell: ILabShell | null,
     statusBar: IStatusBar | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    notebooks: INotebookTracker | null,
+    consoles: IConsoleTracker | null,
+    formRegistry: IFormRendererRegistry | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
     const model = new IdentityModel({
@@ -60,6 +81,41 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const vault = new VaultModel({ client: vaultClient, identity: model });
     const catalog = new CatalogModel({ client: vaultClient, session: vault });
     addCommands(app, model, trans, vault, catalog);
+
+    // Snippets: where they go, what they read, and their commands.
+    const inserter = new SnippetInserter({
+      shell: app.shell as unknown as IInsertShell,
+      trackers: {
+        isNotebook: (widget): widget is INotebookLike =>
+          notebooks?.has(widget) ?? false,
+        isConsole: (widget): widget is IConsoleLike =>
+          consoles?.has(widget) ?? false
+      }
+    });
+    const actions = new SecretActions({
+      vaultStatus: () => vault.state.status,
+      catalogIndex: () => catalog.state.index,
+      target: () => inserter.target,
+      insert: (code, mode) => inserter.insert(code, mode),
+      settings: () => vault.settings
+    });
+    addSnippetCommands(app, {
+      vault,
+      catalog,
+      client: vaultClient,
+      actions,
+      inserter,
+      trans
+    });
+    const insertSnippet = (id: string, key: string | null) =>
+      void app.commands.execute(CommandIDs.insertSnippet, { id, key });
+    catalog.insertRequested.connect((_, id) => insertSnippet(id, null));
+    // The Settings Editor shows template problems as you type.
+    formRegistry?.addRenderer(`${PLUGIN_ID}.snippetTemplates`, {
+      fieldRenderer: TemplatesField as unknown as NonNullable<
+        IFormRenderer['fieldRenderer']
+      >
+    });
 
     const home = hubHomeUrl();
     let lastNotified: string | null = null;
@@ -98,7 +154,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       catalog,
       onLogin: () => void app.commands.execute(CommandIDs.vaultLogin),
       onLogout: () => void app.commands.execute(CommandIDs.vaultLogout),
-      onReload: () => void app.commands.execute(CommandIDs.reloadCatalog)
+      onReload: () => void app.commands.execute(CommandIDs.reloadCatalog),
+      inserter,
+      onInsert: insertSnippet,
+      onDragStart: (id, key, transfer) =>
+        fillDragData(actions, { id, key }, transfer)
     });
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'jupyterlab-vault-jwt');
@@ -124,7 +184,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.copyToken,
         CommandIDs.vaultLogin,
         CommandIDs.vaultLogout,
-        CommandIDs.reloadCatalog
+        CommandIDs.reloadCatalog,
+        CommandIDs.openPicker
       ]) {
         palette.addItem({ command, category });
       }

@@ -30,6 +30,20 @@ export namespace CommandIDs {
   export const vaultLogout = 'vault-jwt:vault-logout';
   /** Rebuild the catalog of readable secrets, bypassing the server's cache. */
   export const reloadCatalog = 'vault-jwt:reload-catalog';
+  /** Open the fuzzy picker over every readable secret and its keys. */
+  export const openPicker = 'vault-jwt:insert-secret';
+  /**
+   * Insert a snippet for a secret (args `{ id, key?, template? }`, `id` as in
+   * the tree: `secret/app/db`; without `id`: the tree row under the context
+   * menu).
+   */
+  export const insertSnippet = 'vault-jwt:insert-snippet';
+  /** Copy a secret's path (same args as {@link insertSnippet}). */
+  export const copyPath = 'vault-jwt:copy-path';
+  /** Copy the `vault kv get` / `bao kv get` command (same args). */
+  export const copyCli = 'vault-jwt:copy-cli';
+  /** Copy the snippet instead of inserting it (same args). */
+  export const copySnippet = 'vault-jwt:copy-snippet';
 }
 
 /** Where the server companion found the id_token. */
@@ -117,6 +131,8 @@ export interface IVaultReply {
   ca: string | null;
   /** Where the token is written for kernels, or null when that is off. */
   token_file: string | null;
+  /** The CLI that bash snippets and the copy-CLI action call. */
+  cli: 'vault' | 'bao';
   /** Whether the server holds a Vault token. */
   state: VaultSessionState;
   /** The user pressed Log out: no automatic log in until they press Log in. */
@@ -226,6 +242,24 @@ export interface IVaultJwtSettings {
   claims: string[];
   /** Log in to Vault automatically with the id_token (unless the user logged out). */
   autoLogin: boolean;
+  /** Where an inserted snippet goes in a notebook. */
+  insertMode: InsertMode;
+  /** The user's snippet templates by template id or kernel language. */
+  snippetTemplates: Record<string, string | ISnippetTemplateSetting>;
+}
+
+/**
+ * Where a snippet goes in a notebook: a new code cell below the active cell,
+ * or at the cursor of the active code cell (consoles always use the prompt).
+ */
+export type InsertMode = 'new-cell-below' | 'cursor';
+
+/** A snippet template in the settings, with its quoting. */
+export interface ISnippetTemplateSetting {
+  /** The template text (placeholders as in the built-in templates). */
+  template: string;
+  /** How placeholder values are written; defaults by template id. */
+  quoting?: 'python' | 'r' | 'shell';
 }
 
 /** Defaults matching schema/plugin.json. */
@@ -241,5 +275,7 @@ export const DEFAULT_SETTINGS: IVaultJwtSettings = {
     'aud',
     'iat'
   ],
-  autoLogin: true
+  autoLogin: true,
+  insertMode: 'new-cell-below',
+  snippetTemplates: {}
 };

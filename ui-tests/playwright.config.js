@@ -2,6 +2,7 @@
  * Galata tests against a plain `jupyter lab` started here, whose id_token
  * comes from a file (the "outside JupyterHub" source).
  */
+const fs = require('fs');
 const path = require('path');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 const launchOptions = require('./chromium');
@@ -10,8 +11,12 @@ const { mintIdToken, writeTokenFile } = require('./tests/jwt');
 const PORT = Number(process.env.UI_LAB_PORT || 18888);
 const TOKEN_FILE = path.resolve(__dirname, 'test-results', 'id_token');
 process.env.UI_TOKEN_FILE = TOKEN_FILE;
-// Where the server writes the Vault token (scripts/test.sh runs OpenBao).
-const VAULT_TOKEN_FILE = path.resolve(__dirname, 'test-results', 'vault-token');
+// The server's (and so its kernels') home, apart from the real one: the server
+// writes the Vault token to ~/.vault-token there (scripts/test.sh runs
+// OpenBao), where the inserted snippets (hvac, the CLI) read it.
+const HOME = path.resolve(__dirname, 'test-results', 'home');
+fs.mkdirSync(HOME, { recursive: true });
+const VAULT_TOKEN_FILE = path.join(HOME, '.vault-token');
 process.env.UI_VAULT_TOKEN_FILE = VAULT_TOKEN_FILE;
 // The server reads this file when the panel asks for the identity.
 writeTokenFile(TOKEN_FILE, mintIdToken());
@@ -41,6 +46,7 @@ module.exports = {
     reuseExistingServer: false,
     env: {
       ...process.env,
+      HOME,
       UI_LAB_PORT: String(PORT),
       OIDC_ID_TOKEN_FILE: TOKEN_FILE,
       UI_VAULT_TOKEN_FILE: VAULT_TOKEN_FILE

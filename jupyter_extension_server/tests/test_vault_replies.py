@@ -76,3 +76,29 @@ def test_reply_never_holds_the_token():
         "issue_time",
         "max_expire_time",
     }
+
+
+@pytest.mark.parametrize(
+    ("configured", "on_path", "expected"),
+    [
+        ("bao", {"vault"}, "bao"),
+        ("VAULT", {"bao"}, "vault"),
+        (None, {"bao"}, "bao"),
+        (None, {"bao", "vault"}, "vault"),
+        (None, set(), "vault"),
+    ],
+)
+def test_cli_is_configured_or_found_on_path(monkeypatch, configured, on_path, expected):
+    """Fake boundary: ``shutil.which`` answers from ``on_path`` instead of the real PATH."""
+    monkeypatch.setattr(
+        "jupyter_extension_server.session.shutil.which",
+        lambda name: f"/usr/bin/{name}" if name in on_path else None,
+    )
+    session = VaultSession(IdTokenService(), address="http://127.0.0.1:9", cli=configured)
+    assert session.cli_name == expected
+    assert json.loads(vault_reply(session.status()))["cli"] == expected
+
+
+def test_cli_rejects_other_programs():
+    with pytest.raises(Exception, match="cli"):
+        VaultSession(IdTokenService(), address="http://127.0.0.1:9", cli="rm -rf /")

@@ -307,15 +307,21 @@ describe('treeKeyAction', () => {
     });
   });
 
-  it('selects a secret and toggles a folder with Enter or Space', () => {
+  it('inserts a secret with Enter, selects it with Space, toggles a folder with either', () => {
     expect(treeKeyAction('Enter', index, rows, rowOf('secret/top'))).toEqual({
+      type: 'insert',
+      node: index.byId.get('secret/top')
+    });
+    expect(treeKeyAction(' ', index, rows, rowOf('secret/top'))).toEqual({
       type: 'select',
       node: index.byId.get('secret/top')
     });
-    expect(treeKeyAction(' ', index, rows, rowOf('secret/team/'))).toEqual({
-      type: 'toggle',
-      node: index.byId.get('secret/team/')
-    });
+    for (const key of ['Enter', ' ']) {
+      expect(treeKeyAction(key, index, rows, rowOf('secret/team/'))).toEqual({
+        type: 'toggle',
+        node: index.byId.get('secret/team/')
+      });
+    }
   });
 
   it('leaves other keys alone', () => {
@@ -474,7 +480,7 @@ describe('CatalogModel', () => {
     expect(shown()).not.toContain('kv1/App/');
   });
 
-  it('navigates with the keyboard and reads the key names on Enter', async () => {
+  it('navigates with the keyboard, reads the key names on Enter and asks to insert', async () => {
     client.keyReplies.set('secret/app/api', {
       mount: 'secret/',
       path: 'app/api',
@@ -494,7 +500,12 @@ describe('CatalogModel', () => {
     model.handleKey('ArrowRight'); // first child
     expect(model.state.active).toBe('secret/app/api');
     expect(model.state.activeRow).toBe(2);
+    const inserts: string[] = [];
+    model.insertRequested.connect((_, id) => inserts.push(id));
+    model.handleKey(' ');
+    expect(inserts).toEqual([]);
     model.handleKey('Enter');
+    expect(inserts).toEqual(['secret/app/api']);
     expect(model.state.selected).toBe('secret/app/api');
     expect(model.state.keys?.loading).toBe(true);
     await flush();

@@ -5,6 +5,7 @@ import {
   SnippetError,
   cliCommand,
   envVarName,
+  PROTECTED_ENV,
   identifierFor,
   pythonLiteral,
   rLiteral,
@@ -121,6 +122,9 @@ describe('python-env (hvac, os.environ)', () => {
     );
     expect(text).toContain('for name, value in data.items():');
     expect(text).toContain("re.sub(r'[^0-9A-Za-z_]', '_', name).upper()");
+    // The same protected names as envVarName, at run time.
+    expect(text).toContain(`protected = re.compile(r'${PROTECTED_ENV}')`);
+    expect(text).toContain("env_name = 'SECRET_' + env_name");
   });
 });
 
@@ -298,6 +302,17 @@ describe('envVarName', () => {
     expect(envVarName('2fa')).toBe('_2FA');
     expect(envVarName('')).toBe('_');
     expect(envVarName('é😀')).toBe('__');
+  });
+
+  it('never names a variable the system relies on', () => {
+    expect(envVarName('path')).toBe('SECRET_PATH');
+    expect(envVarName('ld-preload')).toBe('SECRET_LD_PRELOAD');
+    expect(envVarName('vault_token')).toBe('SECRET_VAULT_TOKEN');
+    expect(envVarName('https_proxy')).toBe('SECRET_HTTPS_PROXY');
+    expect(envVarName('pythonpath')).toBe('SECRET_PYTHONPATH');
+    // Only whole names: these are fine.
+    expect(envVarName('xpath')).toBe('XPATH');
+    expect(envVarName('home_dir')).toBe('HOME_DIR');
   });
 });
 

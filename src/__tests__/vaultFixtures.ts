@@ -18,6 +18,7 @@ export function loggedOutReply(patch: Partial<IVaultReply> = {}): IVaultReply {
     tls_verify: true,
     ca: '/etc/ssl/vault-ca.pem',
     token_file: '/home/alice/.vault-token',
+    cli: 'vault',
     state: 'logged_out',
     logged_out_by_user: false,
     token: null,

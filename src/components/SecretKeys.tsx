@@ -3,6 +3,7 @@ import React from 'react';
 
 import { ISecretKeysState, displayName } from '../catalog';
 import { ErrorNote, ProgressNote } from './Card';
+import { InsertButton } from './SecretTree';
 
 /** Props of {@link SecretKeys}. */
 export interface ISecretKeysProps {
@@ -10,11 +11,18 @@ export interface ISecretKeysProps {
   keys: ISecretKeysState | null;
   /** Translations. */
   trans: TranslationBundle;
+  /** Insert a snippet for the secret (key null) or one key. */
+  onInsert: (id: string, key: string | null) => void;
+  /** Why nothing can be inserted now, or null. */
+  insertDisabledReason: string | null;
+  /** A key row is being dragged: put what a drop inserts on the transfer. */
+  onDragStart: (id: string, key: string, transfer: DataTransfer) => void;
 }
 
 /**
  * The key names of the selected secret (never its values), with its KV v2
- * version when there is one.
+ * version when there is one. Each key row inserts a snippet for that key
+ * (its button, Enter, the context menu, or dragging it onto a cell).
  */
 export function SecretKeys(props: ISecretKeysProps): JSX.Element | null {
   const { keys, trans } = props;
@@ -27,12 +35,19 @@ export function SecretKeys(props: ISecretKeysProps): JSX.Element | null {
       className="jp-VaultJwt-card jp-VaultJwt-keys"
       aria-label={trans.__('Key names')}
     >
-      <h2
-        className="jp-VaultJwt-cardTitle jp-VaultJwt-keysTitle"
-        title={keys.id}
-      >
-        {displayName(keys.id)}
-      </h2>
+      <header className="jp-VaultJwt-cardHeader">
+        <h2
+          className="jp-VaultJwt-cardTitle jp-VaultJwt-keysTitle"
+          title={keys.id}
+        >
+          {displayName(keys.id)}
+        </h2>
+        <InsertButton
+          label={trans.__('Insert a snippet that reads %1', keys.id)}
+          disabledReason={props.insertDisabledReason}
+          onInsert={() => props.onInsert(keys.id, null)}
+        />
+      </header>
       <ProgressNote>
         {keys.loading && trans.__('Reading the key names…')}
       </ProgressNote>
@@ -54,8 +69,34 @@ export function SecretKeys(props: ISecretKeysProps): JSX.Element | null {
             aria-label={trans.__('Key names of %1', keys.id)}
           >
             {reply.keys.map(key => (
-              <li key={key} title={key}>
+              <li
+                key={key}
+                className="jp-VaultJwt-keyRow jp-VaultJwt-secretItem"
+                title={key}
+                tabIndex={0}
+                data-secret-id={keys.id}
+                data-key={key}
+                draggable={true}
+                onDragStart={event => {
+                  event.dataTransfer.effectAllowed = 'copy';
+                  props.onDragStart(keys.id, key, event.dataTransfer);
+                }}
+                onKeyDown={event => {
+                  if (event.key === 'Enter' && !props.insertDisabledReason) {
+                    event.preventDefault();
+                    props.onInsert(keys.id, key);
+                  }
+                }}
+              >
                 <code>{displayName(key)}</code>
+                <InsertButton
+                  label={trans.__(
+                    'Insert a snippet that reads the key %1',
+                    key
+                  )}
+                  disabledReason={props.insertDisabledReason}
+                  onInsert={() => props.onInsert(keys.id, key)}
+                />
               </li>
             ))}
           </ul>

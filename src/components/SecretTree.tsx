@@ -1,5 +1,9 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
+import {
+  addBelowIcon,
+  caretDownIcon,
+  caretRightIcon
+} from '@jupyterlab/ui-components';
 import React, {
   useEffect,
   useId,
@@ -56,6 +60,12 @@ export interface ISecretTreeProps {
   onRowClick: (id: string) => void;
   /** A key was pressed in the tree; returns whether the tree handled it. */
   onKey: (key: string) => boolean;
+  /** Insert a snippet for a secret (the row's insert button). */
+  onInsert: (id: string) => void;
+  /** Why nothing can be inserted now (the insert buttons are disabled), or null. */
+  insertDisabledReason: string | null;
+  /** A secret row is being dragged: put what a drop inserts on the transfer. */
+  onDragStart: (id: string, transfer: DataTransfer) => void;
 }
 
 /**
@@ -257,6 +267,9 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
                   selected={node.id === state.selected}
                   trans={trans}
                   onClick={props.onRowClick}
+                  onInsert={props.onInsert}
+                  insertDisabledReason={props.insertDisabledReason}
+                  onDragStart={props.onDragStart}
                 />
               );
             })}
@@ -284,15 +297,22 @@ interface ITreeRowProps {
   selected: boolean;
   trans: TranslationBundle;
   onClick: (id: string) => void;
+  onInsert: (id: string) => void;
+  insertDisabledReason: string | null;
+  onDragStart: (id: string, transfer: DataTransfer) => void;
 }
 
-/** One row: caret, name (as text), badges. */
+/**
+ * One row: caret, name (as text), badges; a secret row also has an insert
+ * button and can be dragged onto a cell.
+ */
 function TreeRow(props: ITreeRowProps): JSX.Element {
   const { node, mount, trans } = props;
   const isFolder = node.kind !== 'secret';
   const classes = [
     'jp-VaultJwt-row',
     `jp-VaultJwt-row-${node.kind}`,
+    isFolder ? '' : 'jp-VaultJwt-secretItem',
     props.active ? 'jp-mod-active' : '',
     props.selected ? 'jp-mod-selected' : ''
   ].join(' ');
@@ -317,6 +337,15 @@ function TreeRow(props: ITreeRowProps): JSX.Element {
       data-unlisted={node.unlisted ? 'true' : undefined}
       title={node.id}
       onClick={() => props.onClick(node.id)}
+      draggable={!isFolder}
+      onDragStart={
+        isFolder
+          ? undefined
+          : event => {
+              event.dataTransfer.effectAllowed = 'copy';
+              props.onDragStart(node.id, event.dataTransfer);
+            }
+      }
     >
       <span className="jp-VaultJwt-caret" aria-hidden="true">
         {isFolder && <Caret.react tag="span" />}
@@ -359,6 +388,40 @@ function TreeRow(props: ITreeRowProps): JSX.Element {
           {props.count}
         </span>
       )}
+      {!isFolder && (
+        <InsertButton
+          label={trans.__('Insert a snippet that reads %1', node.id)}
+          disabledReason={props.insertDisabledReason}
+          onInsert={() => props.onInsert(node.id)}
+        />
+      )}
     </div>
+  );
+}
+
+/**
+ * The insert action of a secret or key row: a small button that does not
+ * take the focus (the row's Enter does the same from the keyboard).
+ */
+export function InsertButton(props: {
+  label: string;
+  disabledReason: string | null;
+  onInsert: () => void;
+}): JSX.Element {
+  return (
+    <button
+      type="button"
+      className="jp-VaultJwt-rowInsert"
+      tabIndex={-1}
+      aria-label={props.label}
+      title={props.disabledReason ?? props.label}
+      disabled={props.disabledReason !== null}
+      onClick={event => {
+        event.stopPropagation();
+        props.onInsert();
+      }}
+    >
+      <addBelowIcon.react tag="span" />
+    </button>
   );
 }

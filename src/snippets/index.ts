@@ -42,7 +42,7 @@
  * {@link SnippetError} with a message for the user.
  */
 
-import { renderTemplate } from './render';
+import { renderTemplate, validateTemplate } from './render';
 import { BUILTIN_TEMPLATES, CLI_TEMPLATE } from './templates';
 import {
   ISecretRef,
@@ -53,7 +53,12 @@ import {
   UserTemplates
 } from './types';
 
-export { envVarName, identifierFor, RESERVED } from './identifiers';
+export {
+  envVarName,
+  identifierFor,
+  PROTECTED_ENV,
+  RESERVED
+} from './identifiers';
 export { pythonLiteral, rLiteral, shellQuote } from './literals';
 export { PLACEHOLDERS, renderTemplate, validateTemplate } from './render';
 export { BUILTIN_TEMPLATES, CLI_TEMPLATE } from './templates';
@@ -154,4 +159,59 @@ export function snippetFor(
  */
 export function cliCommand(ref: ISecretRef): string {
   return renderTemplate(CLI_TEMPLATE, 'shell', ref);
+}
+
+/**
+ * What is wrong with each of the user's templates (for the Settings
+ * Editor): template syntax (see {@link validateTemplate}), a missing
+ * quoting for an id without a built-in one, an empty id or template.
+ *
+ * @param userTemplates the user's templates by id
+ * @returns the problems by template id (as written); ids without problems
+ *   are absent
+ */
+export function userTemplateProblems(
+  userTemplates: UserTemplates | undefined
+): Record<string, string[]> {
+  const problems: Record<string, string[]> = {};
+  for (const [rawId, user] of Object.entries(userTemplates ?? {})) {
+    const id = rawId.trim().toLowerCase();
+    const found: string[] = [];
+    const template = typeof user === 'string' ? user : user?.template;
+    const quoting =
+      (typeof user === 'string' ? undefined : user?.quoting) ??
+      builtinQuoting(id);
+    if (id === '') {
+      found.push(
+        'A template needs a name: a kernel language or a template id.'
+      );
+    }
+    if (typeof template !== 'string' || template.trim() === '') {
+      found.push('The template is empty.');
+    } else {
+      found.push(...validateTemplate(template));
+    }
+    if (quoting === undefined || !QUOTINGS.includes(quoting)) {
+      found.push(
+        `"${rawId}" is not a built-in template id, so it needs a quoting: one of ${QUOTINGS.join(', ')}.`
+      );
+    }
+    if (found.length > 0) {
+      problems[rawId] = found;
+    }
+  }
+  return problems;
+}
+
+/**
+ * The user's templates without the ones that have problems (those are
+ * reported in the Settings Editor; snippets then use the built-in ones).
+ */
+export function usableUserTemplates(
+  userTemplates: UserTemplates | undefined
+): UserTemplates {
+  const problems = userTemplateProblems(userTemplates);
+  return Object.fromEntries(
+    Object.entries(userTemplates ?? {}).filter(([id]) => !(id in problems))
+  );
 }

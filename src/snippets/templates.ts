@@ -3,6 +3,7 @@
  * and the copy-CLI command's template. See `PLACEHOLDERS` in `render.ts`.
  */
 
+import { PROTECTED_ENV } from './identifiers';
 import { ISnippetTemplate } from './types';
 
 /** Python with hvac: the secret (or one key) into a variable. */
@@ -46,11 +47,15 @@ value = data[{{key}}]
 os.environ[{{env_var}}] = value if isinstance(value, str) else json.dumps(value)
 {{/key}}
 {{^key}}
+# Variables the system, Python, Jupyter or Vault rely on are never replaced: SECRET_ goes first.
+protected = re.compile(r'${PROTECTED_ENV}')
 for name, value in data.items():
     # One variable per key: A-Z, 0-9 and _ only, upper case, _ before a leading digit.
     env_name = re.sub(r'[^0-9A-Za-z_]', '_', name).upper()
     if not env_name or env_name[0].isdigit():
         env_name = '_' + env_name
+    if protected.fullmatch(env_name):
+        env_name = 'SECRET_' + env_name
     os.environ[env_name] = value if isinstance(value, str) else json.dumps(value)
 {{/key}}
 `;

@@ -9,6 +9,7 @@ import { SecretTree } from '../components/SecretTree';
 import { VaultCard } from '../components/VaultCard';
 import { vaultKeyIcon } from '../icons';
 import { IdentityModel } from '../identity';
+import { SnippetInserter } from '../inserter';
 import { PANEL_ID } from '../tokens';
 import { VaultModel } from '../vault';
 
@@ -34,6 +35,12 @@ export interface IVaultJwtPanelOptions {
   onLogout: () => void;
   /** Run the reload catalog command. */
   onReload: () => void;
+  /** Where snippets go (the insert buttons follow it). */
+  inserter: SnippetInserter;
+  /** Insert a snippet for a secret or key (the insert command). */
+  onInsert: (id: string, key: string | null) => void;
+  /** A secret or key row is dragged: fill the transfer with its snippet. */
+  onDragStart: (id: string, key: string | null, transfer: DataTransfer) => void;
 }
 
 /**
@@ -58,6 +65,7 @@ export class VaultJwtPanel extends ReactWidget {
   protected render(): JSX.Element {
     const { model, vault, catalog, trans, hubHomeUrl } = this._options;
     const { onRefresh, onCopy, onLogin, onLogout, onReload } = this._options;
+    const { inserter, onInsert, onDragStart } = this._options;
     return (
       <>
         <UseSignal signal={model.stateChanged}>
@@ -101,18 +109,40 @@ export class VaultJwtPanel extends ReactWidget {
             </UseSignal>
           )}
         </UseSignal>
-        <UseSignal signal={catalog.stateChanged}>
+        <UseSignal signal={inserter.changed}>
           {() => (
-            <>
-              <SecretTree
-                state={catalog.state}
-                trans={trans}
-                onQuery={query => catalog.setQuery(query)}
-                onRowClick={id => catalog.click(id)}
-                onKey={key => catalog.handleKey(key)}
-              />
-              <SecretKeys keys={catalog.state.keys} trans={trans} />
-            </>
+            <UseSignal signal={catalog.stateChanged}>
+              {() => {
+                const disabled = inserter.target
+                  ? null
+                  : trans.__(
+                      'Open a notebook or a code console to insert a snippet.'
+                    );
+                return (
+                  <>
+                    <SecretTree
+                      state={catalog.state}
+                      trans={trans}
+                      onQuery={query => catalog.setQuery(query)}
+                      onRowClick={id => catalog.click(id)}
+                      onKey={key => catalog.handleKey(key)}
+                      onInsert={id => onInsert(id, null)}
+                      insertDisabledReason={disabled}
+                      onDragStart={(id, transfer) =>
+                        onDragStart(id, null, transfer)
+                      }
+                    />
+                    <SecretKeys
+                      keys={catalog.state.keys}
+                      trans={trans}
+                      onInsert={onInsert}
+                      insertDisabledReason={disabled}
+                      onDragStart={onDragStart}
+                    />
+                  </>
+                );
+              }}
+            </UseSignal>
           )}
         </UseSignal>
       </>
