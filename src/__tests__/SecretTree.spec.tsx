@@ -45,6 +45,9 @@ class FakeSession implements ICatalogSession {
 
 interface IMounted {
   host: HTMLElement;
+  /** What the insert actions and drags asked for, as `id|key`. */
+  inserts: string[];
+  drags: string[];
   model: CatalogModel;
   client: FakeCatalogClient;
   root: Root;
@@ -55,8 +58,21 @@ interface IMounted {
 
 async function mount(
   reply: ICatalogReply,
-  keys: Record<string, string[]> = {}
+  keys: Record<string, string[]> = {},
+  insertDisabledReason: string | null = null
 ): Promise<IMounted> {
+  const inserts: string[] = [];
+  const drags: string[] = [];
+  const onInsert = (id: string, key: string | null) =>
+    inserts.push(`${id}|${key ?? ''}`);
+  const onDragStart = (
+    id: string,
+    key: string | null,
+    transfer: DataTransfer
+  ) => {
+    drags.push(`${id}|${key ?? ''}`);
+    transfer.setData('text/plain', `snippet for ${id}`);
+  };
   const client = new FakeCatalogClient(reply, keys);
   const model = new CatalogModel({ client, session: new FakeSession() });
   await act(async () => {
@@ -76,8 +92,17 @@ async function mount(
               onQuery={query => model.setQuery(query)}
               onRowClick={id => model.click(id)}
               onKey={key => model.handleKey(key)}
+              onInsert={id => onInsert(id, null)}
+              insertDisabledReason={insertDisabledReason}
+              onDragStart={(id, transfer) => onDragStart(id, null, transfer)}
             />
-            <SecretKeys keys={model.state.keys} trans={trans} />
+            <SecretKeys
+              keys={model.state.keys}
+              trans={trans}
+              onInsert={onInsert}
+              insertDisabledReason={insertDisabledReason}
+              onDragStart={onDragStart}
+            />
           </>
         )}
       </UseSignal>
@@ -89,6 +114,8 @@ async function mount(
     [...host.querySelectorAll('[role="treeitem"]')] as HTMLElement[];
   return {
     host,
+    inserts,
+    drags,
     model,
     client,
     root,
@@ -320,5 +347,97 @@ describe('SecretTree', () => {
     act(() => row('secret/app/')!.click());
     expect(row('secret/app/db')).toBeDefined();
     expect(row('secret/app/')?.getAttribute('aria-expanded')).toBe('true');
+  });
+
+  it('inserts from a secret row (its button), from a key row (button or Enter), never for a folder', async () => {
+    const mounted = await mount(
+      catalogReply([{ path: 'secret/', secrets: ['app/db', 'top'] }]),
+      { 'secret/app/db': ['username', 'password'] }
+    );
+    act(() => mounted.model.setExpanded('secret/app/', true));
+    const folder = mounted.row('secret/app/')!;
+    expect(folder.querySelector('.jp-VaultJwt-rowInsert')).toBeNull();
+    expect(folder.getAttribute('draggable')).toBe('false');
+    const row = mounted.row('secret/app/db')!;
+    expect(row.classList).toContain('jp-VaultJwt-secretItem');
+    const button = row.querySelector(
+      '.jp-VaultJwt-rowInsert'
+    ) as HTMLButtonElement;
+    expect(button.getAttribute('aria-label')).toBe(
+      'Insert a snippet that reads secret/app/db'
+    );
+    act(() => button.click());
+    expect(mounted.inserts).toEqual(['secret/app/db|']);
+    // The button does not also select the row.
+    expect(mounted.model.state.selected).toBeNull();
+
+    act(() => row.click());
+    await act(async () => {
+      await flush();
+    });
+    const keyRows = [
+      ...mounted.host.querySelectorAll('.jp-VaultJwt-keyRow')
+    ] as HTMLElement[];
+    expect(keyRows.map(r => r.dataset.key)).toEqual(['username', 'password']);
+    expect(keyRows[1].dataset.secretId).toBe('secret/app/db');
+    press(keyRows[1], 'Enter');
+    act(() =>
+      (
+        keyRows[0].querySelector('.jp-VaultJwt-rowInsert') as HTMLElement
+      ).click()
+    );
+    expect(mounted.inserts).toEqual([
+      'secret/app/db|',
+      'secret/app/db|password',
+      'secret/app/db|username'
+    ]);
+    act(() => mounted.root.unmount());
+  });
+
+  it('disables the insert actions and says why when there is nowhere to insert', async () => {
+    const mounted = await mount(
+      catalogReply([{ path: 'secret/', secrets: ['top'] }]),
+      { 'secret/top': ['k'] },
+      'Open a notebook or a code console to insert a snippet.'
+    );
+    const button = mounted
+      .row('secret/top')!
+      .querySelector('.jp-VaultJwt-rowInsert') as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    expect(button.title).toBe(
+      'Open a notebook or a code console to insert a snippet.'
+    );
+    act(() => mounted.row('secret/top')!.click());
+    await act(async () => {
+      await flush();
+    });
+    const keyRow = mounted.host.querySelector(
+      '.jp-VaultJwt-keyRow'
+    ) as HTMLElement;
+    press(keyRow, 'Enter');
+    expect(mounted.inserts).toEqual([]);
+    act(() => mounted.root.unmount());
+  });
+
+  it('puts the snippet on the drag of a secret or key row', async () => {
+    const mounted = await mount(
+      catalogReply([{ path: 'secret/', secrets: ['top'] }])
+    );
+    const data = new Map<string, string>();
+    const transfer = {
+      effectAllowed: 'all',
+      setData: (type: string, value: string) => data.set(type, value)
+    };
+    const event = new Event('dragstart', { bubbles: true });
+    Object.defineProperty(event, 'dataTransfer', { value: transfer });
+    const row = mounted.row('secret/top')!;
+    expect(row.getAttribute('draggable')).toBe('true');
+    act(() => {
+      row.dispatchEvent(event);
+    });
+    expect(mounted.drags).toEqual(['secret/top|']);
+    expect(transfer.effectAllowed).toBe('copy');
+    expect(data.get('text/plain')).toBe('snippet for secret/top');
+    act(() => mounted.root.unmount());
   });
 });

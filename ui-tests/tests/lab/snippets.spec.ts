@@ -222,3 +222,74 @@ test.describe('Snippets inserted from the sidebar and the palette, run in a real
     expect(state.label).toContain('open a notebook or console first');
   });
 });
+
+test.describe('Snippets in a code console and in the Settings Editor', () => {
+  test.skip(
+    !process.env.OPENBAO_ADDR,
+    'needs OpenBao (scripts/test.sh starts it)'
+  );
+
+  test('a key inserted at the console prompt runs there', async ({ page }) => {
+    writeTokenFile(TOKEN_FILE, mintIdToken({ groups: ['management'] }, 300));
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('console:create', {
+        kernelPreference: { name: 'python3' }
+      });
+    });
+    const prompt = page.locator('.jp-CodeConsole-promptCell .cm-content');
+    await expect(prompt).toBeVisible();
+    await expect(page.locator('.jp-CodeConsole')).toBeVisible();
+    await page.sidebar.openTab(PANEL_ID);
+    const panel = page.locator(`#${PANEL_ID}`);
+    await expect(panel.getByTestId('vault-jwt-vault-card')).toContainText(
+      'kv-all',
+      { timeout: 30_000 }
+    );
+    await panel.getByLabel('Search secrets').fill('ldap/bind');
+    await panel
+      .getByTestId('vault-jwt-tree')
+      .locator('[data-path="legacy/ldap/bind"]')
+      .click();
+    await panel
+      .getByTestId('vault-jwt-keys')
+      .getByRole('button', {
+        name: 'Insert a snippet that reads the key password'
+      })
+      .click();
+    await expect(prompt).toContainText('read_secret(path=');
+    // Run the prompt (queued until the kernel is up), then print the digest.
+    const run = () =>
+      page.evaluate(async () => {
+        await window.jupyterapp.commands.execute('console:run-forced');
+      });
+    await run();
+    await prompt.click();
+    await page.keyboard.type(
+      'import hashlib; print(hashlib.sha256(bind_password.encode()).hexdigest())'
+    );
+    await run();
+    await expect(
+      page.locator('.jp-CodeConsole-content .jp-OutputArea-output').last()
+    ).toHaveText(sha256(LDAP_PASSWORD), { timeout: 30_000 });
+  });
+
+  test('the Settings Editor shows a template’s problems as you type', async ({
+    page
+  }) => {
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('settingeditor:open', {
+        query: 'Vault JWT'
+      });
+    });
+    const field = page.getByTestId('vault-jwt-templates-field');
+    await expect(field).toBeVisible({ timeout: 30_000 });
+    await field.getByLabel('Start from').selectOption('');
+    await field.getByRole('button', { name: 'Add a template' }).click();
+    const entry = field.locator('[data-template-id="my-language"]');
+    await expect(entry).toBeVisible();
+    await entry.getByLabel('Template my-language').fill('x = {{adress}}');
+    await expect(entry.getByRole('alert')).toContainText('{{adress}}');
+    await entry.getByLabel('Template my-language').fill('x = {{address}}');
+    await expect(entry.getByRole('alert')).toHaveCount(0);
+  });
+});
