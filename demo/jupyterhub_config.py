@@ -9,7 +9,9 @@ from files in $STACK_DIR/hub/). Everything listens on 127.0.0.1 only. Environmen
   (``http://127.0.0.1:18080/realms/jupyterhub``) [the latter]; ``KC_CLIENT_SECRET`` [demo secret].
 - ``HUB_REFRESH_LEAD_SECONDS`` [60] and ``HUB_AUTH_REFRESH_AGE`` [30]: see
   ``jupyter_extension_server.hub.configure_jupyterhub``.
-- ``HUB_LOG_LEVEL`` [INFO].
+- ``HUB_LOG_LEVEL`` [INFO]. ``HUB_SINGLEUSER_TESTING=1`` (scripts/test.sh) runs the single-user
+  servers with ``--debug`` (the tests read their DEBUG logs for token hygiene) and exposes the
+  JupyterLab app to the browser tests as ``window.jupyterapp``.
 - ``VAULT_ADDR`` / ``BAO_ADDR`` (and VAULT_/BAO_ ``NAMESPACE``, ``CACERT``, ``CAPATH``,
   ``SKIP_VERIFY``): passed on to the single-user servers (``env_keep``), whose server companion
   takes ``c.VaultSession.address`` from them. When either address is set, the servers also get
@@ -79,6 +81,10 @@ c.GenericOAuthenticator.logout_redirect_url = (
     f"{OIDC}/logout?client_id=jupyterhub&post_logout_redirect_uri={PUBLIC_URL}/hub/"
 )
 
+# JupyterHub 5 sharing: users may share their own servers (the tests check that a user granted
+# access to someone else's server still gets 403 from its extension routes).
+c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", "shares!user"]}]
+
 # auth_state + roles + expiry-aware refresh of the id_token (jupyter_extension_server/hub.py).
 configure_jupyterhub(
     c,
@@ -91,6 +97,8 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(HUB_DIR / "home" / "{username}")
 c.Spawner.cmd = [str(REPO / ".venv/bin/jupyterhub-singleuser")]
 c.Spawner.args = ["--allow-root"]  # the servers run as root on these machines
+if os.environ.get("HUB_SINGLEUSER_TESTING") == "1":
+    c.Spawner.args.extend(["--debug", "--LabApp.expose_app_in_browser=True"])
 c.Spawner.default_url = "/lab"
 c.Spawner.ip = "127.0.0.1"
 # The venv's tools (jupyter, python with the extension) first on the servers' PATH.

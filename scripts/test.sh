@@ -33,6 +33,10 @@ export KC_URL="http://127.0.0.1:$KC_PORT" HUB_URL="http://127.0.0.1:$HUB_PORT"
 # when they expire within 45 s and re-checks at most every 10 s.
 export KC_TOKEN_LIFESPAN="${KC_TOKEN_LIFESPAN:-60}"
 export HUB_REFRESH_LEAD_SECONDS=45 HUB_AUTH_REFRESH_AGE=10
+# Short Vault tokens too (openbao_seed.py's role jupyter): the end-to-end tests see renewals and
+# new logins. The single-user servers log at DEBUG (the token-hygiene check reads those logs)
+# and expose window.jupyterapp to the browser tests.
+export BAO_TOKEN_TTL=2m BAO_TOKEN_MAX_TTL=10m HUB_SINGLEUSER_TESTING=1
 # OpenBao for the tests; the unit suites must not see a Vault address (or token) of the caller.
 export BAO_PORT=18200
 export OPENBAO_ADDR="http://127.0.0.1:$BAO_PORT"

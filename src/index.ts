@@ -90,7 +90,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           notebooks?.has(widget) ?? false,
         isConsole: (widget): widget is IConsoleLike =>
           consoles?.has(widget) ?? false
-      }
+      },
+      specLanguage: name =>
+        app.serviceManager.kernelspecs.specs?.kernelspecs[name]?.language
     });
     const actions = new SecretActions({
       vaultStatus: () => vault.state.status,

@@ -108,6 +108,11 @@ export interface ISnippetInserterOptions {
   shell: IInsertShell;
   /** Which widgets are notebooks and consoles. */
   trackers: IInsertTrackers;
+  /**
+   * The `language` of an installed kernelspec by name (the kernel spec
+   * manager), for a kernel that has not started yet.
+   */
+  specLanguage?: (name: string) => string | undefined;
 }
 
 /**
@@ -124,6 +129,7 @@ export class SnippetInserter implements IDisposable {
   constructor(options: ISnippetInserterOptions) {
     this._shell = options.shell;
     this._trackers = options.trackers;
+    this._specLanguage = options.specLanguage ?? (() => undefined);
     this._shell.currentChanged?.connect(this._onCurrentChanged, this);
     this._onCurrentChanged();
   }
@@ -142,7 +148,7 @@ export class SnippetInserter implements IDisposable {
     return {
       kind: this._trackers.isNotebook(widget) ? 'notebook' : 'console',
       label: widget.title.label,
-      language: this._language
+      language: this._language ?? this._pendingLanguage(widget)
     };
   }
 
@@ -259,12 +265,30 @@ export class SnippetInserter implements IDisposable {
       previous.disposed.disconnect(this._onDisposed, this);
     }
     this._widget = widget;
-    this._language = widget ? languageFromMetadata(widget) : null;
+    this._language = null;
     if (widget) {
       widget.sessionContext.kernelChanged.connect(this._onKernel, this);
       widget.disposed.connect(this._onDisposed, this);
       this._onKernel();
     }
+  }
+
+  /**
+   * Before the kernel tells its language: the notebook's metadata, else the
+   * kernelspec the session will start (or has started).
+   */
+  private _pendingLanguage(
+    widget: INotebookLike | IConsoleLike
+  ): string | null {
+    const fromMetadata = languageFromMetadata(widget);
+    if (fromMetadata) {
+      return fromMetadata;
+    }
+    const context = widget.sessionContext;
+    const name =
+      context.session?.kernel?.name ?? context.kernelPreference?.name ?? null;
+    const language = name ? this._specLanguage(name) : undefined;
+    return language ? language.trim().toLowerCase() : null;
   }
 
   private _onDisposed(): void {
@@ -305,6 +329,7 @@ export class SnippetInserter implements IDisposable {
 
   private _shell: IInsertShell;
   private _trackers: IInsertTrackers;
+  private _specLanguage: (name: string) => string | undefined;
   private _widget: INotebookLike | IConsoleLike | null = null;
   private _language: string | null = null;
   private _languageSeq = 0;

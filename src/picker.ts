@@ -14,8 +14,11 @@ import { IErrorInfo } from './tokens';
 /** How many results the picker shows at most. */
 export const MAX_RESULTS = 50;
 
-/** How long the highlight rests on a secret before its keys are read (ms). */
+/** How long the results rest before key names are read (ms). */
 export const KEYS_DELAY_MS = 150;
+
+/** How many of the best-ranked secrets get their key names read. */
+export const KEYS_PREFETCH = 3;
 
 /**
  * How well `query` matches `text` (both lowercased), or -1 when it does not.
@@ -32,7 +35,10 @@ export function fuzzyScore(query: string, text: string): number {
   const at = text.indexOf(query);
   if (at >= 0) {
     const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
-    return 1000 + n * 16 + (boundary ? 200 : 0) - at - text.length / 64;
+    return Math.max(
+      MIN_SCORE,
+      1000 + n * 16 + (boundary ? 200 : 0) - at - text.length / 64
+    );
   }
   let score = 0;
   let t = 0;
@@ -55,8 +61,12 @@ export function fuzzyScore(query: string, text: string): number {
     previous = t;
     t++;
   }
-  return score - text.length / 64;
+  // Any match scores above zero, however scattered.
+  return Math.max(MIN_SCORE, score - text.length / 64);
 }
+
+/** The lowest score of a match (a non-match is -1). */
+const MIN_SCORE = 1e-6;
 
 /**
  * How well every whitespace-separated term matches `text` (all lowercased):
@@ -184,7 +194,12 @@ export class PickerModel implements IDisposable {
     if (index) {
       for (let k = 0; k < index.secrets.length; k++) {
         const id = index.nodes[index.secrets[k]].id;
-        this._candidates.push({ id, key: null, text: index.haystack[k] });
+        this._candidates.push({
+          id,
+          key: null,
+          text: index.haystack[k],
+          pathLength: id.length
+        });
         for (const key of this._keyCache.get(id) ?? []) {
           this._addKey(id, key);
         }
@@ -291,7 +306,8 @@ export class PickerModel implements IDisposable {
     this._scheduleKeys();
   }
 
-  private _search(query = this._state?.query ?? ''): void {
+  private _search(query = this._state?.query ?? '', keepActive = false): void {
+    const previous = keepActive ? this.activeItem : null;
     const term = query.trim().toLowerCase().replace(/\s+/g, ' ');
     // A longer query matches a subset of what the shorter one matched.
     const pool =
@@ -313,13 +329,19 @@ export class PickerModel implements IDisposable {
       this._lastMatches = null;
     } else {
       const terms = term.split(' ');
+      // Every match stays in the pool of the next, longer query (a key can
+      // become a result of its own once a term matches in its name).
+      const matched: ICandidate[] = [];
       for (const candidate of pool) {
         const score = termsScore(terms, candidate.text);
         if (score >= 0) {
-          scored.push({ candidate, score });
+          matched.push(candidate);
+          if (!this._pathAlone(candidate, terms)) {
+            scored.push({ candidate, score });
+          }
         }
       }
-      this._lastMatches = scored.map(entry => entry.candidate);
+      this._lastMatches = matched;
       topK(scored, MAX_RESULTS);
     }
     this._lastTerm = term === '' ? null : term;
@@ -327,13 +349,24 @@ export class PickerModel implements IDisposable {
       .slice(0, MAX_RESULTS)
       .map(({ candidate }) => ({ id: candidate.id, key: candidate.key }));
     const first = this._ranked[0];
-    this._expanded = first && first.key === null ? first.id : null;
+    if (!previous) {
+      this._expanded = first && first.key === null ? first.id : null;
+    }
     const total = this._index?.total ?? 0;
+    const items = this._withChildren(this._ranked);
+    const kept = previous
+      ? items.findIndex(
+          item =>
+            item.id === previous.id &&
+            item.key === previous.key &&
+            item.child === previous.child
+        )
+      : -1;
     this._state = {
       query,
-      items: this._withChildren(this._ranked),
+      items,
       matches: term === '' ? total : scored.length,
-      active: this._ranked.length > 0 ? 0 : -1,
+      active: kept >= 0 ? kept : this._ranked.length > 0 ? 0 : -1,
       keys: this._keys,
       total
     };
@@ -370,15 +403,76 @@ export class PickerModel implements IDisposable {
     return items;
   }
 
-  /** Read the keys of the highlighted secret once the highlight rests. */
+  /**
+   * Once the results rest, read the key names of the highlighted secret and
+   * of the best-ranked secrets ({@link KEYS_PREFETCH}), so a query that goes
+   * on into a key name (`billing db pass`) finds it. When nothing matches,
+   * the secrets matching all but the last term are read instead.
+   */
   private _scheduleKeys(): void {
     clearTimeout(this._keysTimer);
-    const item = this.activeItem;
-    if (!item || item.key !== null || this._keys.has(item.id)) {
-      return;
+    const wanted: string[] = [];
+    const want = (id: string) => {
+      if (!this._keys.has(id) && !wanted.includes(id)) {
+        wanted.push(id);
+      }
+    };
+    const active = this.activeItem;
+    if (active && active.key === null) {
+      want(active.id);
     }
-    const id = item.id;
-    this._keysTimer = setTimeout(() => this._readKeys(id), KEYS_DELAY_MS);
+    const query = this._state.query.trim().toLowerCase();
+    let ranked = query === '' ? [] : this._ranked;
+    const terms = query.split(/\s+/);
+    if (ranked.length === 0 && terms.length > 1) {
+      ranked = this._rank(terms.slice(0, -1), false)
+        .slice(0, KEYS_PREFETCH)
+        .map(({ candidate }) => candidate);
+    }
+    for (const item of ranked.filter(item => item.key === null)) {
+      if (wanted.length >= KEYS_PREFETCH + 1) {
+        break;
+      }
+      want(item.id);
+    }
+    if (wanted.length > 0) {
+      this._keysTimer = setTimeout(
+        () => wanted.forEach(id => this._readKeys(id)),
+        KEYS_DELAY_MS
+      );
+    }
+  }
+
+  /**
+   * Whether a key candidate matches through its secret's path alone (no
+   * term matches in the key name): then the secret is the match, and its
+   * keys show under it when highlighted.
+   */
+  private _pathAlone(candidate: ICandidate, terms: string[]): boolean {
+    if (candidate.key === null) {
+      return false;
+    }
+    const key = candidate.text.slice(candidate.pathLength + 1);
+    return !terms.some(term => fuzzyScore(term, key) >= 0);
+  }
+
+  /** Secret (and key) candidates matching every term, the best first. */
+  private _rank(
+    terms: string[],
+    withKeys: boolean
+  ): { candidate: ICandidate; score: number }[] {
+    const scored: { candidate: ICandidate; score: number }[] = [];
+    for (const candidate of this._candidates) {
+      if (!withKeys && candidate.key !== null) {
+        continue;
+      }
+      const score = termsScore(terms, candidate.text);
+      if (score >= 0 && !this._pathAlone(candidate, terms)) {
+        scored.push({ candidate, score });
+      }
+    }
+    topK(scored, KEYS_PREFETCH);
+    return scored;
   }
 
   private _readKeys(id: string): void {
@@ -399,6 +493,10 @@ export class PickerModel implements IDisposable {
         this._lastTerm = null;
         this._lastMatches = null;
         this._setKeys(id, { loading: false, keys: reply.keys, error: null });
+        if (reply.keys.length > 0 && this._state.query.trim() !== '') {
+          // The new key names may match the query: search again, in place.
+          this._search(this._state.query, true);
+        }
       },
       error =>
         this._setKeys(id, {
@@ -439,7 +537,7 @@ export class PickerModel implements IDisposable {
 
   private _addKey(id: string, key: string): void {
     const text = `${id.toLowerCase()} ${key.toLowerCase()}`;
-    this._candidates.push({ id, key, text });
+    this._candidates.push({ id, key, text, pathLength: id.length });
   }
 
   private _index: ICatalogIndex | null;
@@ -463,6 +561,8 @@ interface ICandidate {
   readonly key: string | null;
   /** Lowercased `id` (and ` key`). */
   readonly text: string;
+  /** Length of the `id` part of `text`. */
+  readonly pathLength: number;
 }
 
 /**

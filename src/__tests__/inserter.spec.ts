@@ -232,6 +232,22 @@ describe('SnippetInserter', () => {
     expect(inserter.target?.language).toBe('bash');
   });
 
+  it('takes the language of the kernelspec a starting kernel will run', () => {
+    inserter.dispose();
+    inserter = new SnippetInserter({
+      shell,
+      trackers: {
+        isNotebook: (w): w is INotebookLike => w instanceof FakeNotebook,
+        isConsole: (w): w is IConsoleLike => w instanceof FakeConsole
+      },
+      specLanguage: name => (name === 'ir' ? 'R' : undefined)
+    });
+    const nb = notebook('c.ipynb', null);
+    Object.assign(nb.session, { kernelPreference: { name: 'ir' } });
+    shell.show(nb);
+    expect(inserter.target?.language).toBe('r');
+  });
+
   it('inserts a new code cell below the active cell and activates it', () => {
     const nb = notebook('a.ipynb', 'python', ['a = 1', 'b = 2']);
     shell.show(nb);

@@ -185,6 +185,31 @@ describe('PickerModel', () => {
       key: 'dn',
       child: false
     });
+    // A key that matches through its path alone is not a result of its own.
+    expect(
+      picker.state.items.filter(item => !item.child && item.key === 'password')
+    ).toEqual([]);
+  });
+
+  it('reads the keys of the best matches, so a query can go on into a key name', async () => {
+    const picker = model();
+    picker.setQuery('billing db pass');
+    expect(picker.state.items).toEqual([]);
+    // Nothing matches: the secrets matching "billing db" have their keys read.
+    jest.advanceTimersByTime(KEYS_DELAY_MS);
+    await flush();
+    expect(client.calls).toContain('secret/apps/billing/db');
+    expect(picker.state.items[0]).toEqual({
+      id: 'secret/apps/billing/db',
+      key: 'password',
+      child: false
+    });
+    expect(picker.state.active).toBe(0);
+  });
+
+  it('scores every match above zero, however scattered', () => {
+    const long = 'x'.repeat(5000) + 'a' + 'y'.repeat(5000) + 'b';
+    expect(fuzzyScore('ab', long)).toBeGreaterThan(0);
   });
 
   it('does not read keys while the highlight moves on quickly', async () => {
