@@ -81,9 +81,9 @@ c.GenericOAuthenticator.logout_redirect_url = (
     f"{OIDC}/logout?client_id=jupyterhub&post_logout_redirect_uri={PUBLIC_URL}/hub/"
 )
 
-# JupyterHub 5 sharing: users may share their own servers (the tests check that a user granted
-# access to someone else's server still gets 403 from its extension routes).
-c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", "shares!user"]}]
+# JupyterHub 5 sharing: users may share their own servers with other users by name (the tests
+# check that a user granted access to someone else's server still gets 403 from its extension).
+c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", "shares!user", "read:users:name"]}]
 
 # auth_state + roles + expiry-aware refresh of the id_token (jupyter_extension_server/hub.py).
 configure_jupyterhub(

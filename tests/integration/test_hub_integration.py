@@ -4,6 +4,7 @@ the id_token through our server extension, watch the hub refresh it, and the 403
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -166,3 +167,86 @@ def test_other_users_cannot_read_alices_id_token(alice_server):
         assert "eyJ" not in response.text
     finally:
         mallory.close()
+
+
+def _extension_routes() -> list[tuple[str, str]]:
+    """``(verb, path)`` of every route of the server companion, from its own route table."""
+    from jupyter_extension_server.handlers import route_table
+
+    routes = []
+    for pattern, handler, _ in route_table(identity=None, vault=None, catalog=None):
+        path = pattern.removesuffix("/?")
+        for verb in ("get", "post", "put", "patch", "delete"):
+            if verb in vars(handler) or any(
+                verb in vars(base)
+                for base in handler.__mro__[1:-1]
+                if base.__module__.startswith("jupyter_extension_server")
+            ):
+                routes.append((verb.upper(), path))
+    assert len(routes) >= 7, routes
+    return routes
+
+
+def _server_xsrf(browser: HubBrowser, owner: str) -> dict[str, str]:
+    token = browser.client.cookies.get("_xsrf", path=f"/user/{owner}/")
+    return {"X-XSRFToken": token} if token else {}
+
+
+def _accept_share(browser: HubBrowser, owner: str) -> None:
+    """Open a server shared with us: the hub asks to authorize the access; accept, as a user
+    clicking "Authorize" would, and land in the owner's JupyterLab."""
+    page = browser.open_server(owner)
+    assert page.url.path == "/hub/api/oauth2/authorize", page.url
+    fields = re.findall(r'<input type="hidden" name="(_xsrf|scopes)" value="([^"]*)"', page.text)
+    form = {
+        "_xsrf": next(value for name, value in fields if name == "_xsrf"),
+        "scopes": [value for name, value in fields if name == "scopes"],
+    }
+    assert form["scopes"], page.text[:500]
+    lab = browser.client.post(str(page.url), data=form, follow_redirects=True)
+    assert lab.status_code == 200 and lab.url.path == f"/user/{owner}/lab", (
+        lab.status_code,
+        lab.url,
+    )
+
+
+def test_a_user_alice_shares_her_server_with_still_gets_403_from_every_route(alice, alice_server):
+    """JupyterHub 5 sharing lets bob into alice's server; the extension stays owner-only."""
+    response = alice.api("POST", "/shares/alice/", json={"user": "bob"})
+    assert response.status_code in (200, 201), response.text
+    bob = HubBrowser()
+    try:
+        bob.login("bob")
+        _accept_share(bob, "alice")
+        xsrf = _server_xsrf(bob, "alice")
+        assert xsrf, "alice's server set no _xsrf cookie for bob"
+        # bob is really in: the server's own API answers him...
+        contents = bob.client.get(f"{HUB_URL}/user/alice/api/contents", headers=xsrf)
+        assert contents.status_code == 200, contents.status_code
+        # ...but none of the extension's routes does.
+        for verb, path in _extension_routes():
+            response = bob.client.request(
+                verb,
+                f"{HUB_URL}/user/alice{path}",
+                headers=xsrf,
+                params={"mount": "secret/", "path": "apps/billing/db"},
+            )
+            assert response.status_code == 403, (verb, path, response.status_code)
+            assert response.json()["error"]["code"] == "forbidden", response.text
+            assert "eyJ" not in response.text
+    finally:
+        bob.close()
+        alice.api("DELETE", "/shares/alice/", json={"user": "bob"})
+
+
+def test_state_changing_routes_need_the_xsrf_token(alice, alice_server):
+    """Cookie-authenticated POSTs without X-XSRFToken are refused (with it, they work)."""
+    for verb, path in _extension_routes():
+        if verb == "GET":
+            continue
+        response = alice.client.request(verb, f"{HUB_URL}/user/alice{path}")
+        assert response.status_code == 403, (verb, path, response.status_code)
+    response = alice.client.post(
+        f"{HUB_URL}/user/alice/vault-jwt/identity/refresh", headers=_server_xsrf(alice, "alice")
+    )
+    assert response.status_code == 200, response.text[:300]
