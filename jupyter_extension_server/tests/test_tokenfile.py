@@ -49,3 +49,36 @@ def test_removed_only_when_it_holds_our_token(tmp_path):
     assert remove_token_file(path, "s.ours")
     assert not path.exists()
     assert not remove_token_file(path, "s.ours")  # absent: nothing to do
+
+
+def test_a_concurrent_reader_never_sees_a_partial_file(tmp_path):
+    """Under umask 000, a reader polling the file while it is replaced 300 times (tokens of
+    different lengths) only ever reads a whole token, from a 0600 file."""
+    import threading
+
+    path = tmp_path / ".vault-token"
+    tokens = [f"s.{'x' * (10 + i % 90)}{i}" for i in range(300)]
+    write_token_file(path, tokens[0])
+    seen: list[str] = []
+    modes: set[int] = set()
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            with open(path) as handle:
+                modes.add(stat.S_IMODE(os.fstat(handle.fileno()).st_mode))
+                seen.append(handle.read())
+
+    reader = threading.Thread(target=read)
+    old = os.umask(0o000)
+    try:
+        reader.start()
+        for token in tokens[1:]:
+            write_token_file(path, token)
+    finally:
+        done.set()
+        reader.join()
+        os.umask(old)
+    assert len(seen) > 50
+    assert set(seen) <= set(tokens), set(seen) - set(tokens)
+    assert modes == {0o600}

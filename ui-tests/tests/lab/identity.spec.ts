@@ -137,3 +137,26 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
 });
 
 void galata;
+
+test.describe('a browser clock 2 minutes off the server', () => {
+  for (const skewSeconds of [120, -120]) {
+    test(`counts down on the server's clock (browser ${skewSeconds > 0 ? 'ahead' : 'behind'})`, async ({
+      page
+    }) => {
+      writeTokenFile(TOKEN_FILE, mintIdToken({}, 300));
+      // The page's clock runs skewSeconds off the real one (the server's).
+      await page.clock.install({ time: Date.now() + skewSeconds * 1000 });
+      await page.reload();
+      await page.sidebar.openTab(PANEL_ID);
+      const panel = page.locator(`#${PANEL_ID}`);
+      const timeLeft = panel.locator('.jp-VaultJwt-timeLeft');
+      // 300 s tokens: about 4:5x left by the server's clock, not 2:5x or 6:5x.
+      await expect(timeLeft).toHaveText(/Expires in 4:[345]\d/);
+      await expect(panel.getByText('Valid', { exact: true })).toBeVisible();
+      const skewed = await page.evaluate(() => Date.now());
+      expect(Math.abs(skewed - Date.now() - skewSeconds * 1000)).toBeLessThan(
+        20_000
+      );
+    });
+  }
+});
