@@ -31,13 +31,16 @@ if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-if [ "${WITH_R:-1}" = 1 ] && ! command -v Rscript >/dev/null; then
-  log "Debian r-base-core (apt): Rscript for the R snippet checks"
+if [ "${WITH_R:-1}" = 1 ] && ! { command -v Rscript >/dev/null &&
+    Rscript -e 'library(httr); library(jsonlite)' >/dev/null 2>&1; }; then
+  log "Debian r-base-core, r-cran-httr, r-cran-jsonlite (apt): Rscript for the R snippet checks"
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-base-core >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      r-base-core r-cran-httr r-cran-jsonlite >/dev/null
   else
-    echo "Rscript is missing: run 'sudo apt-get install -y r-base-core' (or WITH_R=0) and try again." >&2
+    echo "Rscript with httr and jsonlite is missing: run 'sudo apt-get install -y r-base-core" \
+      "r-cran-httr r-cran-jsonlite' (or WITH_R=0) and try again." >&2
     exit 1
   fi
 fi

@@ -69,7 +69,8 @@ const R = `# Reads the secret when the cell runs; its value is never stored in t
   if (!nzchar(token)) token <- trimws(readLines("~/.vault-token", n = 1L, warn = FALSE))
   encode <- function(p) {
     segments <- strsplit(p, "/", fixed = TRUE)[[1]]
-    paste(vapply(segments, utils::URLencode, "", reserved = TRUE, USE.NAMES = FALSE),
+    paste(vapply(segments, utils::URLencode, "", reserved = TRUE, repeated = TRUE,
+                 USE.NAMES = FALSE),
           collapse = "/")
   }
 {{#kv2}}

@@ -150,10 +150,13 @@ def test_other_users_cannot_read_alices_id_token(alice_server):
     mallory = HubBrowser()
     try:
         mallory.login("bob")
-        # The hub hides users one may not read.
+        # The hub shows another user's name at most (the demo grants read:users:name, for
+        # sharing by name), never their auth_state.
         response = mallory.api("GET", "/users/alice")
-        assert response.status_code == 404
-        assert "auth_state" not in response.text
+        assert response.status_code in (200, 404), response.status_code
+        assert "auth_state" not in response.text and "eyJ" not in response.text
+        if response.status_code == 200:
+            assert set(response.json()) <= {"kind", "name", "admin"}, response.json()
         # Nor can bob use alice's server: the hub does not let him log in to it...
         response = mallory.client.get(f"{HUB_URL}/user/alice/lab", follow_redirects=True)
         assert response.status_code == 403, (response.status_code, response.url)

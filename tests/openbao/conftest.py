@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -217,7 +218,7 @@ def private_bao(request) -> Iterator[PrivateBao]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                verify = str(ca) if ca and ca.exists() else (not tls)
+                verify = ssl.create_default_context(cafile=ca) if ca and ca.exists() else not tls
                 if httpx.get(f"{addr}/v1/sys/health", timeout=2, verify=verify).status_code == 200:
                     break
             except (httpx.HTTPError, OSError):
@@ -225,7 +226,7 @@ def private_bao(request) -> Iterator[PrivateBao]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise AssertionError(f"private OpenBao did not start: {(workdir / 'bao.log')}")
             time.sleep(0.2)
-        root = Bao(addr, token, verify=str(ca) if ca else True)
+        root = Bao(addr, token, verify=ssl.create_default_context(cafile=ca) if ca else True)
         yield PrivateBao(addr, root, ca)
         root.http.close()
     finally:
