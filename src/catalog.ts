@@ -578,6 +578,12 @@ export interface ICatalogModelOptions {
 
 const NO_ROWS: ITreeRows = { nodes: [], expanded: [] };
 
+/** First wait before reading the catalog again after a failure (ms). */
+export const CATALOG_RETRY_MIN_MS = 15_000;
+
+/** Longest wait between retries (ms); the wait doubles up to it. */
+export const CATALOG_RETRY_MAX_MS = 120_000;
+
 /**
  * The catalog model: loads the catalog when a Vault session starts, holds the
  * tree's expansion, search, focus and selection, and reads the selected
@@ -793,6 +799,7 @@ export class CatalogModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    this._clearRetry();
     this._session.stateChanged.disconnect(this._onSession, this);
     Signal.clearData(this);
   }
@@ -803,6 +810,8 @@ export class CatalogModel implements IDisposable {
       return;
     }
     this._sessionKey = key;
+    this._clearRetry();
+    this._retryMs = CATALOG_RETRY_MIN_MS;
     if (key === null) {
       // Logged out: nothing is readable any more.
       ++this._loadSeq;
@@ -833,14 +842,18 @@ export class CatalogModel implements IDisposable {
       reply = await this._client.catalog(refresh);
     } catch (error) {
       if (seq === this._loadSeq && !this._isDisposed) {
-        // Keep the last good catalog beside the error.
+        // Keep the last good catalog beside the error, and try again later
+        // by itself (Vault down, sealed, slow...): no click needed.
         this._update({ loading: false, error: toErrorInfo(error) });
+        this._scheduleRetry();
       }
       return;
     }
     if (seq !== this._loadSeq || this._isDisposed) {
       return;
     }
+    this._clearRetry();
+    this._retryMs = CATALOG_RETRY_MIN_MS;
     const index = buildCatalogIndex(reply);
     for (const mount of index.mounts.keys()) {
       const id = index.nodes[mount].id;
@@ -863,6 +876,24 @@ export class CatalogModel implements IDisposable {
       selected,
       keys: selected === null ? null : this._state.keys
     });
+  }
+
+  /** Read the catalog again after a failure, waiting longer each time. */
+  private _scheduleRetry(): void {
+    this._clearRetry();
+    const wait = this._retryMs;
+    this._retryMs = Math.min(CATALOG_RETRY_MAX_MS, this._retryMs * 2);
+    this._retryTimer = setTimeout(() => {
+      this._retryTimer = null;
+      void this._load(false);
+    }, wait);
+  }
+
+  private _clearRetry(): void {
+    if (this._retryTimer !== null) {
+      clearTimeout(this._retryTimer);
+      this._retryTimer = null;
+    }
   }
 
   private _keysDone(
@@ -960,6 +991,8 @@ export class CatalogModel implements IDisposable {
   private _seenMounts = new Set<string>();
   private _loadSeq = 0;
   private _keysSeq = 0;
+  private _retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private _retryMs = CATALOG_RETRY_MIN_MS;
   private _isDisposed = false;
   private _stateChanged = new Signal<this, ICatalogState>(this);
   private _insertRequested = new Signal<this, string>(this);

@@ -1,6 +1,8 @@
 import { Signal } from '@lumino/signaling';
 
 import {
+  CATALOG_RETRY_MAX_MS,
+  CATALOG_RETRY_MIN_MS,
   CatalogModel,
   ICatalogClient,
   ICatalogIndex,
@@ -569,5 +571,62 @@ describe('CatalogModel', () => {
     model.click('secret/top');
     expect(model.state.selected).toBe('secret/top');
     expect(client.keyCalls).toEqual([['secret/', 'top']]);
+  });
+
+  it('reads the catalog again by itself after a failure, waiting longer each time', async () => {
+    jest.useFakeTimers();
+    try {
+      const down = new ApiError(
+        'vault_unreachable',
+        'Vault cannot be reached.',
+        502
+      );
+      client.catalogReplies = [down, down, down, TWO_MOUNTS];
+      session.set('default');
+      await flush();
+      expect(model.state.error?.code).toBe('vault_unreachable');
+      expect(client.catalogCalls).toHaveLength(1);
+      jest.advanceTimersByTime(CATALOG_RETRY_MIN_MS - 1);
+      await flush();
+      expect(client.catalogCalls).toHaveLength(1);
+      jest.advanceTimersByTime(1);
+      await flush();
+      expect(client.catalogCalls).toHaveLength(2);
+      // Then twice as long.
+      jest.advanceTimersByTime(CATALOG_RETRY_MIN_MS);
+      await flush();
+      expect(client.catalogCalls).toHaveLength(2);
+      jest.advanceTimersByTime(CATALOG_RETRY_MIN_MS);
+      await flush();
+      expect(client.catalogCalls).toHaveLength(3);
+      jest.advanceTimersByTime(CATALOG_RETRY_MAX_MS);
+      await flush();
+      expect(client.catalogCalls).toHaveLength(4);
+      expect(model.state.error).toBeNull();
+      expect(model.state.index?.total).toBeGreaterThan(0);
+      // Recovered: no more reads.
+      jest.advanceTimersByTime(10 * CATALOG_RETRY_MAX_MS);
+      await flush();
+      expect(client.catalogCalls).toHaveLength(4);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('stops retrying when the session ends', async () => {
+    jest.useFakeTimers();
+    try {
+      client.catalogReplies = [
+        new ApiError('vault_sealed', 'Vault is sealed.', 503)
+      ];
+      session.set('default');
+      await flush();
+      session.set(null);
+      jest.advanceTimersByTime(10 * CATALOG_RETRY_MAX_MS);
+      await flush();
+      expect(client.catalogCalls).toHaveLength(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
