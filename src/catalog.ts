@@ -845,7 +845,7 @@ export class CatalogModel implements IDisposable {
         // Keep the last good catalog beside the error, and try again later
         // by itself (Vault down, sealed, slow...): no click needed.
         this._update({ loading: false, error: toErrorInfo(error) });
-        this._scheduleRetry();
+        this._scheduleRetry(refresh);
       }
       return;
     }
@@ -878,14 +878,18 @@ export class CatalogModel implements IDisposable {
     });
   }
 
-  /** Read the catalog again after a failure, waiting longer each time. */
-  private _scheduleRetry(): void {
+  /**
+   * Read the catalog again after a failure, waiting longer each time; a
+   * failed reload is retried as a reload (the server's cached catalog would
+   * hide that Vault is still failing).
+   */
+  private _scheduleRetry(refresh: boolean): void {
     this._clearRetry();
     const wait = this._retryMs;
     this._retryMs = Math.min(CATALOG_RETRY_MAX_MS, this._retryMs * 2);
     this._retryTimer = setTimeout(() => {
       this._retryTimer = null;
-      void this._load(false);
+      void this._load(refresh);
     }, wait);
   }
 

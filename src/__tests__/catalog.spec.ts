@@ -604,10 +604,32 @@ describe('CatalogModel', () => {
       expect(client.catalogCalls).toHaveLength(4);
       expect(model.state.error).toBeNull();
       expect(model.state.index?.total).toBeGreaterThan(0);
+      // A failed first read is retried as a read, not a reload.
+      expect(client.catalogCalls).toEqual([false, false, false, false]);
       // Recovered: no more reads.
       jest.advanceTimersByTime(10 * CATALOG_RETRY_MAX_MS);
       await flush();
       expect(client.catalogCalls).toHaveLength(4);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('retries a failed reload as a reload', async () => {
+    jest.useFakeTimers();
+    try {
+      session.set('default');
+      await flush();
+      client.catalogReplies = [
+        new ApiError('vault_timeout', 'Vault did not answer.', 504),
+        TWO_MOUNTS
+      ];
+      await model.reload();
+      expect(model.state.error?.code).toBe('vault_timeout');
+      jest.advanceTimersByTime(CATALOG_RETRY_MIN_MS);
+      await flush();
+      expect(client.catalogCalls).toEqual([false, true, true]);
+      expect(model.state.error).toBeNull();
     } finally {
       jest.useRealTimers();
     }
