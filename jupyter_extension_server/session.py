@@ -52,7 +52,10 @@ from .errors import (
     VaultRoleMissing,
     VaultRoleNotFound,
     VaultRoleTypeOidc,
+    VaultSealed,
     VaultSignatureRejected,
+    VaultTimeout,
+    VaultUnreachable,
 )
 from .identity import Identity, IdTokenService
 from .singleflight import SingleFlight
@@ -65,6 +68,13 @@ T = TypeVar("T")
 MIN_RENEW_LEAD_SECONDS = 10.0
 #: Retry delays after a failed renewal or re-login, in seconds (the last one repeats).
 RETRY_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+
+
+def _is_outage(error: VaultJwtError) -> bool:
+    """Whether ``error`` says Vault is unavailable (it clears by itself), not that it refused."""
+    if isinstance(error, (VaultUnreachable, VaultTimeout, VaultSealed)):
+        return True
+    return isinstance(error, VaultHttpError) and error.vault_status >= 500
 
 
 def _env(*names: str) -> str:
@@ -391,10 +401,17 @@ class VaultSession(LoggingConfigurable):
         """
         token = self.require_token()
         try:
-            return await operation(token)
+            result = await operation(token)
         except VaultPermissionDenied:
             if await self._token_valid(token):
                 raise
+        except VaultJwtError as e:
+            if _is_outage(e):
+                self._note_outage(e)
+            raise
+        else:
+            self._note_recovered()
+            return result
         self.log.info("jupyterlab-vault-jwt: the Vault token is no longer valid; logging in again")
         await self.login(force=True)
         return await operation(self.require_token())
@@ -588,28 +605,53 @@ class VaultSession(LoggingConfigurable):
         return max(MIN_RENEW_LEAD_SECONDS, info.ttl_at_issue / 3)
 
     async def _keep_alive(self) -> None:
+        """Renew the token (or log in again) before it expires, for as long as the user has not
+        logged out. Failures are retried with back-off; when the token expires during an outage,
+        the session keeps trying to log in until Vault answers again (no click needed)."""
         failures = 0
-        while self._token is not None and self._info is not None:
+        while not self._logged_out_by_user:
             info = self._info
             now = time.time()
-            if failures:
-                delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
-                delay = min(delay, max(1.0, info.expire_time - now - 1))
+            backoff = RETRY_DELAYS[min(max(failures, 1), len(RETRY_DELAYS)) - 1]
+            if self._token is None or info is None:
+                delay = backoff
+            elif failures:
+                delay = min(backoff, max(1.0, info.expire_time - now - 1))
             else:
                 delay = max(1.0, info.expire_time - now - self._lead(info))
             await asyncio.sleep(delay)
-            if self._token is None or self._info is None:
+            if self._logged_out_by_user:
                 return
             try:
-                await self._renew_or_login()
+                if self._token is None:
+                    await self.login(force=True)
+                else:
+                    await self._renew_or_login()
             except VaultJwtError as e:
                 failures += 1
-                self._error = e
-                if not self.logged_in:
+                self._note_outage(e)
+                if self._token is not None and not self.logged_in:
                     await self._expired()
-                    return
+                    failures = 1  # log in again soon: the back-off starts over
             else:
                 failures = 0
+                self._note_recovered()
+
+    def _note_outage(self, error: VaultJwtError) -> None:
+        """Keep ``error`` for the card; log it once per outage (not once per retry)."""
+        if self._error is None or self._error.code != error.code:
+            self.log.warning(
+                "jupyterlab-vault-jwt: Vault is failing: %s (HTTP %s); retrying by itself",
+                error.code,
+                error.status,
+            )
+        self._error = error
+
+    def _note_recovered(self) -> None:
+        """Forget an availability error once Vault answers again."""
+        if self._error is not None and _is_outage(self._error):
+            self.log.info("jupyterlab-vault-jwt: Vault answers again")
+            self._error = None
 
     async def _renew_or_login(self) -> None:
         info, token = self._info, self._token
@@ -647,7 +689,10 @@ class VaultSession(LoggingConfigurable):
         token, self._token, self._info = self._token, None, None
         if token is not None:
             await self._remove_token_file(token)
-        self.log.warning("jupyterlab-vault-jwt: the Vault token expired and no new login worked")
+        self.log.warning(
+            "jupyterlab-vault-jwt: the Vault token expired during the outage; logging in again "
+            "once Vault answers"
+        )
 
     # --- token file --------------------------------------------------------------------------
 

@@ -229,6 +229,14 @@ class VaultApi:
                 status,
                 errors,
             )
+        if status >= 500:
+            raise VaultHttpError(
+                f"Vault at {self.address} failed on {method} {path} (HTTP {status}: {said}), an "
+                "error on Vault's side; it is retried by itself. If it persists, ask Vault's "
+                "operators.",
+                status,
+                errors,
+            )
         raise VaultHttpError(
             f"Vault refused {method} {path} (HTTP {status}: {said}).", status, errors
         )

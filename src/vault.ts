@@ -398,10 +398,20 @@ export class VaultModel implements IDisposable {
     });
   }
 
-  /** Read the state again in {@link VAULT_POLL_MS} while logged in. */
+  /**
+   * Read the state again in {@link VAULT_POLL_MS} while logged in, and while
+   * the server is logged out by a failure (not by the user): it logs in
+   * again by itself once Vault answers, and the card follows.
+   */
   private _schedulePoll(): void {
     this._clearPoll();
-    if (this._isDisposed || !this.loggedIn) {
+    const status = this._state.status;
+    const recovering =
+      status !== null &&
+      status.configured &&
+      !status.logged_out_by_user &&
+      status.error !== null;
+    if (this._isDisposed || !(this.loggedIn || recovering)) {
       return;
     }
     this._pollTimer = setTimeout(() => {

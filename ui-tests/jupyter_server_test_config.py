@@ -18,7 +18,10 @@ c.ServerApp.log_level = "DEBUG"  # noqa: F821
 # auth method trust the key that tests/jwt.js signs with). The token file goes next to the test
 # results, never into the real ~/.vault-token.
 if os.environ.get("OPENBAO_ADDR"):
-    c.VaultSession.address = os.environ["OPENBAO_ADDR"]  # noqa: F821
+    # Through the fault proxy of playwright.config.js (transparent unless a test sets a fault).
+    c.VaultSession.address = os.environ.get("UI_VAULT_ADDR") or os.environ["OPENBAO_ADDR"]  # noqa: F821
+    # Short, so the fault tests see timeouts quickly (a fault adds 5 s of latency).
+    c.VaultSession.request_timeout = 3.0  # noqa: F821
     c.VaultSession.auth_mount = "jwt-test"  # noqa: F821
     c.VaultSession.role = "jupyter"  # noqa: F821
     c.VaultSession.token_file = os.environ.get(  # noqa: F821

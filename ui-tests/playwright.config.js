@@ -21,6 +21,17 @@ process.env.UI_VAULT_TOKEN_FILE = VAULT_TOKEN_FILE;
 // The server reads this file when the panel asks for the identity.
 writeTokenFile(TOKEN_FILE, mintIdToken());
 
+// With OpenBao (scripts/test.sh), the lab reaches it through a loopback fault
+// proxy (tests/faultproxy.py): transparent until a fault test sets a mode on
+// its control port.
+const PROXY_PORT = Number(process.env.UI_FAULT_PROXY_PORT || 18631);
+const PROXY_CONTROL = `http://127.0.0.1:${PROXY_PORT + 1}`;
+process.env.UI_FAULT_PROXY_CONTROL = PROXY_CONTROL;
+if (process.env.OPENBAO_ADDR) {
+  process.env.UI_VAULT_ADDR = `http://127.0.0.1:${PROXY_PORT}`;
+}
+const upstream = (process.env.OPENBAO_ADDR || '').replace(/^https?:\/\//, '');
+
 module.exports = {
   ...baseConfig,
   testDir: './tests/lab',
@@ -37,20 +48,36 @@ module.exports = {
     video: 'off',
     trace: 'off'
   },
-  webServer: {
-    // The server log (DEBUG) is kept for the token-hygiene check.
-    command:
-      'jupyter lab --config jupyter_server_test_config.py > test-results/lab-server.log 2>&1',
-    url: `http://127.0.0.1:${PORT}/lab`,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    env: {
-      ...process.env,
-      HOME,
-      UI_LAB_PORT: String(PORT),
-      OIDC_ID_TOKEN_FILE: TOKEN_FILE,
-      UI_VAULT_TOKEN_FILE: VAULT_TOKEN_FILE
-    },
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 }
-  }
+  webServer: [
+    ...(process.env.OPENBAO_ADDR
+      ? [
+          {
+            command:
+              `python ../tests/faultproxy.py --listen 127.0.0.1:${PROXY_PORT} ` +
+              `--upstream ${upstream} --control 127.0.0.1:${PROXY_PORT + 1} ` +
+              '> test-results/faultproxy.log 2>&1',
+            url: `${PROXY_CONTROL}/mode`,
+            timeout: 30_000,
+            reuseExistingServer: false,
+            gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 }
+          }
+        ]
+      : []),
+    {
+      // The server log (DEBUG) is kept for the token-hygiene check.
+      command:
+        'jupyter lab --config jupyter_server_test_config.py > test-results/lab-server.log 2>&1',
+      url: `http://127.0.0.1:${PORT}/lab`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      env: {
+        ...process.env,
+        HOME,
+        UI_LAB_PORT: String(PORT),
+        OIDC_ID_TOKEN_FILE: TOKEN_FILE,
+        UI_VAULT_TOKEN_FILE: VAULT_TOKEN_FILE
+      },
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 }
+    }
+  ]
 };

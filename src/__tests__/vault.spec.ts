@@ -280,6 +280,28 @@ describe('VaultModel', () => {
       expect(model.state.error).toBeNull();
     });
 
+    it('keeps reading the state while the server is logged out by a failure, and sees it come back', async () => {
+      const down = {
+        code: 'vault_unreachable',
+        message: 'Vault at https://127.0.0.1:18200 cannot be reached.'
+      };
+      client.statusReplies = [
+        loggedOutReply({ error: down }),
+        loggedOutReply({ error: down }),
+        loggedInReply({ serverTime: T0 + 60 })
+      ];
+      model.configure({ autoLogin: false });
+      await model.load();
+      expect(model.loggedIn).toBe(false);
+      jest.advanceTimersByTime(VAULT_POLL_MS);
+      await flush();
+      expect(client.count(STATUS)).toBe(2);
+      jest.advanceTimersByTime(VAULT_POLL_MS);
+      await flush();
+      expect(model.loggedIn).toBe(true);
+      expect(model.state.status?.error).toBeNull();
+    });
+
     it('stops polling after log out and does not log in again by itself', async () => {
       client.statusReplies = [loggedInReply()];
       client.logoutReplies = [loggedOutReply({ logged_out_by_user: true })];

@@ -1,4 +1,9 @@
-import { expect, galata, test } from '@jupyterlab/galata';
+import {
+  expect,
+  galata,
+  IJupyterLabPageFixture,
+  test
+} from '@jupyterlab/galata';
 import * as fs from 'fs';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -7,10 +12,21 @@ const { mintIdToken, writeTokenFile } = require('../jwt');
 const PANEL_ID = 'jp-vault-jwt-panel';
 const TOKEN_FILE = process.env.UI_TOKEN_FILE as string;
 
+/**
+ * The server keeps the identity it read until it expires: Refresh makes it
+ * read the file just written (earlier tests may have written another one).
+ */
+async function readTokenFileAgain(page: IJupyterLabPageFixture) {
+  const panel = page.locator(`#${PANEL_ID}`);
+  await panel.getByRole('button', { name: 'Refresh' }).click();
+  await expect(panel.getByRole('button', { name: 'Refresh' })).toBeEnabled();
+}
+
 test.describe('identity panel outside JupyterHub (token file)', () => {
   test.beforeEach(async ({ page }) => {
     writeTokenFile(TOKEN_FILE, mintIdToken({}, 300));
     await page.sidebar.openTab(PANEL_ID);
+    await readTokenFileAgain(page);
   });
 
   test('shows who the token says I am, where it came from, and a moving countdown', async ({
@@ -148,6 +164,7 @@ test.describe('a browser clock 2 minutes off the server', () => {
       await page.clock.install({ time: Date.now() + skewSeconds * 1000 });
       await page.reload();
       await page.sidebar.openTab(PANEL_ID);
+      await readTokenFileAgain(page);
       const panel = page.locator(`#${PANEL_ID}`);
       const timeLeft = panel.locator('.jp-VaultJwt-timeLeft');
       // 300 s tokens: about 4:5x left by the server's clock, not 2:5x or 6:5x.

@@ -28,7 +28,7 @@ test.describe('Vault card and secrets against the real OpenBao', () => {
     const panel = page.locator(`#${PANEL_ID}`);
     const card = panel.getByTestId('vault-jwt-vault-card');
     await expect(card).toContainText('kv-all', { timeout: 30_000 });
-    await expect(card).toContainText(process.env.OPENBAO_ADDR as string);
+    await expect(card).toContainText(process.env.UI_VAULT_ADDR as string);
     await expect(card).toContainText('jwt-test');
 
     // The token went to the token-helper file (0600), never to the browser.
