@@ -1,30 +1,14 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 
-const PANEL_ID = 'jp-vault-jwt-panel';
-
-/** Log in at the hub through Keycloak's own login form and wait for Lab. */
-async function logInThroughKeycloak(
-  page: Page,
-  user: string,
-  password: string
-) {
-  await page.goto('/hub/oauth_login?next=%2Fhub%2Fspawn');
-  await page.locator('#username').fill(user);
-  await page.locator('#password').fill(password);
-  await page.locator('#kc-login').click();
-  await page.waitForURL(/\/user\/[^/]+\/lab/, { timeout: 120_000 });
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
-    timeout: 120_000
-  });
-}
+import { logInThroughKeycloak, openPanel } from './helpers';
 
 test('log in through Keycloak, see my identity, watch it count down and get refreshed', async ({
   page
 }) => {
   await logInThroughKeycloak(page, 'alice', 'alice-password');
-
-  await page.locator(`.lm-TabBar-tab[data-id="${PANEL_ID}"]`).click();
-  const panel = page.locator(`#${PANEL_ID}`);
+  // The earlier tests' workspace may have the panel open already: open it by
+  // command (a click on its tab would close it).
+  const panel = await openPanel(page, 'kv-all');
   await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
     'alice'
   );
@@ -71,12 +55,9 @@ test('bob logs in through Keycloak and sees exactly the secrets his policies let
   page
 }) => {
   await logInThroughKeycloak(page, 'bob', 'bob-password');
-  await page.locator(`.lm-TabBar-tab[data-id="${PANEL_ID}"]`).click();
-  const panel = page.locator(`#${PANEL_ID}`);
-
   // Logged in to OpenBao with his id_token, without doing anything.
+  const panel = await openPanel(page, 'kv-reader');
   const card = panel.getByTestId('vault-jwt-vault-card');
-  await expect(card).toContainText('kv-reader', { timeout: 60_000 });
   await expect(card).not.toContainText('kv-all');
 
   const tree = panel.getByTestId('vault-jwt-tree');
