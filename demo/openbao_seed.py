@@ -50,6 +50,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -218,6 +219,8 @@ def enable_kv_mounts(bao: Bao) -> None:
         existing = mounts.get(f"{mount}/")
         if existing is None:
             bao.post(f"sys/mounts/{mount}", {"type": "kv", "options": {"version": str(version)}})
+            if version == 2:
+                wait_until_versioned(bao, mount)
             say(f"enabled KV v{version} at {mount}/")
             continue
         have = str((existing.get("options") or {}).get("version", "1"))
@@ -226,6 +229,19 @@ def enable_kv_mounts(bao: Bao) -> None:
                 f"{mount}/ is already mounted as {existing.get('type')} (version {have}), "
                 f"not KV v{version}"
             )
+
+
+def wait_until_versioned(bao: Bao, mount: str, timeout: float = 15.0) -> None:
+    """A new KV v2 mount answers 400 ("Upgrading from non-versioned to versioned data") for a
+    moment: wait until its config reads."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, _ = bao.get(f"{mount}/config", ok=(400,))
+        if status == 200:
+            return
+        if time.monotonic() > deadline:
+            raise BaoError(f"{mount}/ (KV v2) was not ready within {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def kv_data_path(mount: str, path: str) -> str:

@@ -76,6 +76,13 @@ class HubTimeout(IdentityError):
     status = 504
 
 
+class StaleIdToken(IdentityError):
+    """JupyterHub handed out an id_token that has expired: it could not refresh it at the IdP."""
+
+    code = "stale_id_token"
+    status = 503
+
+
 class HubError(IdentityError):
     """JupyterHub's API answered an unexpected status or something that is not a user model."""
 

@@ -42,6 +42,7 @@ from .errors import (
     MalformedToken,
     NoIdToken,
     SourceUnreadable,
+    StaleIdToken,
 )
 from .httpclient import SharedHttpClient
 from .singleflight import SingleFlight
@@ -243,6 +244,17 @@ class FileSource:
             return f.read(MAX_TOKEN_FILE_BYTES + 1)
 
 
+def format_age(seconds: float) -> str:
+    """``seconds`` as ``42 s``, ``3 min`` or ``2 h 5 min``, for messages."""
+    seconds = max(0, round(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
 def token_expiry(token: str, source_detail: str) -> float:
     """The ``exp`` claim of a JWT, without checking its signature (Vault does that).
 
@@ -419,6 +431,15 @@ class IdTokenService(LoggingConfigurable):
         try:
             token = await source.fetch()
             exp = token_expiry(token, source.detail)
+            if source.name == "hub" and exp <= time.time():
+                # The hub refreshes an id_token before it expires; an expired one means the
+                # refresh failed (the IdP down or unreachable from the hub) and the hub kept it.
+                raise StaleIdToken(
+                    f"JupyterHub's id_token for you expired {format_age(time.time() - exp)} ago "
+                    "and the hub could not get a new one from the identity provider (down, or "
+                    "unreachable from the hub). This panel tries again by itself; if it lasts, "
+                    "log in again at the hub."
+                )
         except IdentityError as e:
             self.log.warning(
                 "jupyterlab-vault-jwt: reading the id_token from %s failed: %s (HTTP %s)",

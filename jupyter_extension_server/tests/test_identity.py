@@ -13,7 +13,7 @@ import pytest
 from tornado import testing
 
 from jupyter_extension_server import errors
-from jupyter_extension_server.identity import Identity, IdTokenService
+from jupyter_extension_server.identity import Identity, IdTokenService, format_age
 from jupyter_extension_server.singleflight import SingleFlight
 
 from .conftest import HUB_TOKEN, OWNER, SIGNING_KEY, mint_id_token
@@ -258,16 +258,57 @@ async def test_current_is_served_from_memory(hub_env, make_service):
     assert hub_env.calls == 1
 
 
-async def test_an_expired_identity_is_read_again(hub_env, make_service):
-    hub_env.serve_token(mint_id_token(lifetime=-10))
-    service = make_service()
+async def test_an_expired_identity_is_read_again(make_service, tmp_path):
+    token_file = tmp_path / "id_token"
+    token_file.write_text(mint_id_token(lifetime=-10))
+    service = make_service(token_file=str(token_file))
     expired = await service.current()
-    assert expired.exp < time.time()  # served as is: the client shows "expired"
-    hub_env.serve_token(mint_id_token(lifetime=300))
+    assert expired.exp < time.time()  # a file's token is served as is: the client shows "expired"
+    token_file.write_text(mint_id_token(lifetime=300))
     fresh = await service.current()
-    assert hub_env.calls == 2
-    assert fresh.id_token == hub_env.id_token != expired.id_token
+    assert fresh.id_token != expired.id_token
+    assert fresh.exp > time.time()
     assert await service.current() is fresh
+
+
+async def test_an_expired_id_token_from_the_hub_says_the_hub_could_not_refresh_it(
+    hub_env, make_service, caplog
+):
+    service = make_service()
+    good = await service.current()
+    # The IdP is down: the hub keeps (and hands out) an id_token that has expired.
+    hub_env.serve_token(mint_id_token(lifetime=-150))
+    error = await failure(service, errors.StaleIdToken)
+    assert (error.code, error.status) == ("stale_id_token", 503)
+    assert "expired 2 min ago" in str(error)
+    assert "could not get a new one from the identity provider" in str(error)
+    assert "stale_id_token" in caplog.text
+    assert await service.current() is good  # the last good identity is kept
+    # The IdP is back: the next read brings the fresh token, no error.
+    hub_env.serve_token(mint_id_token(lifetime=300))
+    assert (await service.refresh()).id_token == hub_env.id_token
+
+
+async def test_a_stale_hub_token_with_nothing_in_memory_raises(hub_env, make_service):
+    hub_env.serve_token(mint_id_token(lifetime=-5))
+    service = make_service()
+    with pytest.raises(errors.StaleIdToken, match=r"expired \d s ago"):
+        await service.current()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (-3, "0 s"),
+        (42.4, "42 s"),
+        (119, "119 s"),
+        (120, "2 min"),
+        (7199, "119 min"),
+        (7500, "2 h 5 min"),
+    ],
+)
+def test_format_age(seconds, text):
+    assert format_age(seconds) == text
 
 
 async def test_refresh_always_reads_the_source(hub_env, make_service):

@@ -106,6 +106,31 @@ describe('IdentityCard', () => {
     ).not.toBeNull();
   });
 
+  it('links to the hub when it holds only an expired id_token, not for other errors', () => {
+    const stale = render(
+      {
+        ...good,
+        error: {
+          code: 'stale_id_token',
+          message: 'The hub could not get a new one.'
+        }
+      },
+      { phase: 'expired', secondsLeft: -40, fraction: 0 }
+    );
+    expect(stale.querySelector('[role="alert"]')?.textContent).toContain(
+      'The hub could not get a new one.'
+    );
+    expect(stale.querySelector('a')?.getAttribute('href')).toBe('/hub/home');
+    const down = render(
+      { ...good, error: { code: 'hub_timeout', message: 'Slow hub.' } },
+      { phase: 'fresh', secondsLeft: 40, fraction: 0.5 }
+    );
+    expect(down.querySelector('[role="alert"]')?.textContent).toContain(
+      'Slow hub.'
+    );
+    expect(down.querySelector('a')).toBeNull();
+  });
+
   it('explains how to configure a source when there is none', () => {
     const host = render(
       {

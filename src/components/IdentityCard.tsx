@@ -34,6 +34,7 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
   return (
     <Card
       className="jp-VaultJwt-identity"
+      testId="vault-jwt-identity-card"
       title={trans.__('Identity')}
       actions={
         <>
@@ -137,6 +138,9 @@ function Countdown({ countdown, trans }: ICountdownProps): JSX.Element {
   );
 }
 
+/** Failures a new login at the hub can cure: the card links to the hub. */
+const LOG_IN_AGAIN_HELPS = new Set(['login_required', 'stale_id_token']);
+
 /** Props of {@link ErrorBox}. */
 interface IErrorBoxProps {
   error: { code: string; message: string };
@@ -155,7 +159,7 @@ function ErrorBox(props: IErrorBoxProps): JSX.Element {
           {trans.__('Showing the last token that was read successfully.')}
         </p>
       )}
-      {hubHomeUrl && error.code === 'login_required' && (
+      {hubHomeUrl && LOG_IN_AGAIN_HELPS.has(error.code) && (
         <p>
           <a href={hubHomeUrl} target="_blank" rel="noopener noreferrer">
             {trans.__('Log in again at the hub')}

@@ -68,7 +68,17 @@ class Bao:
 
     def put(self, mount: str, version: int, path: str, data: dict, namespace: str = "") -> None:
         if version == 2:
-            self.call("POST", f"{mount}data/{path}", {"data": data}, namespace)
+            # A KV v2 mount answers 400 "Upgrading from non-versioned to versioned data" for a
+            # moment after it is enabled: wait for it (at most 10 s).
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    self.call("POST", f"{mount}data/{path}", {"data": data}, namespace)
+                    return
+                except AssertionError as e:
+                    if "Upgrading from non-versioned" not in str(e) or time.monotonic() > deadline:
+                        raise
+                time.sleep(0.2)
         else:
             self.call("POST", f"{mount}{path}", data, namespace)
 

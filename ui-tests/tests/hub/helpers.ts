@@ -3,6 +3,7 @@
  * JupyterHub, OpenBao) that scripts/test.sh starts on loopback.
  */
 import { expect, Page } from '@playwright/test';
+import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,6 +13,29 @@ export const PANEL_ID = 'jp-vault-jwt-panel';
 /** The test stack's state directory (scripts/test.sh exports STACK_DIR). */
 export const STACK_DIR =
   process.env.STACK_DIR || path.resolve(__dirname, '../../../.stack/test');
+
+/** The repository (the stack scripts live in its scripts/). */
+export const REPO = path.resolve(__dirname, '../../..');
+
+/**
+ * Run `scripts/<name>.sh <action>` with the test stack's environment (the
+ * ports and STACK_DIR that scripts/test.sh exported); throws if it fails.
+ */
+export function stackScript(name: 'keycloak' | 'hub', action: string): void {
+  execFileSync(path.join(REPO, 'scripts', `${name}.sh`), [action], {
+    cwd: REPO,
+    env: process.env,
+    stdio: 'ignore',
+    timeout: 240_000
+  });
+}
+
+/** The pid of the running JupyterHub process (scripts/hub.sh's pid file). */
+export function hubPid(): number {
+  return Number(
+    fs.readFileSync(path.join(STACK_DIR, 'hub', 'jupyterhub.pid'), 'utf8')
+  );
+}
 
 /** A hub user's home, where the server writes ~/.vault-token and notebooks. */
 export function homeOf(user: string): string {
@@ -41,15 +65,18 @@ export async function waitForLab(page: Page): Promise<void> {
   await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
     timeout: 120_000
   });
-  // Our plugin has activated.
+  // Our plugin has activated (the page may still switch workspaces: a
+  // navigation meanwhile means "not yet").
   await expect
     .poll(
       () =>
-        page.evaluate(
-          () =>
-            window.jupyterapp?.commands.hasCommand('vault-jwt:open-panel') ??
-            false
-        ),
+        page
+          .evaluate(
+            () =>
+              window.jupyterapp?.commands.hasCommand('vault-jwt:open-panel') ??
+              false
+          )
+          .catch(() => false),
       { timeout: 60_000 }
     )
     .toBe(true);
