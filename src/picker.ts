@@ -12,7 +12,7 @@ import { IErrorInfo } from './tokens';
  */
 
 /** How many results the picker shows at most. */
-export const MAX_RESULTS = 50;
+export const MAX_RESULTS = 25;
 
 /** How long the results rest before key names are read (ms). */
 export const KEYS_DELAY_MS = 150;
@@ -309,45 +309,8 @@ export class PickerModel implements IDisposable {
   private _search(query = this._state?.query ?? '', keepActive = false): void {
     const previous = keepActive ? this.activeItem : null;
     const term = query.trim().toLowerCase().replace(/\s+/g, ' ');
-    // A longer query matches a subset of what the shorter one matched.
-    const pool =
-      this._lastTerm !== null &&
-      term.startsWith(this._lastTerm) &&
-      this._lastMatches !== null
-        ? this._lastMatches
-        : this._candidates;
-    const scored: { candidate: ICandidate; score: number }[] = [];
-    if (term === '') {
-      for (const candidate of this._candidates) {
-        if (candidate.key === null) {
-          scored.push({ candidate, score: 0 });
-          if (scored.length >= MAX_RESULTS) {
-            break;
-          }
-        }
-      }
-      this._lastMatches = null;
-    } else {
-      const terms = term.split(' ');
-      // Every match stays in the pool of the next, longer query (a key can
-      // become a result of its own once a term matches in its name).
-      const matched: ICandidate[] = [];
-      for (const candidate of pool) {
-        const score = termsScore(terms, candidate.text);
-        if (score >= 0) {
-          matched.push(candidate);
-          if (!this._pathAlone(candidate, terms)) {
-            scored.push({ candidate, score });
-          }
-        }
-      }
-      this._lastMatches = matched;
-      topK(scored, MAX_RESULTS);
-    }
-    this._lastTerm = term === '' ? null : term;
-    this._ranked = scored
-      .slice(0, MAX_RESULTS)
-      .map(({ candidate }) => ({ id: candidate.id, key: candidate.key }));
+    const result = term === '' ? this._firstSecrets() : this._results(term);
+    this._ranked = result.ranked;
     const first = this._ranked[0];
     if (!previous) {
       this._expanded = first && first.key === null ? first.id : null;
@@ -365,7 +328,7 @@ export class PickerModel implements IDisposable {
     this._state = {
       query,
       items,
-      matches: term === '' ? total : scored.length,
+      matches: term === '' ? total : result.count,
       active: kept >= 0 ? kept : this._ranked.length > 0 ? 0 : -1,
       keys: this._keys,
       total
@@ -374,6 +337,75 @@ export class PickerModel implements IDisposable {
       this._stateChanged.emit(this._state);
     }
     this._constructed = true;
+  }
+
+  /** Without a query: the first secrets, in tree order. */
+  private _firstSecrets(): ISearchResult {
+    const ranked: { id: string; key: string | null }[] = [];
+    for (const candidate of this._candidates) {
+      if (ranked.length >= MAX_RESULTS) {
+        break;
+      }
+      if (candidate.key === null) {
+        ranked.push({ id: candidate.id, key: null });
+      }
+    }
+    return { matched: [], ranked, count: ranked.length };
+  }
+
+  /**
+   * The matches of `term`. Results are kept for the prefixes of the query
+   * being typed: a longer query searches only the matches of the longest
+   * known prefix (a subset), and Backspace finds its result ready.
+   */
+  private _results(term: string): ISearchResult {
+    const known = this._cache.get(term);
+    if (known) {
+      this._prune(term);
+      return known;
+    }
+    let pool: readonly ICandidate[] = this._candidates;
+    for (let n = term.length - 1; n > 0; n--) {
+      const prefix = this._cache.get(term.slice(0, n));
+      if (prefix) {
+        pool = prefix.matched;
+        break;
+      }
+    }
+    const terms = term.split(' ');
+    const scored: { candidate: ICandidate; score: number }[] = [];
+    // Every match stays in the pool of the next, longer query (a key can
+    // become a result of its own once a term matches in its name).
+    const matched: ICandidate[] = [];
+    for (const candidate of pool) {
+      const score = termsScore(terms, candidate.text);
+      if (score >= 0) {
+        matched.push(candidate);
+        if (!this._pathAlone(candidate, terms)) {
+          scored.push({ candidate, score });
+        }
+      }
+    }
+    topK(scored, MAX_RESULTS);
+    const result = {
+      matched,
+      ranked: scored
+        .slice(0, MAX_RESULTS)
+        .map(({ candidate }) => ({ id: candidate.id, key: candidate.key })),
+      count: scored.length
+    };
+    this._prune(term);
+    this._cache.set(term, result);
+    return result;
+  }
+
+  /** Forget the results of queries that are no prefix of `term`. */
+  private _prune(term: string): void {
+    for (const known of this._cache.keys()) {
+      if (!term.startsWith(known)) {
+        this._cache.delete(known);
+      }
+    }
   }
 
   /**
@@ -490,8 +522,7 @@ export class PickerModel implements IDisposable {
         for (const key of reply.keys) {
           this._addKey(id, key);
         }
-        this._lastTerm = null;
-        this._lastMatches = null;
+        this._cache.clear(); // the new candidates may match
         this._setKeys(id, { loading: false, keys: reply.keys, error: null });
         if (reply.keys.length > 0 && this._state.query.trim() !== '') {
           // The new key names may match the query: search again, in place.
@@ -544,8 +575,7 @@ export class PickerModel implements IDisposable {
   private _client: Pick<ICatalogClient, 'secretKeys'>;
   private _keyCache: Map<string, readonly string[]>;
   private _candidates: ICandidate[] = [];
-  private _lastTerm: string | null = null;
-  private _lastMatches: ICandidate[] | null = null;
+  private _cache = new Map<string, ISearchResult>();
   private _ranked: { id: string; key: string | null }[] = [];
   private _expanded: string | null = null;
   private _keys = new Map<string, IPickerKeys>();
@@ -554,6 +584,16 @@ export class PickerModel implements IDisposable {
   private _isDisposed = false;
   private _state!: IPickerState;
   private _stateChanged = new Signal<this, IPickerState>(this);
+}
+
+/** What a query found: the matches, the best of them, how many count. */
+interface ISearchResult {
+  /** Every candidate matching (the pool of longer queries). */
+  readonly matched: readonly ICandidate[];
+  /** The best {@link MAX_RESULTS}, in order. */
+  readonly ranked: { id: string; key: string | null }[];
+  /** Matches shown as results (not keys matching through their path). */
+  readonly count: number;
 }
 
 interface ICandidate {

@@ -261,6 +261,50 @@ describe('PickerModel', () => {
     expect(fresh.state.items).toEqual(picker.state.items);
   });
 
+  it('answers Backspace from the results it kept, the same as a fresh search', () => {
+    const reply = catalogReply([
+      { path: 'secret/', secrets: manyPaths(2_000) }
+    ]);
+    const typed = new PickerModel({ index: buildCatalogIndex(reply), client });
+    for (const query of ['k', 'ke', 'key-0', 'key-004', 'key-0042']) {
+      typed.setQuery(query);
+    }
+    for (const query of ['key-004', 'key-0', 'ke', 'k']) {
+      typed.setQuery(query);
+      const fresh = new PickerModel({
+        index: buildCatalogIndex(reply),
+        client
+      });
+      fresh.setQuery(query);
+      expect(typed.state.items).toEqual(fresh.state.items);
+      expect(typed.state.matches).toBe(fresh.state.matches);
+    }
+    // Another branch: the same as fresh too.
+    typed.setQuery('key-01');
+    const fresh = new PickerModel({ index: buildCatalogIndex(reply), client });
+    fresh.setQuery('key-01');
+    expect(typed.state.items).toEqual(fresh.state.items);
+  });
+
+  it('forgets kept results when key names arrive: Backspace finds the new keys', async () => {
+    const picker = model();
+    picker.setQuery('billing db');
+    picker.setQuery('billing db pass');
+    expect(picker.state.items).toEqual([]);
+    jest.advanceTimersByTime(KEYS_DELAY_MS);
+    await flush();
+    expect(picker.state.matches).toBe(1); // billing/db's key "password"
+    picker.setQuery('billing db');
+    // The secret, and its key rows (matching through the path) under it.
+    expect(picker.state.matches).toBe(1);
+    picker.setQuery('billing db passw');
+    expect(picker.state.items[0]).toEqual({
+      id: 'secret/apps/billing/db',
+      key: 'password',
+      child: false
+    });
+  });
+
   it('is empty without a catalog, and ignores late replies once disposed', async () => {
     const empty = new PickerModel({ index: null, client });
     expect(empty.state.total).toBe(0);

@@ -32,6 +32,8 @@ import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 
+import { idleFrames } from './frames';
+
 const PANEL_ID = 'jp-vault-jwt-panel';
 
 interface IStep {
@@ -186,27 +188,6 @@ function installRecorder(panelId: string): void {
   } catch {
     bench.eventTiming = false;
   }
-}
-
-/** Runs in the page: `count` frames with no work (rAF to the task after it). */
-async function idleFrames(count: number): Promise<any[]> {
-  const frames: any[] = [];
-  for (let i = 0; i < count; i++) {
-    frames.push(
-      await new Promise(resolve => {
-        requestAnimationFrame(rafTs => {
-          const tRaf = performance.now();
-          const channel = new MessageChannel();
-          channel.port1.onmessage = () => {
-            channel.port1.close();
-            resolve({ rafTs, tRaf, tPaint: performance.now() });
-          };
-          channel.port2.postMessage(null);
-        });
-      })
-    );
-  }
-  return frames;
 }
 
 async function typeSteps(

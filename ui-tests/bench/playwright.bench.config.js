@@ -1,10 +1,13 @@
 /**
- * Playwright configuration of the filter benchmark (filter.bench.spec.ts).
+ * Playwright configuration of the in-browser benchmarks: the sidebar filter
+ * (filter.bench.spec.ts) and the palette picker (palette-picker.bench.spec.ts).
  *
- * Run by bench/filter_keystroke.py, which starts OpenBao and `jupyter lab`
- * itself and passes BENCH_BASE_URL, BENCH_INPUT (the key script, JSON) and
- * BENCH_OUTPUT (where the measurements go, JSON). No webServer here: the
- * Python script owns every process and stops them at the end.
+ * Run by bench/filter_keystroke.py and bench/palette_picker.py (through
+ * bench/_browser_bench.py), which start OpenBao and `jupyter lab` themselves
+ * and pass BENCH_SPEC (the spec to run), BENCH_BASE_URL, BENCH_INPUT (the key
+ * script, JSON) and BENCH_OUTPUT (where the measurements go, JSON). No
+ * webServer here: the Python script owns every process and stops them at the
+ * end.
  */
 const path = require('path');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
@@ -13,7 +16,7 @@ const launchOptions = require('../chromium');
 module.exports = {
   ...baseConfig,
   testDir: __dirname,
-  testMatch: 'filter.bench.spec.ts',
+  testMatch: process.env.BENCH_SPEC || '*.bench.spec.ts',
   outputDir:
     process.env.BENCH_OUTPUT_DIR ||
     path.resolve(__dirname, '..', 'test-results', 'bench'),
