@@ -39,7 +39,7 @@ benchmark:
 Each keystroke is checked: the search box holds the expected text; the match count shown equals
 the count computed here (every term is a subsequence of the lowercased ``mount/path``, or of
 ``mount/path key`` for the key names read so far, as src/picker.ts matches); the rows shown are
-min(50, matches) (plus the highlighted secret's key names); every row matches; the first row has
+min(25, matches) (plus the highlighted secret's key names); every row matches; the first row has
 the best score; and the DOM read at the ``input`` listener already shows it (React committed
 before the frame measured). The key names the picker reads (150 ms after the results rest) are
 taken from the page's Resource Timing entries, so a reply that lands mid-keystroke is allowed
