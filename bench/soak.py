@@ -9,9 +9,11 @@ scripts/test.sh does, and stopped at the end, also on Ctrl-C and SIGTERM): OpenB
 ``BAO_TOKEN_TTL=2m``, ``BAO_TOKEN_MAX_TTL=10m``, so Vault tokens are renewed and replaced during the
 soak), and JupyterHub (``scripts/hub.sh start``, port 28000, proxy API 28001, hub 28081) with
 ``HUB_REFRESH_LEAD_SECONDS=45``, ``HUB_AUTH_REFRESH_AGE=10`` and ``HUB_SINGLEUSER_TESTING=1``
-(single-user servers at DEBUG). Its own state in ``<repo>/.stack/soak`` (removed at start), so it
-runs alongside the test suite (18xxx) and the demo (8xxx). VAULT_* / BAO_* of the caller are
-unset; only the hub gets ``VAULT_ADDR``.
+(single-user servers at DEBUG; their log is the hub's, ``.stack/soak/hub/jupyterhub.log``). Its
+own state in ``<repo>/.stack/soak`` (removed at start), so it runs alongside the test suite (18xxx)
+and the demo (8xxx). VAULT_* / BAO_* of the caller are unset; only the hub gets ``VAULT_ADDR``.
+The demo realm's client ``jupyterhub`` allows the callbacks of the hubs on 8000 and 18000 only:
+this hub's (28000) is added to it through the soak Keycloak's admin API, in its database only.
 
 Then alice logs in to the hub through Keycloak's login form (``HubBrowser`` of
 tests/integration/integration_stack.py, an httpx client: no browser), starts and opens her server,
@@ -26,20 +28,21 @@ During the soak (``--minutes``, 30):
   does (``hvac.Client(url=..., token=<the file's content>)``); a failure is any exception or a
   missing value (its time, class and message are kept; token and secret values never are);
 * the "panel": every ``--panel-interval`` seconds (30, the Vault card's poll) ``GET
-  vault-jwt/identity`` and ``GET vault-jwt/vault`` through the hub's proxy with alice's cookies.
+  vault-jwt/identity`` and ``GET vault-jwt/vault`` through the hub's proxy with alice's cookies
+  and a browser fetch's headers (``Sec-Fetch-Mode: cors``, JupyterLab's ``X-XSRFToken``).
   The real panel also POSTs ``vault-jwt/identity/refresh`` on its own schedule; that is not done
   here, so the hub calls counted are the server's own (identity reads once the copy in memory has
   expired, Vault logins).
 
-Printed (no timing is asserted): reads attempted / failed (target 0 failed: PASS or MISS) and the
-failures; distinct id_tokens the panel saw (distinct iat/exp); distinct Vault tokens in the file
-(counted by a sha256 prefix, never shown); the single-user server's ``GET /hub/api/users/alice``
-calls per hour, counted in the hub log during the soak (the script itself calls no hub API then,
-so every such line is the server's), and the id_token refreshes the hub's refresh hook did
-(jupyter_extension_server/hub.py's log lines); the single-user server's RSS (``VmRSS``) after the
-first successful read and at the end, its delta and ratio; warnings and errors in the hub log
-(hub and single-user server) during the soak, grouped; whether any token seen appears in that log;
-the script's wall time. A one-line progress is printed every minute.
+Printed (no timing is asserted): reads attempted / failed (target 0 failed: PASS or MISS), the
+failures and the read times; distinct id_tokens the panel saw (distinct iat/exp); distinct Vault
+tokens in the file (counted by a sha256 prefix, never shown); the single-user server's ``GET
+/hub/api/users/alice`` calls per hour, counted in the hub log during the soak (the script itself
+calls no hub API then, so every such line is the server's), and the id_token refreshes the hub's
+refresh hook did (jupyter_extension_server/hub.py's log lines); the single-user server's RSS
+(``VmRSS``) after the first successful read and at the end, its delta and ratio; warnings and errors
+in the hub log (hub and single-user server) during the soak, grouped; whether any token seen appears
+in that log; the script's wall time. A one-line progress is printed every minute.
 
 Exit status: 0 when the soak ran to its end (whatever the figures), 1 when the set-up failed,
 130 / 143 when interrupted.
@@ -58,6 +61,7 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -160,8 +164,61 @@ class Stack:
         self.started = True
         self.script("openbao.sh", "start")
         self.script("keycloak.sh", "start")
+        self.allow_hub_in_keycloak()
         self.script("openbao.sh", "seed")
         self.script("hub.sh", "start", extra={"VAULT_ADDR": BAO_ADDR})
+
+    def allow_hub_in_keycloak(self) -> None:
+        """Add this hub's callback to the realm's client ``jupyterhub`` (its own Keycloak).
+
+        demo/realm-jupyterhub.json allows the hubs of the demo (8000) and the tests (18000)
+        only; the soak's hub (28000) is added through Keycloak's admin API (the bootstrap admin
+        of scripts/keycloak.sh), in this Keycloak's database only.
+        """
+        import httpx
+
+        user = self.env.get("KC_BOOTSTRAP_ADMIN_USERNAME") or self.env.get("KEYCLOAK_ADMIN")
+        password = self.env.get("KC_BOOTSTRAP_ADMIN_PASSWORD") or self.env.get(
+            "KEYCLOAK_ADMIN_PASSWORD"
+        )
+        try:
+            with httpx.Client(base_url=KC_URL, timeout=30, trust_env=False) as kc:
+                r = kc.post(
+                    "/realms/master/protocol/openid-connect/token",
+                    data={
+                        "grant_type": "password",
+                        "client_id": "admin-cli",
+                        "username": user or "admin",
+                        "password": password or "admin",
+                    },
+                )
+                r.raise_for_status()
+                headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+                r = kc.get(
+                    "/admin/realms/jupyterhub/clients",
+                    params={"clientId": "jupyterhub"},
+                    headers=headers,
+                )
+                r.raise_for_status()
+                client = r.json()[0]
+                client["redirectUris"] = [*client["redirectUris"], f"{HUB_URL}/hub/oauth_callback"]
+                client["webOrigins"] = [*client["webOrigins"], HUB_URL]
+                attributes = client.setdefault("attributes", {})
+                logout = attributes.get("post.logout.redirect.uris")
+                attributes["post.logout.redirect.uris"] = "##".join(
+                    filter(None, [logout, f"{HUB_URL}/hub/*"])
+                )
+                r = kc.put(
+                    f"/admin/realms/jupyterhub/clients/{client['id']}",
+                    json=client,
+                    headers=headers,
+                )
+                r.raise_for_status()
+        except (httpx.HTTPError, KeyError, IndexError, ValueError) as e:
+            raise SetupFailed(
+                f"could not allow {HUB_URL} in Keycloak's client jupyterhub: {type(e).__name__}"
+            ) from e
+        print(f"    Keycloak client jupyterhub: {HUB_URL}/hub/oauth_callback allowed")
 
     def stop(self, quiet: bool = False) -> None:
         for name in ("hub.sh", "keycloak.sh", "openbao.sh"):
@@ -226,12 +283,14 @@ class Figures:
 
     t0: float = 0.0
     reads: int = 0
+    read_times: list[float] = field(default_factory=list)
     failures: list[tuple[float, str, str]] = field(default_factory=list)
     vault_fingerprints: set[str] = field(default_factory=set)
     vault_tokens: set[str] = field(default_factory=set)  # never printed
     file_changes: int = 0
     last_fingerprint: str | None = None
     panel_gets: int = 0
+    panel_max: float = 0.0
     panel_errors: Counter = field(default_factory=Counter)
     id_token_claims: set[tuple[Any, Any]] = field(default_factory=set)
     id_tokens: set[str] = field(default_factory=set)  # never printed
@@ -259,6 +318,7 @@ def kernel_read(hvac: Any, fig: Figures) -> None:
     """One read as a snippet in a kernel does it: the token file afresh, then the secret."""
     fig.reads += 1
     token = ""
+    t0 = time.monotonic()
     try:
         token = TOKEN_FILE.read_text(encoding="utf-8").strip()
         if not token:
@@ -282,19 +342,34 @@ def kernel_read(hvac: Any, fig: Figures) -> None:
         if not value:
             raise ValueError(f"no {SECRET_KEY!r} in the reply")
     except Exception as e:  # any failure counts; the kernel would see it
-        message = mask(str(e), {token} if token else set())[:200]
+        message = " ".join(mask(str(e), {token} if token else set()).split())
+        if len(message) > 240:  # requests' messages: the cause is at the end
+            message = f"{message[:110]} ... {message[-120:]}"
         fig.failures.append((fig.now(), type(e).__name__, message))
         return
+    fig.read_times.append(time.monotonic() - t0)
     if fig.rss_start is None:
         fig.pid = server_pid()
         fig.rss_start = rss_kib(fig.pid)
 
 
+def panel_headers(browser: Any) -> dict[str, str]:
+    """Headers of the panel's requests: a browser's fetch() and JupyterLab's X-XSRFToken (sent
+    on every request when the server set the _xsrf cookie)."""
+    headers = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin"}
+    xsrf = browser.client.cookies.get("_xsrf", path=f"/user/{USER}/")
+    if xsrf:
+        headers["X-XSRFToken"] = xsrf
+    return headers
+
+
 def panel_poll(browser: Any, jwt: Any, fig: Figures) -> None:
     """What the panel polls: the identity (claims of the id_token) and the Vault state."""
     fig.panel_gets += 1
+    t0 = time.monotonic()
+    headers = panel_headers(browser)
     try:
-        r = browser.client.get(f"{SERVER_URL}/vault-jwt/identity")
+        r = browser.client.get(f"{SERVER_URL}/vault-jwt/identity", headers=headers)
         if r.status_code != 200:
             fig.panel_errors[f"identity HTTP {r.status_code}"] += 1
         else:
@@ -308,7 +383,7 @@ def panel_poll(browser: Any, jwt: Any, fig: Figures) -> None:
                 fig.id_tokens.add(token)
                 left = float(claims["exp"]) - float(body.get("server_time") or time.time())
                 fig.min_left = left if fig.min_left is None else min(fig.min_left, left)
-        r = browser.client.get(f"{SERVER_URL}/vault-jwt/vault")
+        r = browser.client.get(f"{SERVER_URL}/vault-jwt/vault", headers=headers)
         if r.status_code != 200:
             fig.panel_errors[f"vault HTTP {r.status_code}"] += 1
         else:
@@ -321,6 +396,7 @@ def panel_poll(browser: Any, jwt: Any, fig: Figures) -> None:
                 fig.accessors.add(accessor)
     except Exception as e:
         fig.panel_errors[type(e).__name__] += 1
+    fig.panel_max = max(fig.panel_max, time.monotonic() - t0)
 
 
 @dataclass
@@ -409,17 +485,15 @@ def open_session(HubBrowser: Any, fig: Figures, jwt: Any) -> Any:
     except AssertionError as e:
         raise SetupFailed(f"hub login or server start failed: {e}") from e
     t0 = time.monotonic()
-    panel_poll(browser, jwt, fig)  # the panel's first reads
+    panel_poll(browser, jwt, Figures())  # the panel's first reads (not counted in the soak)
     login_posted = False
     while not TOKEN_FILE.exists():
         if time.monotonic() - t0 > TOKEN_FILE_TIMEOUT_S:
             raise SetupFailed(f"no {TOKEN_FILE} within {TOKEN_FILE_TIMEOUT_S:.0f} s")
         if not login_posted and time.monotonic() - t0 > 3:
             # The panel's autoLogin: the server logs in only when asked.
-            xsrf = browser.client.cookies.get("_xsrf", path=f"/user/{USER}/")
             r = browser.client.post(
-                f"{SERVER_URL}/vault-jwt/vault/login",
-                headers={"X-XSRFToken": xsrf} if xsrf else {},
+                f"{SERVER_URL}/vault-jwt/vault/login", headers=panel_headers(browser)
             )
             login_posted = True
             state = r.json().get("state") if r.status_code == 200 else None
@@ -489,6 +563,14 @@ def report(fig: Figures, minutes_run: float, offset: int) -> None:
         f"  reads attempted {fig.reads}, failed {failed} (target 0 failed): "
         f"{'PASS' if failed == 0 and fig.reads else 'MISS'}"
     )
+    if fig.read_times:
+        times = sorted(fig.read_times)
+        print(
+            f"    successful read time: median {statistics.median(times) * 1000:.0f} ms, "
+            f"max {times[-1] * 1000:.0f} ms; panel poll (2 GETs) max {fig.panel_max * 1000:.0f} ms"
+        )
+    if fig.failures:
+        print(f"    failures by class: {dict(Counter(kind for _, kind, _ in fig.failures))}")
     for at, kind, message in fig.failures[:20]:
         print(f"    at {clock(at)}: {kind}: {message}")
     if failed > 20:
@@ -563,6 +645,7 @@ def _note_signal(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # for nohup logs
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # Ctrl-C: KeyboardInterrupt, as usual
     t_start = time.monotonic()
     print("soak: jupyterlab-vault-jwt on the real stack (Keycloak, JupyterHub, OpenBao)")
