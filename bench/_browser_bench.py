@@ -23,6 +23,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -359,18 +360,30 @@ def run_playwright(
 
 
 def run_spec(
-    workdir: Path, lab: Lab, spec: str, bench_input: dict[str, Any]
-) -> tuple[dict[str, Any], Path]:
-    """Write the key script, run the spec, read its measurements (and where they are)."""
+    workdir: Path, lab: Lab, spec: str, bench_input: dict[str, Any], args: argparse.Namespace
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Write the key script, run the spec, read its measurements and (``--profile``) profile.
+
+    With ``--keep-output DIR`` both are copied to DIR as ``<name>-output.json`` and
+    ``<name>-profile.json`` (``filter-bench``, ``palette-picker-bench``).
+    """
     input_file = workdir / "bench-input.json"
     output_file = workdir / "bench-output.json"
+    profile_file = Path(f"{output_file}.profile.json")
     input_file.write_text(json.dumps(bench_input))
     rc, log, seconds = run_playwright(workdir, lab, spec, input_file, output_file)
     print(f"  playwright finished in {seconds:.1f} s (exit {rc})")
     if rc != 0 or not output_file.exists():
         tail = "\n".join(log.splitlines()[-40:])
         raise BenchFailure(f"playwright failed:\n{tail}\n--- jupyter lab log:\n{lab.log_tail()}")
-    return json.loads(output_file.read_text()), output_file
+    if args.keep_output:
+        name = spec.removesuffix(".spec.ts").replace(".", "-")
+        args.keep_output.mkdir(parents=True, exist_ok=True)
+        shutil.copy(output_file, args.keep_output / f"{name}-output.json")
+        if args.profile:
+            shutil.copy(profile_file, args.keep_output / f"{name}-profile.json")
+    profile = json.loads(profile_file.read_text()) if args.profile else None
+    return json.loads(output_file.read_text()), profile
 
 
 # --------------------------------------------------------------------------------------------
@@ -543,8 +556,11 @@ def report_profile(profile: dict[str, Any], keystrokes: int, kind: str) -> None:
 # main
 
 
-def add_common_args(parser: argparse.ArgumentParser, port: int, lab_port: int) -> None:
+def parse_common_args(
+    description: str, argv: list[str] | None, port: int, lab_port: int, measured: str
+) -> argparse.Namespace:
     """The options both benchmarks take (default ports differ, so both can run at once)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rounds", type=int, default=5, help="counted rounds (5)")
     parser.add_argument("--warmup", type=int, default=1, help="rounds not counted (1)")
     parser.add_argument("--settle-ms", type=int, default=60, help="pause between keys (60)")
@@ -555,9 +571,16 @@ def add_common_args(parser: argparse.ArgumentParser, port: int, lab_port: int) -
     parser.add_argument("--secrets", type=int, default=None, help="secrets to seed (10000)")
     parser.add_argument("--folders", type=int, default=None, help="folders (1000)")
     parser.add_argument("--quick", action="store_true", help="1,000 secrets, 100 folders")
-
-
-def check_common_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help=f"3 more rounds, not counted: Chrome trace ({measured}, baseline) and CPU "
+        f"profile ({measured})",
+    )
+    parser.add_argument(
+        "--keep-output", type=Path, default=None, help="copy the raw measurements (JSON) here"
+    )
+    args = parser.parse_args(argv)
     if args.secrets is None:
         args.secrets = 1000 if args.quick else 10000
     if args.folders is None:
@@ -566,6 +589,7 @@ def check_common_args(parser: argparse.ArgumentParser, args: argparse.Namespace)
         parser.error("need --folders >= 3 and --secrets >= --folders")
     if args.rounds < 1 or args.warmup < 0:
         parser.error("--rounds must be >= 1 and --warmup >= 0")
+    return args
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

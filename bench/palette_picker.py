@@ -57,9 +57,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import re
-import shutil
 import statistics
 import sys
 from collections.abc import Sequence
@@ -72,13 +70,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _browser_bench import (
     TARGET_MS,
-    add_common_args,
     bench_main,
-    check_common_args,
     digits,
     event_timing,
     keystroke_times,
     p95,
+    parse_common_args,
     phase_steps,
     report_profile,
     run_spec,
@@ -478,14 +475,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
             f"keys, picker and baseline interleaved, {args.settle_ms} ms between keys; phases: "
             + ", ".join(f"{name} {text!r}" for name, text in PHASES)
         )
-        data, output_file = run_spec(workdir, started.lab, SPEC, bench_input)
-        profile_file = Path(f"{output_file}.profile.json")
-        profile = json.loads(profile_file.read_text()) if args.profile else None
-        if args.keep_output:
-            args.keep_output.mkdir(parents=True, exist_ok=True)
-            shutil.copy(output_file, args.keep_output / "picker-bench-output.json")
-            if profile is not None:
-                shutil.copy(profile_file, args.keep_output / "picker-bench-profile.json")
+        data, profile = run_spec(workdir, started.lab, SPEC, bench_input, args)
     records = data["records"]
     reads = key_read_ids(data["keyReads"])
     strokes = analyse(records, data["events"], reads)
@@ -502,24 +492,10 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     return status
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add_common_args(parser, port=18230, lab_port=18892)
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="3 more rounds, not counted: Chrome trace (picker, baseline) and CPU profile (picker)",
-    )
-    parser.add_argument(
-        "--keep-output", type=Path, default=None, help="copy the raw measurements (JSON) here"
-    )
-    args = parser.parse_args(argv)
-    check_common_args(parser, args)
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_common_args(
+        __doc__.split("\n\n")[0], argv, port=18230, lab_port=18892, measured="picker"
+    )
     return bench_main(
         "picker: keystroke to updated results in the palette picker, in the browser",
         "picker-bench-",

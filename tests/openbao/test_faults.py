@@ -316,17 +316,25 @@ FAULTS = {
 }
 
 
+def through_proxy(
+    shared: Seeded, proxy: Any, tmp_path: Path, role: str = "short", lifetime: int = 300
+) -> Companion:
+    """A companion reaching the shared OpenBao through the fault proxy: role ``role``, an
+    id_token valid ``lifetime`` seconds."""
+    return companion(
+        tmp_path,
+        shared.realm.mint(lifetime=lifetime),
+        addr=proxy.url,
+        auth_mount=shared.realm.mount,
+        role=shared.roles[role],
+        request_timeout=REQUEST_TIMEOUT,
+    )
+
+
 @pytest.mark.parametrize("name", list(FAULTS))
 async def test_proxy_fault_then_recovery(name, shared, proxy, tmp_path, caplog):
     fault = FAULTS[name]
-    c = companion(
-        tmp_path,
-        shared.realm.mint(lifetime=600),
-        addr=proxy.url,
-        auth_mount=shared.realm.mount,
-        role=shared.roles["short"],
-        request_timeout=REQUEST_TIMEOUT,
-    )
+    c = through_proxy(shared, proxy, tmp_path, lifetime=600)
     try:
         await c.session.login()
         await catalog_has_secret(c)
@@ -369,14 +377,7 @@ async def test_proxy_fault_then_recovery(name, shared, proxy, tmp_path, caplog):
 
 async def test_proxy_control_endpoint_drives_the_fault(shared, proxy, tmp_path, caplog):
     """Another process (a browser test) switches the fault over HTTP."""
-    c = companion(
-        tmp_path,
-        shared.realm.mint(),
-        addr=proxy.url,
-        auth_mount=shared.realm.mount,
-        role=shared.roles["short"],
-        request_timeout=REQUEST_TIMEOUT,
-    )
+    c = through_proxy(shared, proxy, tmp_path)
     async with httpx.AsyncClient(base_url=proxy.control_url, timeout=10) as control:
         try:
             await c.session.login()
@@ -396,14 +397,7 @@ async def test_proxy_control_endpoint_drives_the_fault(shared, proxy, tmp_path, 
 
 
 async def test_http_500_message_is_actionable(shared, proxy, tmp_path, caplog):
-    c = companion(
-        tmp_path,
-        shared.realm.mint(),
-        addr=proxy.url,
-        auth_mount=shared.realm.mount,
-        role=shared.roles["short"],
-        request_timeout=REQUEST_TIMEOUT,
-    )
+    c = through_proxy(shared, proxy, tmp_path)
     try:
         await c.session.login()
         await proxy.set_mode("status", code=500)
@@ -420,14 +414,7 @@ async def test_http_500_message_is_actionable(shared, proxy, tmp_path, caplog):
 
 
 async def test_outage_longer_than_the_token_ttl_recovers_by_itself(shared, proxy, tmp_path, caplog):
-    c = companion(
-        tmp_path,
-        shared.realm.mint(lifetime=600),
-        addr=proxy.url,
-        auth_mount=shared.realm.mount,
-        role=shared.roles["tiny"],  # 5 s tokens
-        request_timeout=REQUEST_TIMEOUT,
-    )
+    c = through_proxy(shared, proxy, tmp_path, "tiny", lifetime=600)  # 5 s tokens
     try:
         await c.session.login()
         await proxy.set_mode("closed")
@@ -449,14 +436,7 @@ async def test_outage_longer_than_the_token_ttl_recovers_by_itself(shared, proxy
 
 
 async def test_faults_are_logged_at_warning(shared, proxy, tmp_path, caplog):
-    c = companion(
-        tmp_path,
-        shared.realm.mint(),
-        addr=proxy.url,
-        auth_mount=shared.realm.mount,
-        role=shared.roles["short"],
-        request_timeout=REQUEST_TIMEOUT,
-    )
+    c = through_proxy(shared, proxy, tmp_path)
 
     def warned() -> list[str]:
         return [
@@ -484,14 +464,7 @@ async def test_faults_are_logged_at_warning(shared, proxy, tmp_path, caplog):
 
 
 async def test_a_success_clears_the_stale_error(shared, proxy, tmp_path, caplog):
-    c = companion(
-        tmp_path,
-        shared.realm.mint(),
-        addr=proxy.url,
-        auth_mount=shared.realm.mount,
-        role=shared.roles["short"],
-        request_timeout=REQUEST_TIMEOUT,
-    )
+    c = through_proxy(shared, proxy, tmp_path)
     try:
         await c.session.login()
         await proxy.set_mode("drop")

@@ -14,21 +14,10 @@
  * activated, then the picker opened once through the command (not awaited:
  * it resolves when the dialog closes) and kept open for the whole run.
  *
- * In the page, per keystroke, the timestamps of filter.bench.spec.ts:
- *   t0        performance.now() in a capturing `keydown` listener on window
- *             (the first listener to run);
- *   tInput    performance.now() in a bubbling `input` listener on window:
- *             after React's root listener and the microtask checkpoint that
- *             flushes React's sync update (the model's search, the render of
- *             the rows and the commit are done);
- *   rafTs     the timestamp of the next animation frame (its start);
- *   tPaint    performance.now() in a MessageChannel task posted from that
- *             frame's requestAnimationFrame callback: the frame's rendering
- *             (style, layout, paint, commit to the compositor) is done;
- *   tRaf2     the next frame after that.
- * The DOM is read (cheap reads, no layout) at tInput and at tPaint: the match
- * count, the options, the first option, the active descendant; at tPaint the
- * options' ids and keys too (for the checks).
+ * The timestamps of every keystroke are keystrokes.ts's. The DOM read at
+ * tInput and tPaint (sig): the match count, the options, the first option,
+ * the active descendant; at tPaint the options' ids and keys too (for the
+ * checks).
  *
  * The baseline types the same keys into a plain <input> appended to the
  * dialog's content, outside React's root (the dialog is modal and keeps the
@@ -45,35 +34,19 @@ import { expect, test } from '@jupyterlab/galata';
 import type { Page, Request } from '@playwright/test';
 import * as fs from 'fs';
 
-import { idleFrames } from './frames';
+import { IKeystrokeInput, runKeystrokes } from './keystrokes';
 
 const PANEL_ID = 'jp-vault-jwt-panel';
 const COMMAND = 'vault-jwt:insert-secret';
 const NOTEBOOK = 'picker-bench.ipynb';
 const KEYS_ROUTE = '/vault-jwt/vault/secret/keys';
 
-interface IStep {
-  /** Playwright key name. */
-  key: string;
-  /** The search text after the key. */
-  query: string;
-}
-
-interface IBenchInput {
+interface IBenchInput extends IKeystrokeInput {
   total: number;
   mounts: string[];
-  rounds: number;
-  warmupRounds: number;
-  settleMs: number;
-  idleFrames: number;
   /** How long the picker waits before reading key names (ms). */
   keysDelayMs: number;
-  /** Profile one more picker round (not counted): Chrome trace + CPU profile. */
-  profile: boolean;
-  phases: { name: string; steps: IStep[] }[];
 }
-
-type Kind = 'picker' | 'baseline';
 
 const INPUT_FILE = process.env.BENCH_INPUT as string;
 const OUTPUT_FILE = process.env.BENCH_OUTPUT as string;
@@ -96,8 +69,8 @@ function installKeyReadObserver(route: string): void {
   }).observe({ type: 'resource', buffered: true });
 }
 
-/** Runs in the page: the listeners that time every keystroke. */
-function installRecorder(): boolean {
+/** Runs in the page: the inputs typed into and what the DOM shows (keystrokes.ts). */
+function installTargets(): boolean {
   const dialog = document.querySelector(
     '.jp-VaultJwt-pickerDialog'
   ) as HTMLElement;
@@ -137,108 +110,13 @@ function installRecorder(): boolean {
       row.classList.contains('jp-VaultJwt-pickerChild') ? 1 : 0
     ]);
 
-  const bench: any = {
-    records: [] as any[],
-    events: [] as any[],
-    waiters: [] as { n: number; resolve: () => void }[],
-    target: null as HTMLInputElement | null,
-    kind: '',
-    label: {} as Record<string, unknown>,
-    pending: null as any,
-    lastSig: null as any,
-    sig
+  (window as any).__bench = {
+    targets: { picker: search, baseline },
+    sig,
+    atPaint: (record: any) => ({
+      shown: record.kind === 'picker' ? shown() : null
+    })
   };
-  (window as any).__pickerBench = bench;
-
-  bench.arm = (kind: string) => {
-    bench.kind = kind;
-    bench.target = kind === 'picker' ? search : baseline;
-    bench.target.focus();
-    bench.lastSig = sig();
-    return document.activeElement === bench.target;
-  };
-  bench.waitFor = (n: number) =>
-    new Promise<void>(resolve => {
-      if (bench.records.length >= n) {
-        resolve();
-      } else {
-        bench.waiters.push({ n, resolve });
-      }
-    });
-
-  const finish = (record: any) => {
-    bench.records.push(record);
-    bench.waiters = bench.waiters.filter((w: any) => {
-      if (bench.records.length >= w.n) {
-        w.resolve();
-        return false;
-      }
-      return true;
-    });
-  };
-
-  window.addEventListener(
-    'keydown',
-    event => {
-      if (event.target !== bench.target) {
-        return;
-      }
-      bench.pending = {
-        t0: performance.now(),
-        evTs: event.timeStamp,
-        key: event.key,
-        kind: bench.kind,
-        ...bench.label
-      };
-    },
-    true
-  );
-  window.addEventListener('input', event => {
-    const record = bench.pending;
-    if (!record || event.target !== bench.target) {
-      return;
-    }
-    bench.pending = null;
-    record.tInput = performance.now();
-    record.sigBefore = bench.lastSig;
-    record.sigInput = sig();
-    requestAnimationFrame(rafTs => {
-      record.rafTs = rafTs;
-      record.tRaf = performance.now();
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => {
-        record.tPaint = performance.now();
-        channel.port1.close();
-        record.sigPaint = sig();
-        record.shown = record.kind === 'picker' ? shown() : null;
-        record.value = (bench.target as HTMLInputElement).value;
-        bench.lastSig = record.sigPaint;
-        requestAnimationFrame(rafTs2 => {
-          record.rafTs2 = rafTs2;
-          record.tRaf2 = performance.now();
-          finish(record);
-        });
-      };
-      channel.port2.postMessage(null);
-    });
-  });
-
-  try {
-    new PerformanceObserver(list => {
-      for (const entry of list.getEntries() as any[]) {
-        bench.events.push({
-          name: entry.name,
-          startTime: entry.startTime,
-          duration: entry.duration,
-          processingStart: entry.processingStart,
-          processingEnd: entry.processingEnd
-        });
-      }
-    }).observe({ type: 'event', durationThreshold: 16 } as any);
-    bench.eventTiming = true;
-  } catch {
-    bench.eventTiming = false;
-  }
   return document.activeElement === search;
 }
 
@@ -284,35 +162,6 @@ class KeyReads {
 
   pending = 0;
   sent = 0;
-}
-
-async function typeSteps(
-  page: Page,
-  kind: Kind,
-  phase: { name: string; steps: IStep[] },
-  round: number,
-  settleMs: number
-): Promise<void> {
-  const focused = await page.evaluate(
-    k => (window as any).__pickerBench.arm(k),
-    kind
-  );
-  expect(focused, `the ${kind} input has the focus`).toBe(true);
-  await page.waitForTimeout(settleMs);
-  for (let step = 0; step < phase.steps.length; step++) {
-    const { key, query } = phase.steps[step];
-    const n = await page.evaluate(
-      label => {
-        const bench = (window as any).__pickerBench;
-        bench.label = label;
-        return bench.records.length;
-      },
-      { round, phase: phase.name, step, query }
-    );
-    await page.keyboard.press(key);
-    await page.evaluate(m => (window as any).__pickerBench.waitFor(m), n + 1);
-    await page.waitForTimeout(settleMs);
-  }
 }
 
 test('picker keystrokes: input to painted frame', async ({ page, browser }) => {
@@ -363,69 +212,22 @@ test('picker keystrokes: input to painted frame', async ({ page, browser }) => {
   await keyReads.settle(rawPage, input.keysDelayMs);
   const openRows = await picker.locator('[role="option"]').count();
 
-  expect(await page.evaluate(installRecorder)).toBe(true);
-  const eventTiming = await page.evaluate(
-    () => (window as any).__pickerBench.eventTiming
-  );
-  const idleBefore = await page.evaluate(idleFrames, input.idleFrames);
-
-  const total = input.warmupRounds + input.rounds;
-  for (let round = 0; round < total; round++) {
-    // The order alternates, so both kinds see the same drift of the machine.
-    const kinds: Kind[] =
-      round % 2 === 0 ? ['picker', 'baseline'] : ['baseline', 'picker'];
-    for (const kind of kinds) {
-      for (const phase of input.phases) {
-        await typeSteps(
-          page,
-          kind,
-          phase,
-          round - input.warmupRounds,
-          input.settleMs
-        );
-        if (kind === 'picker') {
-          await keyReads.settle(rawPage, input.keysDelayMs);
-        }
-      }
-    }
-  }
-  const idleAfter = await page.evaluate(idleFrames, input.idleFrames);
-
-  // Profiling (not counted: round -100 and below). A Chrome trace of the main
-  // thread's events (style, layout, paint, parse...) for a picker round and a
-  // baseline round, then a V8 CPU profile (100 us sampling) of a picker round.
-  let profile: unknown = null;
-  if (input.profile) {
-    const categories = ['devtools.timeline', 'blink.user_timing'];
-    const traces: Record<string, unknown> = {};
-    for (const kind of ['picker', 'baseline'] as const) {
-      await browser.startTracing(rawPage, { categories });
-      for (const phase of input.phases) {
-        await typeSteps(page, kind, phase, -100, input.settleMs);
+  expect(await page.evaluate(installTargets)).toBe(true);
+  const { profile, idle, ...measured } = await runKeystrokes(
+    page,
+    browser,
+    'picker',
+    input,
+    async kind => {
+      if (kind === 'picker') {
         await keyReads.settle(rawPage, input.keysDelayMs);
       }
-      traces[kind] = JSON.parse((await browser.stopTracing()).toString());
     }
-    const cdp = await rawPage.context().newCDPSession(rawPage);
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-    await cdp.send('Profiler.start');
-    for (const phase of input.phases) {
-      await typeSteps(page, 'picker', phase, -200, input.settleMs);
-      await keyReads.settle(rawPage, input.keysDelayMs);
-    }
-    const cpu = await cdp.send('Profiler.stop');
-    await cdp.detach();
-    profile = { traces, cpu: cpu.profile };
-  }
-  const data = await page.evaluate(() => {
-    const bench = (window as any).__pickerBench;
-    return {
-      records: bench.records,
-      events: bench.events,
-      keyReads: (window as any).__pickerBenchKeyReads
-    };
-  });
+  );
+  const data = {
+    ...measured,
+    keyReads: await page.evaluate(() => (window as any).__pickerBenchKeyReads)
+  };
   // The picker is still open: nothing closed it (Enter, Escape) by mistake.
   await expect(search).toBeVisible();
   const viewport = page.viewportSize();
@@ -443,14 +245,11 @@ test('picker keystrokes: input to painted frame', async ({ page, browser }) => {
       openNote,
       openRows,
       keyReadsSent: keyReads.sent,
-      eventTiming,
-      idle: [...idleBefore, ...idleAfter],
+      idle,
       ...data
     })
   );
   if (profile) {
     fs.writeFileSync(`${OUTPUT_FILE}.profile.json`, JSON.stringify(profile));
   }
-  const keys = input.phases.reduce((sum, p) => sum + p.steps.length, 0);
-  expect(data.records.length).toBe((2 * total + (profile ? 3 : 0)) * keys);
 });
