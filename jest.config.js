@@ -35,6 +35,6 @@ module.exports = {
     '<rootDir>/.cache',
     '<rootDir>/.stack'
   ],
-  testRegex: 'src/.*/.*.spec.ts[x]?$',
+  testRegex: 'src/.*\\.spec\\.tsx?$',
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
 };

@@ -72,8 +72,8 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # import the extension from this checkout
 
-from jupyter_extension_server.catalog import CatalogBuilder  # noqa: E402
-from jupyter_extension_server.vaultapi import VaultApi  # noqa: E402
+from jupyter_extension_server.vault.api import VaultApi  # noqa: E402
+from jupyter_extension_server.vault.catalog import CatalogBuilder  # noqa: E402
 
 try:
     import hvac

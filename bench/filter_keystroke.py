@@ -93,7 +93,7 @@ PHASES: tuple[tuple[str, str], ...] = (
 
 
 def expected_matches(haystack: Sequence[str], query: str) -> int | None:
-    """The count the panel shows: every term is in the lowercased ``mount/path`` (catalog.ts)."""
+    """The count the panel shows: every term is in the lowercased ``mount/path`` (tree.ts)."""
     terms = query.lower().split()
     if not terms:
         return None

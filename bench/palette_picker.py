@@ -38,7 +38,7 @@ benchmark:
 
 Each keystroke is checked: the search box holds the expected text; the match count shown equals
 the count computed here (every term is a subsequence of the lowercased ``mount/path``, or of
-``mount/path key`` for the key names read so far, as src/picker.ts matches); the rows shown are
+``mount/path key`` for the key names read so far, as picker/model.ts matches); the rows shown are
 min(25, matches) (plus the highlighted secret's key names); every row matches; the first row has
 the best score; and the DOM read at the ``input`` listener already shows it (React committed
 before the frame measured). The key names the picker reads (150 ms after the results rest) are
@@ -85,8 +85,10 @@ from _browser_bench import (
 
 ISSUER = "https://picker-bench.invalid"
 SPEC = "palette-picker.bench.spec.ts"
-MAX_RESULTS = 25  # src/picker.ts
-KEYS_DELAY_MS = 150  # src/picker.ts: the picker reads key names once the results rest this long
+MAX_RESULTS = 25  # src/picker/model.ts
+KEYS_DELAY_MS = (
+    150  # src/picker/model.ts: the picker reads key names once the results rest this long
+)
 SEEDED_KEYS = ("username", "password")  # bench/catalog.py's seed
 
 # What is typed: each phase types its text key by key, then deletes it back to empty.
@@ -102,14 +104,14 @@ PHASES: tuple[tuple[str, str], ...] = (
 
 
 # --------------------------------------------------------------------------------------------
-# expectations: src/picker.ts's matching, in Python
+# expectations: src/picker/model.ts's matching, in Python
 
 SEPARATORS = frozenset("/ -_.:")
 MIN_SCORE = 1e-6
 
 
 def fuzzy_score(query: str, text: str) -> float:
-    """src/picker.ts's ``fuzzyScore`` (both lowercased), -1 when ``query`` is no subsequence."""
+    """picker/model.ts's ``fuzzyScore`` (both lowercased), -1 when ``query`` is no subsequence."""
     n = len(query)
     if n == 0:
         return 0

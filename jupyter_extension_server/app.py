@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from jupyter_server.extension.application import ExtensionApp
 
-from .catalog import SecretCatalog
 from .handlers import route_table
 from .identity import IdTokenService
-from .session import VaultSession
+from .vault.catalog import SecretCatalog
+from .vault.session import VaultSession
 
 
 class VaultJwtApp(ExtensionApp):

@@ -19,11 +19,11 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from .catalog import Catalog, SecretCatalog
 from .errors import VaultJwtError
 from .identity import Identity, IdTokenService
-from .kv import SecretKeys
-from .session import VaultSession, VaultStatus
+from .vault.catalog import Catalog, SecretCatalog
+from .vault.kv import SecretKeys
+from .vault.session import VaultSession, VaultStatus
 
 #: URL namespace of the REST API, under the server's base_url.
 NAMESPACE = "vault-jwt"

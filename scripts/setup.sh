@@ -73,8 +73,12 @@ if [ ! -d ui-tests/node_modules ] || ! stamp_ok npm-ui "$h"; then
 fi
 
 log "build the extension and pip-install it into .venv"
+# The stamp covers what the build reads, not what it writes (_version.py, labextension/) nor the
+# tests beside the code, so a second set-up with nothing changed skips the build.
 h=$( (find src style schema jupyter_extension_server jupyter-config -type f \
         -not -path '*/labextension/*' -not -path '*/__pycache__/*' -not -path '*/tests/*' \
+        -not -path 'src/testing/*' -not -name '*.spec.ts' -not -name '*.spec.tsx' \
+        -not -name '_version.py' -not -path '*/.ipynb_checkpoints/*' \
         -print0 | sort -z | xargs -0 cat; cat package.json pyproject.toml install.json) | sha256sum | cut -c1-16)
 if ! stamp_ok build "$h" || [ ! -f jupyter_extension_server/labextension/package.json ]; then
   npm run --silent build:prod

@@ -7,11 +7,11 @@ import {
   IDisposable
 } from '@lumino/disposable';
 
-import { CatalogModel } from './catalog';
+import { CatalogModel } from './catalog/model';
 import { vaultKeyIcon } from './icons';
-import { IdentityModel } from './identity';
+import { IdentityModel } from './identity/model';
 import { CommandIDs, PANEL_ID } from './tokens';
-import { VaultModel } from './vault';
+import { VaultModel } from './vault/model';
 
 /**
  * Register every command of the extension (each is also in the palette).

@@ -16,20 +16,20 @@ import {
   IFormRendererRegistry
 } from '@jupyterlab/ui-components';
 
-import { CatalogModel } from './catalog';
+import { CatalogModel } from './catalog/model';
 import { addCommands } from './commands';
-import { TemplatesField } from './components/TemplatesField';
-import { IdentityClient, IdentityModel } from './identity';
+import { TemplatesField } from './snippets/TemplatesField';
+import { IdentityClient, IdentityModel } from './identity/model';
 import {
   IConsoleLike,
   IInsertShell,
   INotebookLike,
   SnippetInserter
-} from './inserter';
-import { SecretActions } from './secretActions';
-import { addSnippetCommands, fillDragData } from './snippetCommands';
+} from './snippets/inserter';
+import { SecretActions } from './catalog/secretActions';
+import { addSnippetCommands, fillDragData } from './snippets/commands';
 import { CommandIDs, IVaultJwtSettings, PLUGIN_ID, STATUS_ID } from './tokens';
-import { VaultClient, VaultModel } from './vault';
+import { VaultClient, VaultModel } from './vault/model';
 import { VaultJwtPanel } from './widgets/panel';
 import { CountdownStatus } from './widgets/status';
 

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from jupyter_extension_server.tokenfile import remove_token_file, write_token_file
+from jupyter_extension_server.vault.tokenfile import remove_token_file, write_token_file
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o022, 0o277])

@@ -13,7 +13,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_extension_server.handlers import vault_reply
 from jupyter_extension_server.identity import IdTokenService
-from jupyter_extension_server.session import TokenInfo, VaultSession, VaultStatus
+from jupyter_extension_server.vault.session import TokenInfo, VaultSession, VaultStatus
 
 PACKAGE = "jupyter_extension_server"
 
@@ -91,7 +91,7 @@ def test_reply_never_holds_the_token():
 def test_cli_is_configured_or_found_on_path(monkeypatch, configured, on_path, expected):
     """Fake boundary: ``shutil.which`` answers from ``on_path`` instead of the real PATH."""
     monkeypatch.setattr(
-        "jupyter_extension_server.session.shutil.which",
+        "jupyter_extension_server.vault.session.shutil.which",
         lambda name: f"/usr/bin/{name}" if name in on_path else None,
     )
     session = VaultSession(IdTokenService(), address="http://127.0.0.1:9", cli=configured)

@@ -2,16 +2,16 @@ import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import { CatalogModel } from '../catalog';
-import { IdentityCard } from '../components/IdentityCard';
-import { SecretKeys } from '../components/SecretKeys';
-import { SecretTree } from '../components/SecretTree';
-import { VaultCard } from '../components/VaultCard';
+import { CatalogModel } from '../catalog/model';
+import { IdentityCard } from '../identity/IdentityCard';
+import { SecretKeys } from '../catalog/SecretKeys';
+import { SecretTree } from '../catalog/SecretTree';
+import { VaultCard } from '../vault/VaultCard';
 import { vaultKeyIcon } from '../icons';
-import { IdentityModel } from '../identity';
-import { SnippetInserter } from '../inserter';
+import { IdentityModel } from '../identity/model';
+import { SnippetInserter } from '../snippets/inserter';
 import { PANEL_ID } from '../tokens';
-import { VaultModel } from '../vault';
+import { VaultModel } from '../vault/model';
 
 /** Options of {@link VaultJwtPanel}. */
 export interface IVaultJwtPanelOptions {

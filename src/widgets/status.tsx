@@ -5,7 +5,7 @@ import React from 'react';
 
 import { formatDuration } from '../components/format';
 import { vaultKeyIcon } from '../icons';
-import { IdentityModel } from '../identity';
+import { IdentityModel } from '../identity/model';
 
 /** Options of {@link CountdownStatus}. */
 export interface ICountdownStatusOptions {

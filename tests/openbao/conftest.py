@@ -31,9 +31,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from jupyter_extension_server.catalog import SecretCatalog
 from jupyter_extension_server.identity import IdTokenService
-from jupyter_extension_server.session import VaultSession
+from jupyter_extension_server.vault.catalog import SecretCatalog
+from jupyter_extension_server.vault.session import VaultSession
 
 REPO = Path(__file__).resolve().parents[2]
 ADDR = os.environ.get("OPENBAO_ADDR", "http://127.0.0.1:18200").rstrip("/")

@@ -8,12 +8,12 @@ import math
 import pytest
 from conftest import Bao, Realm, companion, unique
 
-from jupyter_extension_server.catalog import expected_requests
 from jupyter_extension_server.errors import (
     BadRequest,
     SecretNotFound,
     VaultPermissionDenied,
 )
+from jupyter_extension_server.vault.catalog import expected_requests
 
 pytestmark = pytest.mark.asyncio
 

@@ -1,4 +1,4 @@
-"""Check generated bash snippets out of process (run by src/__tests__/snippets.property.spec.ts).
+"""Check generated bash snippets out of process (run by src/snippets/snippets.property.spec.ts).
 
 Usage: ``python check_bash.py BATCH.json``. The batch is::
 

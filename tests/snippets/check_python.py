@@ -1,4 +1,4 @@
-"""Check generated Python snippets out of process (run by src/__tests__/snippets.property.spec.ts).
+"""Check generated Python snippets out of process (run by src/snippets/snippets.property.spec.ts).
 
 Usage: ``python check_python.py BATCH.json``. The batch is::
 

@@ -1,4 +1,4 @@
-# Check generated R snippets out of process (run by src/__tests__/snippets.property.spec.ts).
+# Check generated R snippets out of process (run by src/snippets/snippets.property.spec.ts).
 #
 # Usage: Rscript check_r.R BATCH.bin
 #

@@ -24,7 +24,7 @@
  * focus inside itself): JupyterLab's and the dialog's keydown handling run,
  * React does nothing.
  *
- * Key names: 150 ms after the results rest (KEYS_DELAY_MS, src/picker.ts)
+ * Key names: 150 ms after the results rest (KEYS_DELAY_MS, src/picker/model.ts)
  * the picker reads the key names of the highlighted and best-ranked secrets,
  * and each reply adds candidates. The spec waits for every read to be over
  * after each phase; the page records every reply (Resource Timing), so the

@@ -114,6 +114,7 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
 
     await page.keyboard.press('Control+Shift+c');
     const palette = page.locator('#modal-command-palette');
+    await expect(palette.locator('input')).toBeFocused();
     await palette.locator('input').fill('id_token');
     await expect(palette.getByText('Refresh the id_token now')).toBeVisible();
     await expect(

@@ -128,8 +128,19 @@ test.describe('Snippets inserted from the sidebar and the palette, run in a real
     await page.sidebar.close('left');
     await page.notebook.activate(name);
 
+    // Keys typed before the palette has focus would go to the notebook in
+    // command mode (a busy machine opens it late): wait for each target.
     await page.keyboard.press('Control+Shift+C');
+    const paletteInput = page.locator(
+      '#modal-command-palette .lm-CommandPalette-input'
+    );
+    await expect(paletteInput).toBeFocused();
     await page.keyboard.type('Insert Vault secret');
+    await expect(
+      page.locator(
+        '#modal-command-palette .lm-CommandPalette-item.lm-mod-active'
+      )
+    ).toContainText('Insert Vault secret');
     await page.keyboard.press('Enter');
     const picker = page.getByTestId('vault-jwt-picker');
     await expect(picker).toBeVisible();
@@ -264,6 +275,7 @@ test.describe('Snippets in a code console and in the Settings Editor', () => {
       });
     await run();
     await prompt.click();
+    await expect(prompt).toBeFocused();
     await page.keyboard.type(
       'import hashlib; print(hashlib.sha256(bind_password.encode()).hexdigest())'
     );

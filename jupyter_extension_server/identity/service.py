@@ -1,0 +1,492 @@
+"""The server owner's OIDC id_token: where it comes from, the copy in memory, and its refresh.
+
+The source is picked once, by what is configured (the first configured one is used; a failing
+source does not fall back to the next one):
+
+1. JupyterHub, when its API URL, user and API token are all set (a spawner sets
+   ``JUPYTERHUB_API_URL``, ``JUPYTERHUB_USER`` and ``JUPYTERHUB_API_TOKEN``):
+   ``GET {api_url}/users/{user}`` with the server's own token, the reply's ``auth_state.id_token``.
+   Not ``/user``: that endpoint always answers ``auth_state: null`` (jupyterhub#5103). Each such
+   call also lets the hub refresh the tokens in ``auth_state`` (see :mod:`.hub`).
+2. an environment variable (``OIDC_ID_TOKEN``), when it is set and not empty;
+3. a file (``OIDC_ID_TOKEN_FILE``), read again on every refresh.
+
+The server only checks that the token is a JWT with a numeric ``exp``; it does not verify the
+signature (Vault does, when it logs in with the token). Tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+from urllib.parse import quote
+
+import httpx
+import jwt
+from jupyter_server.utils import url_path_join
+from traitlets import Float, Unicode, default
+from traitlets.config import LoggingConfigurable
+
+from ..errors import (
+    HubError,
+    HubMisconfigured,
+    HubTimeout,
+    HubUnreachable,
+    IdentityError,
+    LoginRequired,
+    MalformedToken,
+    NoIdToken,
+    SourceUnreadable,
+    StaleIdToken,
+)
+from ..httpclient import SharedHttpClient
+from ..singleflight import SingleFlight
+
+SourceName = Literal["hub", "env", "file"]
+
+#: Largest token file read (id_tokens are a few KiB); guards against pointing at a huge file.
+MAX_TOKEN_FILE_BYTES = 64 * 1024
+
+HUB_HELPER = "jupyter_extension_server.hub.configure_jupyterhub(c) in jupyterhub_config.py"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An id_token as read from its source.
+
+    Attributes
+    ----------
+    id_token
+        The compact JWT (never logged).
+    source
+        ``"hub"``, ``"env"`` or ``"file"``.
+    source_detail
+        Human description of the source, e.g. ``"JupyterHub API users/alice"``.
+    fetched_at
+        When it was read (epoch seconds).
+    exp
+        Its ``exp`` claim (epoch seconds).
+    """
+
+    id_token: str
+    source: SourceName
+    source_detail: str
+    fetched_at: float
+    exp: float
+
+    def __repr__(self) -> str:  # keep the token out of reprs, tracebacks and debuggers
+        return (
+            f"Identity(source={self.source!r}, source_detail={self.source_detail!r}, "
+            f"fetched_at={self.fetched_at}, exp={self.exp})"
+        )
+
+
+class TokenSource(Protocol):
+    """Where an id_token can be read from."""
+
+    name: SourceName
+    detail: str
+
+    async def fetch(self) -> str:
+        """Read the id_token; raise an :class:`~.errors.IdentityError` on failure."""
+        ...
+
+
+class HubSource:
+    """The id_token in the hub's ``auth_state``, read with the server's own API token.
+
+    Parameters
+    ----------
+    http
+        The shared HTTP client.
+    api_url
+        JupyterHub's API URL, e.g. ``http://127.0.0.1:8081/hub/api``.
+    user
+        The hub user who owns this server.
+    api_token
+        The server's API token (sent in the ``Authorization`` header, never logged).
+    """
+
+    name: SourceName = "hub"
+
+    def __init__(self, http: SharedHttpClient, api_url: str, user: str, api_token: str) -> None:
+        self._http = http
+        self._user = user
+        self._url = url_path_join(api_url, "users", quote(user, safe=""))
+        self._headers = {"Authorization": f"token {api_token}", "Accept": "application/json"}
+        self.detail = f"JupyterHub API users/{user}"
+
+    def __repr__(self) -> str:
+        return f"HubSource({self._url!r})"
+
+    async def fetch(self) -> str:
+        """GET the user model and return ``auth_state.id_token``."""
+        try:
+            response = await self._http.client.get(self._url, headers=self._headers)
+        except httpx.TimeoutException as e:
+            raise HubTimeout(
+                "JupyterHub's API did not answer in time; try again in a moment."
+            ) from e
+        except httpx.HTTPError as e:
+            raise HubUnreachable(
+                f"JupyterHub's API cannot be reached ({type(e).__name__}); "
+                "try again in a moment, or ask the hub's administrator if it persists."
+            ) from e
+        if response.status_code in (401, 403):
+            raise LoginRequired("Your JupyterHub login has expired; log in again at the hub.")
+        if response.status_code != 200:
+            raise HubError(
+                f"JupyterHub's API answered HTTP {response.status_code} for the user "
+                f"{self._user}; try again, or ask the hub's administrator if it persists."
+            )
+        try:
+            model = response.json()
+        except ValueError:
+            model = None
+        if not isinstance(model, dict):
+            raise HubError("JupyterHub's API answered something that is not a user model.")
+        return self._id_token_of(model)
+
+    def _id_token_of(self, model: dict) -> str:
+        if "auth_state" not in model:
+            # The hub leaves the key out when the token lacks the admin:auth_state scope.
+            raise HubMisconfigured(
+                "JupyterHub does not share auth_state with this server: the 'user' and "
+                "'server' roles need the 'admin:auth_state!user' scope, and the hub needs "
+                "c.Authenticator.enable_auth_state = True with JUPYTERHUB_CRYPT_KEY set. "
+                f"Call {HUB_HELPER}, then restart the hub and this server."
+            )
+        auth_state = model["auth_state"]
+        if not isinstance(auth_state, dict):
+            # null: auth_state is off, cannot be decrypted, or was never stored for this user.
+            raise HubMisconfigured(
+                f"JupyterHub holds no auth_state for {self._user}: the hub needs "
+                "c.Authenticator.enable_auth_state = True with JUPYTERHUB_CRYPT_KEY set (and "
+                "the 'admin:auth_state!user' scope on the 'user' and 'server' roles: "
+                f"{HUB_HELPER}). "
+                "If it was enabled after you logged in, log out of the hub and in again."
+            )
+        token = auth_state.get("id_token")
+        if not isinstance(token, str) or not token.strip():
+            raise NoIdToken(
+                "Your JupyterHub login holds no id_token: the identity provider issued none. "
+                "Is the 'openid' scope requested (c.GenericOAuthenticator.scope)?"
+            )
+        return token.strip()
+
+
+class EnvSource:
+    """An id_token in an environment variable of the server.
+
+    Parameters
+    ----------
+    var
+        Name of the variable.
+    """
+
+    name: SourceName = "env"
+
+    def __init__(self, var: str) -> None:
+        self._var = var
+        self.detail = f"environment variable {var}"
+
+    async def fetch(self) -> str:
+        """Return the variable's value."""
+        token = os.environ.get(self._var, "").strip()
+        if not token:
+            raise SourceUnreadable(f"The environment variable {self._var} is not set or empty.")
+        return token
+
+
+class FileSource:
+    """An id_token in a file, read again on every refresh (another tool may rewrite it).
+
+    Parameters
+    ----------
+    path
+        Path of the file (``~`` is expanded).
+    """
+
+    name: SourceName = "file"
+
+    def __init__(self, path: str) -> None:
+        self._path = Path(path).expanduser()
+        self.detail = f"file {self._path}"
+
+    async def fetch(self) -> str:
+        """Read the file in a worker thread (no blocking I/O on the event loop)."""
+        try:
+            data = await asyncio.to_thread(self._read)
+        except OSError as e:
+            raise SourceUnreadable(
+                f"The id_token file {self._path} cannot be read ({e.strerror or type(e).__name__})."
+            ) from e
+        if len(data) > MAX_TOKEN_FILE_BYTES:
+            raise SourceUnreadable(
+                f"The id_token file {self._path} is larger than {MAX_TOKEN_FILE_BYTES} bytes: "
+                "is it the right file?"
+            )
+        try:
+            token = data.decode("utf-8").strip()
+        except UnicodeDecodeError as e:
+            raise SourceUnreadable(f"The id_token file {self._path} is not text.") from e
+        if not token:
+            raise SourceUnreadable(f"The id_token file {self._path} is empty.")
+        return token
+
+    def _read(self) -> bytes:
+        with self._path.open("rb") as f:
+            return f.read(MAX_TOKEN_FILE_BYTES + 1)
+
+
+def format_age(seconds: float) -> str:
+    """``seconds`` as ``42 s``, ``3 min`` or ``2 h 5 min``, for messages."""
+    seconds = max(0, round(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def token_expiry(token: str, source_detail: str) -> float:
+    """The ``exp`` claim of a JWT, without checking its signature (Vault does that).
+
+    Parameters
+    ----------
+    token
+        The compact JWT.
+    source_detail
+        Where it came from (for the error message).
+
+    Returns
+    -------
+    float
+        ``exp`` in epoch seconds.
+
+    Raises
+    ------
+    MalformedToken
+        When it is not a JWT with a JSON object payload and a numeric ``exp``.
+    """
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as e:
+        raise MalformedToken(
+            f"The id_token from {source_detail} is not a JWT ({type(e).__name__})."
+        ) from e
+    exp = claims.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        raise MalformedToken(f"The id_token from {source_detail} has no numeric 'exp' claim.")
+    return float(exp)
+
+
+class IdTokenService(LoggingConfigurable):
+    """Serves the server owner's id_token from memory and refreshes it from its source.
+
+    Configured with ``c.IdTokenService.<trait>``; the defaults come from the environment a
+    JupyterHub spawner sets. Create it with ``parent=serverapp`` so the server's config applies,
+    and :meth:`close` it on shutdown.
+    """
+
+    hub_api_url = Unicode(
+        config=True,
+        help="JupyterHub's REST API URL, e.g. http://127.0.0.1:8081/hub/api. "
+        "Default: the JUPYTERHUB_API_URL environment variable.",
+    )
+    hub_user = Unicode(
+        config=True,
+        help="The JupyterHub user who owns this server, whose id_token is served. When set, "
+        "only this user may use the extension's REST API (other hub users that the server is "
+        "shared with get 403). Default: the JUPYTERHUB_USER environment variable.",
+    )
+    hub_api_token = Unicode(
+        config=True,
+        help="This server's JupyterHub API token, used to read the owner's auth_state (never "
+        "logged, never returned). Default: the JUPYTERHUB_API_TOKEN environment variable.",
+    )
+    request_timeout = Float(
+        10.0,
+        config=True,
+        help="Timeout of each request to JupyterHub's API, in seconds.",
+    )
+    env_var = Unicode(
+        "OIDC_ID_TOKEN",
+        config=True,
+        help="Outside JupyterHub: name of an environment variable holding an id_token. "
+        "Used when it is set and not empty.",
+    )
+    token_file = Unicode(
+        config=True,
+        help="Outside JupyterHub: path of a file holding an id_token, read again on every "
+        "refresh ('~' is expanded). Used when no id_token is in the environment variable. "
+        "Default: the OIDC_ID_TOKEN_FILE environment variable.",
+    )
+
+    @default("hub_api_url")
+    def _default_hub_api_url(self) -> str:
+        return os.environ.get("JUPYTERHUB_API_URL", "")
+
+    @default("hub_user")
+    def _default_hub_user(self) -> str:
+        return os.environ.get("JUPYTERHUB_USER", "")
+
+    @default("hub_api_token")
+    def _default_hub_api_token(self) -> str:
+        return os.environ.get("JUPYTERHUB_API_TOKEN", "")
+
+    @default("token_file")
+    def _default_token_file(self) -> str:
+        return os.environ.get("OIDC_ID_TOKEN_FILE", "")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._http = SharedHttpClient(timeout=self.request_timeout)
+        self._identity: Identity | None = None
+        self._flight: SingleFlight[Identity] = SingleFlight()
+        self._listeners: list[Callable[[Identity], None]] = []
+        self._source = self._pick_source()
+
+    @property
+    def source(self) -> TokenSource | None:
+        """The configured source, or None."""
+        return self._source
+
+    @property
+    def owner(self) -> str | None:
+        """The hub user who owns this server (``hub_user``), or None outside JupyterHub."""
+        return self.hub_user or None
+
+    @property
+    def hint(self) -> str | None:
+        """How to configure a source, when none is configured; else None."""
+        if self._source is not None:
+            return None
+        return (
+            "No id_token source is configured. Run this server from JupyterHub with "
+            f"{HUB_HELPER}; or put an id_token in the environment variable {self.env_var} "
+            "(c.IdTokenService.env_var names it); or in a file named by the OIDC_ID_TOKEN_FILE "
+            "environment variable or c.IdTokenService.token_file."
+        )
+
+    def on_new_token(self, callback: Callable[[Identity], None]) -> None:
+        """Call ``callback(identity)`` each time a read brings a token different from the last.
+
+        The Vault session uses it to log in again with the new id_token. Callbacks run on the
+        event loop, synchronously: they must only schedule work.
+        """
+        self._listeners.append(callback)
+
+    async def current(self) -> Identity | None:
+        """The identity in memory; read from the source when there is none or it has expired.
+
+        Returns
+        -------
+        Identity or None
+            None when no source is configured.
+
+        Raises
+        ------
+        IdentityError
+            When a read was needed and failed.
+        """
+        identity = self._identity
+        if identity is not None and identity.exp > time.time():
+            return identity
+        return await self.refresh()
+
+    async def refresh(self) -> Identity | None:
+        """Read the source again; concurrent calls (and :meth:`current`) share one read.
+
+        A failure leaves the last good identity in memory.
+
+        Returns
+        -------
+        Identity or None
+            None when no source is configured.
+
+        Raises
+        ------
+        IdentityError
+            When the read failed.
+        """
+        if self._source is None:
+            return None
+        return await self._flight.run(self._load)
+
+    async def close(self) -> None:
+        """Close the HTTP client (on server shutdown)."""
+        await self._http.aclose()
+
+    async def _load(self) -> Identity:
+        source = self._source
+        if source is None:  # pragma: no cover - refresh() checks it
+            raise RuntimeError("no id_token source")
+        try:
+            token = await source.fetch()
+            exp = token_expiry(token, source.detail)
+            if source.name == "hub" and exp <= time.time():
+                # The hub refreshes an id_token before it expires; an expired one means the
+                # refresh failed (the IdP down or unreachable from the hub) and the hub kept it.
+                raise StaleIdToken(
+                    f"JupyterHub's id_token for you expired {format_age(time.time() - exp)} ago "
+                    "and the hub could not get a new one from the identity provider (down, or "
+                    "unreachable from the hub). This panel tries again by itself; if it lasts, "
+                    "log in again at the hub."
+                )
+        except IdentityError as e:
+            self.log.warning(
+                "jupyterlab-vault-jwt: reading the id_token from %s failed: %s (HTTP %s)",
+                source.detail,
+                e.code,
+                e.status,
+            )
+            raise
+        identity = Identity(token, source.name, source.detail, time.time(), exp)
+        previous, self._identity = self._identity, identity
+        if previous is None or previous.id_token != token:
+            for callback in self._listeners:
+                try:
+                    callback(identity)
+                except Exception:  # a listener's bug must not fail the refresh
+                    self.log.exception("jupyterlab-vault-jwt: an id_token listener failed")
+        self.log.debug(
+            "jupyterlab-vault-jwt: read an id_token from %s, expiring in %.0f s",
+            source.detail,
+            exp - identity.fetched_at,
+        )
+        return identity
+
+    def _pick_source(self) -> TokenSource | None:
+        hub = {
+            "hub_api_url (JUPYTERHUB_API_URL)": self.hub_api_url,
+            "hub_user (JUPYTERHUB_USER)": self.hub_user,
+            "hub_api_token (JUPYTERHUB_API_TOKEN)": self.hub_api_token,
+        }
+        source: TokenSource | None
+        if all(hub.values()):
+            source = HubSource(self._http, self.hub_api_url, self.hub_user, self.hub_api_token)
+        else:
+            if any(hub.values()):
+                missing = ", ".join(name for name, value in hub.items() if not value)
+                self.log.warning(
+                    "jupyterlab-vault-jwt: not reading the id_token from JupyterHub: %s not set",
+                    missing,
+                )
+            if self.env_var and os.environ.get(self.env_var, "").strip():
+                source = EnvSource(self.env_var)
+            elif self.token_file:
+                source = FileSource(self.token_file)
+            else:
+                source = None
+        if source is None:
+            self.log.info("jupyterlab-vault-jwt: no id_token source is configured")
+        else:
+            self.log.info("jupyterlab-vault-jwt: id_token source: %s", source.detail)
+        return source

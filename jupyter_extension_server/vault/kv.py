@@ -1,0 +1,136 @@
+"""KV secrets engines (v1 and v2): the mounts a token sees, their paths, and a secret's key names.
+
+A KV v2 mount keeps secrets under ``<mount>data/<path>`` (read) and lists them under
+``<mount>metadata/<folder>/``; a v1 mount uses ``<mount><path>`` for both. Key names are read
+with the secret (KV has no call for names alone): the values stay in this process for the time of
+the call and are never returned, logged or cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import BadRequest, SecretNotFound, VaultNotFound, VaultPermissionDenied
+from .api import VaultApi, quote_path
+
+#: Longest secret path accepted from the browser.
+MAX_PATH_LENGTH = 4096
+
+
+@dataclass(frozen=True)
+class KvMount:
+    """A KV secrets engine mount.
+
+    Attributes
+    ----------
+    path
+        Mount path with its trailing slash, e.g. ``secret/``.
+    version
+        1 or 2.
+    description
+        The mount's description.
+    """
+
+    path: str
+    version: int
+    description: str = ""
+
+    @property
+    def list_prefix(self) -> str:
+        """Where folders are listed: ``<mount>metadata/`` (v2) or ``<mount>`` (v1)."""
+        return f"{self.path}metadata/" if self.version == 2 else self.path
+
+    @property
+    def read_prefix(self) -> str:
+        """Where secrets are read: ``<mount>data/`` (v2) or ``<mount>`` (v1)."""
+        return f"{self.path}data/" if self.version == 2 else self.path
+
+    def read_path(self, secret: str) -> str:
+        """The API path (unquoted) that reads ``secret`` (relative to the mount)."""
+        return self.read_prefix + secret
+
+
+@dataclass(frozen=True)
+class SecretKeys:
+    """The key names of one secret (never its values)."""
+
+    mount: str
+    path: str
+    version: int
+    keys: list[str]
+    metadata: dict[str, Any] | None
+
+
+def kv_mounts(reply: dict[str, Any]) -> list[KvMount]:
+    """The KV mounts in a ``sys/internal/ui/mounts`` reply, sorted by path.
+
+    The payload is under ``data.secret`` (``data`` itself on some older servers); a mount is KV v2
+    when ``options.version == "2"``, else v1.
+    """
+    data = reply.get("data") or {}
+    secret = data.get("secret") if isinstance(data.get("secret"), dict) else data
+    mounts = []
+    for path, mount in (secret or {}).items():
+        if not isinstance(mount, dict) or mount.get("type") not in ("kv", "generic"):
+            continue
+        options = mount.get("options") or {}
+        version = 2 if str(options.get("version", "1")) == "2" else 1
+        name = path if path.endswith("/") else f"{path}/"
+        mounts.append(KvMount(name, version, str(mount.get("description") or "")))
+    return sorted(mounts, key=lambda m: m.path)
+
+
+async def fetch_kv_mounts(api: VaultApi, token: str) -> list[KvMount]:
+    """``GET sys/internal/ui/mounts``: the KV mounts the token may use."""
+    return kv_mounts(await api.request("GET", "sys/internal/ui/mounts", token=token))
+
+
+def check_secret_path(path: str) -> str:
+    """Validate a secret path from the browser (relative to its mount).
+
+    Raises
+    ------
+    BadRequest
+        When it is empty, a folder, too long, or holds a NUL character.
+    """
+    if not path or path.startswith("/") or path.endswith("/"):
+        raise BadRequest("Give the path of one secret, relative to its mount (e.g. app/db).")
+    if len(path) > MAX_PATH_LENGTH or "\x00" in path:
+        raise BadRequest("That secret path is not valid.")
+    return path
+
+
+async def read_key_names(api: VaultApi, token: str, mount: KvMount, path: str) -> SecretKeys:
+    """Read a secret and return its key names and (v2) version metadata, never the values.
+
+    Raises
+    ------
+    SecretNotFound
+        When nothing is at that path (or the current version is deleted or destroyed).
+    VaultPermissionDenied
+        When the token may not read it.
+    """
+    where = f"{mount.path}{path}"
+    try:
+        reply = await api.request("GET", quote_path(mount.read_path(path)), token=token)
+    except VaultNotFound as e:
+        raise SecretNotFound(f"There is no secret at {where} (or it was deleted).") from e
+    except VaultPermissionDenied as e:
+        raise VaultPermissionDenied(
+            f"Your Vault policies do not allow reading {where}.", e.vault_status, e.errors
+        ) from e
+    data = reply.get("data") or {}
+    metadata = None
+    if mount.version == 2:
+        raw = data.get("metadata") or {}
+        metadata = {
+            key: raw.get(key)
+            for key in ("version", "created_time", "deletion_time", "destroyed")
+            if key in raw
+        }
+        data = data.get("data")
+        if data is None:
+            raise SecretNotFound(f"The current version of {where} is deleted or destroyed.")
+    keys = sorted(str(k) for k in data) if isinstance(data, dict) else []
+    return SecretKeys(mount.path, path, mount.version, keys, metadata)

@@ -1,0 +1,263 @@
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ICatalogIndex } from './tree';
+import { IInsertResult, IInsertTarget } from '../snippets/inserter';
+import {
+  BUILTIN_TEMPLATES,
+  ISecretRef,
+  ISnippet,
+  SnippetError,
+  cliCommand,
+  snippetFor,
+  templatesFor,
+  usableUserTemplates
+} from '../snippets';
+import { InsertMode, IVaultJwtSettings, IVaultReply } from '../tokens';
+
+/*
+ * What the user can do with one readable secret (or one key of it): insert
+ * a snippet that reads it, copy the snippet, its CLI command or its path.
+ * Turns a tree id (`secret/app/db`) into a snippet reference with the Vault
+ * session's address, namespace and TLS settings, and picks the template for
+ * the kernel's language. No React, no JupyterLab widgets.
+ */
+
+/** One secret, or one key of it, as the tree and the picker name it. */
+export interface ISecretChoice {
+  /** The tree id of the secret: mount and path, `secret/app/db`. */
+  readonly id: string;
+  /** One key, or null for the whole secret. */
+  readonly key: string | null;
+}
+
+/** Why an action cannot be done; the message is shown as is. */
+export class SecretActionError extends Error {
+  /**
+   * @param code machine-readable reason
+   * @param message human-readable, actionable message
+   */
+  constructor(
+    readonly code:
+      | 'not_logged_in'
+      | 'unknown_secret'
+      | 'no_target'
+      | 'no_template'
+      | 'snippet',
+    message: string
+  ) {
+    super(message);
+    this.name = 'SecretActionError';
+  }
+}
+
+/** A template offered for a kernel language. */
+export interface ITemplateChoice {
+  /** Template id (`python`, `python-env`, a user template id). */
+  readonly id: string;
+  /** Human label (`Python (hvac)`). */
+  readonly label: string;
+}
+
+/** What the actions read: the Vault session, the catalog, the target. */
+export interface ISecretActionsOptions {
+  /** The Vault session's last reply (address, namespace, TLS, CLI). */
+  vaultStatus: () => IVaultReply | null;
+  /** The catalog's index (mount of each secret and its KV version). */
+  catalogIndex: () => ICatalogIndex | null;
+  /** Where snippets go (the inserter). */
+  target: () => IInsertTarget | null;
+  /** Insert code into the target (the inserter). */
+  insert: (code: string, mode: InsertMode) => IInsertResult;
+  /** The settings in force (templates, insert mode). */
+  settings: () => IVaultJwtSettings;
+}
+
+/**
+ * The actions on a secret, for the commands, the tree and the picker.
+ *
+ * The template for a kernel language is the one last chosen in the picker
+ * for that language, else the first offered (`templatesFor`). User
+ * templates with problems are ignored here (the Settings Editor shows
+ * them); the built-in ones stand in.
+ */
+export class SecretActions {
+  /**
+   * @param options where the actions read their inputs
+   */
+  constructor(options: ISecretActionsOptions) {
+    this._options = options;
+  }
+
+  /** Where an inserted snippet goes in a notebook (the setting). */
+  get insertMode(): InsertMode {
+    return this._options.settings().insertMode;
+  }
+
+  /** Emitted when the chosen template of a language changes. */
+  get templateChanged(): ISignal<this, string> {
+    return this._templateChanged;
+  }
+
+  /**
+   * The snippet reference of a secret or key.
+   *
+   * @throws SecretActionError when not logged in or the id is no readable
+   *   secret of the catalog
+   */
+  refFor(choice: ISecretChoice): ISecretRef {
+    const status = this._options.vaultStatus();
+    if (!status || status.state !== 'logged_in' || !status.address) {
+      throw new SecretActionError(
+        'not_logged_in',
+        'Log in to Vault first: the snippet needs the Vault address and your session.'
+      );
+    }
+    const index = this._options.catalogIndex();
+    const node = index?.byId.get(choice.id);
+    const secret = node === undefined ? undefined : index!.nodes[node];
+    const mount =
+      secret === undefined ? undefined : index!.mounts.get(secret.mount);
+    if (!secret || secret.kind !== 'secret' || !mount) {
+      throw new SecretActionError(
+        'unknown_secret',
+        `"${choice.id}" is not a readable secret in your catalog; reload the catalog.`
+      );
+    }
+    return {
+      address: status.address,
+      namespace: status.namespace,
+      mount: mount.path,
+      path: secret.path,
+      key: choice.key,
+      version: mount.version,
+      caCert: status.tls_verify ? status.ca : null,
+      tlsVerify: status.tls_verify,
+      cli: status.cli === 'bao' ? 'bao' : 'vault'
+    };
+  }
+
+  /**
+   * The templates offered for the target's kernel language (empty when it
+   * has none, or there is no target).
+   */
+  templateChoices(language = this._options.target()?.language ?? null): {
+    language: string | null;
+    choices: ITemplateChoice[];
+    chosen: string | null;
+  } {
+    if (!language) {
+      return { language, choices: [], chosen: null };
+    }
+    const user = this._userTemplates();
+    const ids = templatesFor(language, user);
+    const choices = ids.map(id => ({
+      id,
+      label:
+        (id in user ? 'Your template: ' : '') +
+        (BUILTIN_TEMPLATES.find(t => t.id === id)?.label ?? id)
+    }));
+    const remembered = this._chosen.get(language);
+    const chosen =
+      remembered !== undefined && ids.includes(remembered)
+        ? remembered
+        : (ids[0] ?? null);
+    return { language, choices, chosen };
+  }
+
+  /**
+   * Remember the template to use for a language (the picker's choice).
+   *
+   * @param language kernel language
+   * @param id template id
+   */
+  chooseTemplate(language: string, id: string): void {
+    const key = language.trim().toLowerCase();
+    if (this._chosen.get(key) !== id) {
+      this._chosen.set(key, id);
+      this._templateChanged.emit(key);
+    }
+  }
+
+  /**
+   * The snippet for a secret in the target's language (or a given
+   * template).
+   *
+   * @throws SecretActionError without a target language or template, or when
+   *   the snippet cannot be rendered
+   */
+  snippet(choice: ISecretChoice, template?: string): ISnippet {
+    const ref = this.refFor(choice);
+    let id = template;
+    if (id === undefined) {
+      const { language, chosen } = this.templateChoices();
+      if (!language) {
+        throw new SecretActionError(
+          'no_target',
+          this._options.target()
+            ? 'The kernel is not known yet: start it and try again.'
+            : 'Open a notebook or a code console to insert a snippet.'
+        );
+      }
+      if (chosen === null) {
+        throw new SecretActionError(
+          'no_template',
+          `No snippet template is defined for ${language} kernels: copy the path or the CLI command, or add a template for "${language}" in Settings › Vault JWT.`
+        );
+      }
+      id = chosen;
+    }
+    let snippet: ISnippet | null;
+    try {
+      snippet = snippetFor(id, ref, this._userTemplates());
+    } catch (error) {
+      throw error instanceof SnippetError
+        ? new SecretActionError('snippet', error.message)
+        : error;
+    }
+    if (!snippet) {
+      throw new SecretActionError(
+        'no_template',
+        `No snippet template "${id}" is defined.`
+      );
+    }
+    return snippet;
+  }
+
+  /**
+   * Insert the snippet into the target (see `SnippetInserter.insert`).
+   *
+   * @throws SecretActionError, NoInsertTargetError
+   */
+  insert(choice: ISecretChoice, template?: string): IInsertResult {
+    const { code } = this.snippet(choice, template);
+    return this._options.insert(code, this._options.settings().insertMode);
+  }
+
+  /**
+   * The one-line CLI command that prints the secret or key.
+   *
+   * @throws SecretActionError
+   */
+  cli(choice: ISecretChoice): string {
+    try {
+      return cliCommand(this.refFor(choice));
+    } catch (error) {
+      throw error instanceof SnippetError
+        ? new SecretActionError('snippet', error.message)
+        : error;
+    }
+  }
+
+  /** The secret's path as the tree shows it (`secret/app/db`). */
+  path(choice: ISecretChoice): string {
+    return choice.id;
+  }
+
+  private _userTemplates() {
+    return usableUserTemplates(this._options.settings().snippetTemplates);
+  }
+
+  private _options: ISecretActionsOptions;
+  private _chosen = new Map<string, string>();
+  private _templateChanged = new Signal<this, string>(this);
+}

@@ -1,0 +1,236 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+
+import { ICountdown, IIdentityState } from './model';
+import { TokenPhase } from '../tokens';
+import { Card, CardButton, ErrorNote, ProgressNote } from '../components/Card';
+import { formatDuration, formatTime } from '../components/format';
+
+/** Props of {@link IdentityCard}. */
+export interface IIdentityCardProps {
+  /** The model's snapshot. */
+  state: IIdentityState;
+  /** The countdown at this instant. */
+  countdown: ICountdown;
+  /** Claims to show, in order (from the settings). */
+  claims: string[];
+  /** The hub's home page (to log in again), or null outside JupyterHub. */
+  hubHomeUrl: string | null;
+  /** Translations. */
+  trans: TranslationBundle;
+  /** Refresh now (the refresh command). */
+  onRefresh: () => void;
+  /** Copy the token (the copy command). */
+  onCopy: () => void;
+}
+
+/**
+ * The identity card: who the id_token says you are, where it came from, and a
+ * live countdown to its expiry.
+ */
+export function IdentityCard(props: IIdentityCardProps): JSX.Element {
+  const { state, countdown, trans } = props;
+  const sourceLabel = describeSource(state, trans);
+  return (
+    <Card
+      className="jp-VaultJwt-identity"
+      testId="vault-jwt-identity-card"
+      title={trans.__('Identity')}
+      actions={
+        <>
+          <CardButton
+            accept
+            onClick={props.onRefresh}
+            disabled={state.refreshing || state.source === null}
+            title={trans.__('Ask JupyterHub for a fresh id_token now')}
+          >
+            {state.refreshing ? trans.__('Refreshing…') : trans.__('Refresh')}
+          </CardButton>
+          <CardButton
+            onClick={props.onCopy}
+            disabled={state.claims === null}
+            title={trans.__(
+              'Copy the raw id_token to the clipboard for command-line use'
+            )}
+          >
+            {trans.__('Copy token')}
+          </CardButton>
+        </>
+      }
+    >
+      {sourceLabel && <p className="jp-VaultJwt-source">{sourceLabel}</p>}
+      <ProgressNote>
+        {state.loading && trans.__('Loading the id_token…')}
+        {state.refreshing && trans.__('Refreshing the id_token…')}
+      </ProgressNote>
+      {state.error && (
+        <ErrorBox
+          error={state.error}
+          hubHomeUrl={props.hubHomeUrl}
+          keptLastGood={state.claims !== null}
+          trans={trans}
+        />
+      )}
+      {!state.loading && state.source === null && !state.error && (
+        <div className="jp-VaultJwt-hint">
+          <p>{trans.__('No id_token source is configured.')}</p>
+          {state.hint && <p>{state.hint}</p>}
+        </div>
+      )}
+      <Countdown countdown={countdown} trans={trans} />
+      {state.claims && (
+        <dl className="jp-VaultJwt-claims">
+          {props.claims.map(name => {
+            const value = claimValue(state.claims!.raw, name);
+            if (value === null) {
+              return null;
+            }
+            return (
+              <React.Fragment key={name}>
+                <dt title={name}>{claimLabel(name, trans)}</dt>
+                <dd data-claim={name}>{value}</dd>
+              </React.Fragment>
+            );
+          })}
+        </dl>
+      )}
+    </Card>
+  );
+}
+
+/** Props of {@link Countdown}. */
+interface ICountdownProps {
+  countdown: ICountdown;
+  trans: TranslationBundle;
+}
+
+/** The expiry countdown: a phase label, the time left and a bar. */
+function Countdown({ countdown, trans }: ICountdownProps): JSX.Element {
+  const { phase, secondsLeft, fraction } = countdown;
+  let text: string;
+  if (secondsLeft === null) {
+    text = trans.__('No token');
+  } else if (secondsLeft > 0) {
+    text = trans.__('Expires in %1', formatDuration(secondsLeft));
+  } else {
+    text = trans.__('Expired %1 ago', formatDuration(secondsLeft));
+  }
+  const percent = Math.round(fraction * 100);
+  return (
+    <div className={`jp-VaultJwt-countdown jp-VaultJwt-phase-${phase}`}>
+      <div className="jp-VaultJwt-countdownText">
+        <span className="jp-VaultJwt-phaseLabel">
+          {phaseLabel(phase, trans)}
+        </span>
+        <span className="jp-VaultJwt-timeLeft">{text}</span>
+      </div>
+      <div
+        className="jp-VaultJwt-bar"
+        role="progressbar"
+        aria-label={trans.__('Remaining token lifetime')}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+      >
+        <div className="jp-VaultJwt-barFill" style={{ width: `${percent}%` }} />
+      </div>
+    </div>
+  );
+}
+
+/** Failures a new login at the hub can cure: the card links to the hub. */
+const LOG_IN_AGAIN_HELPS = new Set(['login_required', 'stale_id_token']);
+
+/** Props of {@link ErrorBox}. */
+interface IErrorBoxProps {
+  error: { code: string; message: string };
+  hubHomeUrl: string | null;
+  keptLastGood: boolean;
+  trans: TranslationBundle;
+}
+
+/** The last failure, with a way out. */
+function ErrorBox(props: IErrorBoxProps): JSX.Element {
+  const { error, hubHomeUrl, keptLastGood, trans } = props;
+  return (
+    <ErrorNote error={error}>
+      {keptLastGood && (
+        <p className="jp-VaultJwt-muted">
+          {trans.__('Showing the last token that was read successfully.')}
+        </p>
+      )}
+      {hubHomeUrl && LOG_IN_AGAIN_HELPS.has(error.code) && (
+        <p>
+          <a href={hubHomeUrl} target="_blank" rel="noopener noreferrer">
+            {trans.__('Log in again at the hub')}
+          </a>
+        </p>
+      )}
+    </ErrorNote>
+  );
+}
+
+function describeSource(
+  state: IIdentityState,
+  trans: TranslationBundle
+): string | null {
+  switch (state.source) {
+    case 'hub':
+      return trans.__('From JupyterHub (%1)', state.sourceDetail ?? '');
+    case 'env':
+      return trans.__('From %1', state.sourceDetail ?? '');
+    case 'file':
+      return trans.__('From %1', state.sourceDetail ?? '');
+    default:
+      return null;
+  }
+}
+
+function phaseLabel(phase: TokenPhase, trans: TranslationBundle): string {
+  switch (phase) {
+    case 'fresh':
+      return trans.__('Valid');
+    case 'expiring':
+      return trans.__('Expiring soon');
+    case 'expired':
+      return trans.__('Expired');
+    default:
+      return trans.__('Unavailable');
+  }
+}
+
+function claimLabel(name: string, trans: TranslationBundle): string {
+  const labels: Record<string, string> = {
+    preferred_username: trans.__('Username'),
+    name: trans.__('Name'),
+    email: trans.__('Email'),
+    groups: trans.__('Groups'),
+    iss: trans.__('Issuer'),
+    aud: trans.__('Audience'),
+    iat: trans.__('Issued at'),
+    exp: trans.__('Expires at'),
+    sub: trans.__('Subject')
+  };
+  return labels[name] ?? name;
+}
+
+/** Render one claim as text (React escapes it), or null when absent. */
+function claimValue(raw: Record<string, unknown>, name: string): string | null {
+  const value = raw[name];
+  if (value === undefined || value === null) {
+    return null;
+  }
+  if (
+    (name === 'iat' || name === 'exp' || name === 'nbf') &&
+    typeof value === 'number'
+  ) {
+    return formatTime(value);
+  }
+  if (Array.isArray(value)) {
+    return value.map(item => String(item)).join(', ');
+  }
+  if (typeof value === 'object') {
+    return JSON.stringify(value);
+  }
+  return String(value);
+}

@@ -1,0 +1,384 @@
+import { ServerConnection } from '@jupyterlab/services';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { decodeIdToken } from './jwt';
+import { ApiError, requestAPI } from '../request';
+import {
+  DEFAULT_SETTINGS,
+  IIdTokenClaims,
+  IIdentityReply,
+  IVaultJwtSettings,
+  IdentitySource,
+  TokenPhase
+} from '../tokens';
+
+/** Fetches the identity from the server companion (`request.ts` in the app). */
+export interface IIdentityClient {
+  /** `GET vault-jwt/identity` */
+  current(): Promise<IIdentityReply>;
+  /** `POST vault-jwt/identity/refresh` */
+  refresh(): Promise<IIdentityReply>;
+}
+
+/** {@link IIdentityClient} over the server companion's REST API. */
+export class IdentityClient implements IIdentityClient {
+  /**
+   * @param serverSettings the app's server connection settings
+   */
+  constructor(private readonly serverSettings?: ServerConnection.ISettings) {}
+
+  /** `GET vault-jwt/identity` */
+  current(): Promise<IIdentityReply> {
+    return requestAPI<IIdentityReply>('identity', {}, this.serverSettings);
+  }
+
+  /** `POST vault-jwt/identity/refresh` */
+  refresh(): Promise<IIdentityReply> {
+    return requestAPI<IIdentityReply>(
+      'identity/refresh',
+      { method: 'POST' },
+      this.serverSettings
+    );
+  }
+}
+
+/** A failure the card shows; the last good identity is kept beside it. */
+export interface IIdentityError {
+  /** Machine-readable code from the server (`login_required`, ...). */
+  readonly code: string;
+  /** Human-readable, actionable message. */
+  readonly message: string;
+}
+
+/**
+ * Everything the views need, as one immutable snapshot.
+ */
+export interface IIdentityState {
+  /** True until the first answer from the server. */
+  readonly loading: boolean;
+  /** True while a refresh is in flight. */
+  readonly refreshing: boolean;
+  /** Where the token came from, or null. */
+  readonly source: IdentitySource | null;
+  /** Human description of the source. */
+  readonly sourceDetail: string | null;
+  /** How to configure a source when there is none. */
+  readonly hint: string | null;
+  /** Claims of the current token, or null. */
+  readonly claims: IIdTokenClaims | null;
+  /** When the server read the token (epoch ms, server clock). */
+  readonly fetchedAt: number | null;
+  /** The last failure, or null after a success. */
+  readonly error: IIdentityError | null;
+}
+
+/** What the countdown shows at one instant. */
+export interface ICountdown {
+  /** Phase of the token. */
+  readonly phase: TokenPhase;
+  /** Seconds until `exp` (negative once expired), or null without a token. */
+  readonly secondsLeft: number | null;
+  /** Remaining fraction of the token's lifetime, 0..1. */
+  readonly fraction: number;
+}
+
+/** Options of {@link IdentityModel}. */
+export interface IIdentityModelOptions {
+  /** The server companion. */
+  client: IIdentityClient;
+  /** The local clock (ms); `Date.now` by default, replaceable in tests. */
+  now?: () => number;
+}
+
+/** Retry delay after a failed automatic refresh (ms), doubled up to the max. */
+const RETRY_MIN_MS = 15_000;
+const RETRY_MAX_MS = 5 * 60_000;
+/** Retry delay while the hub wants a new login (the user may log in elsewhere). */
+const LOGIN_RETRY_MS = 60_000;
+
+/**
+ * The id_token model: holds the token in memory only, keeps a countdown on the
+ * server's clock, and refreshes the token before it expires.
+ *
+ * It knows nothing of React; views subscribe to {@link stateChanged} and
+ * {@link ticked}.
+ */
+export class IdentityModel implements IDisposable {
+  /**
+   * @param options the client and clock
+   */
+  constructor(options: IIdentityModelOptions) {
+    this._client = options.client;
+    this._now = options.now ?? Date.now;
+  }
+
+  /** Emitted whenever {@link state} changes. */
+  get stateChanged(): ISignal<this, IIdentityState> {
+    return this._stateChanged;
+  }
+
+  /** Emitted every second while a token is shown (drives the countdown). */
+  get ticked(): ISignal<this, void> {
+    return this._ticked;
+  }
+
+  /** Emitted when a refresh fails (the UI raises a notification). */
+  get refreshFailed(): ISignal<this, IIdentityError> {
+    return this._refreshFailed;
+  }
+
+  /** The current snapshot. */
+  get state(): IIdentityState {
+    return this._state;
+  }
+
+  /** The raw id_token, for the copy command only (never rendered). */
+  get idToken(): string | null {
+    return this._idToken;
+  }
+
+  /** The settings in force. */
+  get settings(): IVaultJwtSettings {
+    return this._settings;
+  }
+
+  /** The server's clock, estimated from the last reply (epoch ms). */
+  serverNow(): number {
+    return this._now() + this._clockOffsetMs;
+  }
+
+  /**
+   * The countdown at this instant, computed on the server's clock so a skewed
+   * browser clock does not distort it.
+   */
+  countdown(): ICountdown {
+    const claims = this._state.claims;
+    if (!claims) {
+      return { phase: 'unavailable', secondsLeft: null, fraction: 0 };
+    }
+    const now = this.serverNow() / 1000;
+    const secondsLeft = claims.exp - now;
+    const issued = claims.iat ?? (this._state.fetchedAt ?? now * 1000) / 1000;
+    const lifetime = Math.max(1, claims.exp - issued);
+    const fraction = Math.min(1, Math.max(0, secondsLeft / lifetime));
+    let phase: TokenPhase = 'fresh';
+    if (secondsLeft <= 0) {
+      phase = 'expired';
+    } else if (secondsLeft <= this._expiringThreshold(lifetime)) {
+      phase = 'expiring';
+    }
+    return { phase, secondsLeft, fraction };
+  }
+
+  /** Whether {@link dispose} has been called. */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Apply new settings and reschedule the automatic refresh.
+   *
+   * @param settings the new settings (missing keys keep their defaults)
+   */
+  configure(settings: Partial<IVaultJwtSettings>): void {
+    this._settings = { ...DEFAULT_SETTINGS, ...settings };
+    this._schedule();
+    this._stateChanged.emit(this._state);
+  }
+
+  /** Read the current identity from the server (served from its memory). */
+  async load(): Promise<void> {
+    await this._run(() => this._client.current(), false);
+  }
+
+  /** Ask the server for a fresh id_token now. */
+  async refresh(): Promise<void> {
+    await this._run(() => this._client.refresh(), true);
+  }
+
+  /** Stop the timers and disconnect every listener. */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._clearRefreshTimer();
+    this._stopTicker();
+    Signal.clearData(this);
+  }
+
+  private async _run(
+    call: () => Promise<IIdentityReply>,
+    isRefresh: boolean
+  ): Promise<void> {
+    if (this._pending) {
+      return this._pending;
+    }
+    this._setState({ refreshing: isRefresh });
+    const sentAt = this._now();
+    this._pending = (async () => {
+      try {
+        const reply = await call();
+        this._accept(reply, sentAt);
+        this._retryMs = RETRY_MIN_MS;
+      } catch (error) {
+        this._fail(error);
+      } finally {
+        this._pending = null;
+        this._schedule();
+      }
+    })();
+    return this._pending;
+  }
+
+  private _accept(reply: IIdentityReply, sentAt: number): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const receivedAt = this._now();
+    this._clockOffsetMs = reply.server_time * 1000 - (sentAt + receivedAt) / 2;
+    const previousExp = this._state.claims?.exp ?? null;
+    let claims: IIdTokenClaims | null = null;
+    if (reply.id_token) {
+      try {
+        claims = decodeIdToken(reply.id_token);
+      } catch (error) {
+        this._fail(
+          new ApiError(
+            'malformed_token',
+            `The id_token from ${reply.source_detail ?? 'the server'} cannot be decoded: ${(error as Error).message}`,
+            0
+          )
+        );
+        return;
+      }
+    }
+    this._idToken = reply.id_token;
+    this._unchangedRefresh =
+      claims !== null && previousExp !== null && claims.exp === previousExp;
+    this._setState({
+      loading: false,
+      refreshing: false,
+      source: reply.source,
+      sourceDetail: reply.source_detail,
+      hint: reply.hint,
+      claims,
+      fetchedAt: reply.fetched_at === null ? null : reply.fetched_at * 1000,
+      error: null
+    });
+    this._updateTicker();
+  }
+
+  private _fail(error: unknown): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const failure: IIdentityError =
+      error instanceof ApiError
+        ? { code: error.code, message: error.message }
+        : {
+            code: 'internal',
+            message: String((error as Error)?.message ?? error)
+          };
+    // Keep the last good identity; only the error and the flags change.
+    this._retryDelayMs =
+      failure.code === 'login_required' ? LOGIN_RETRY_MS : this._retryMs;
+    this._retryMs = Math.min(RETRY_MAX_MS, this._retryMs * 2);
+    this._setState({ loading: false, refreshing: false, error: failure });
+    this._updateTicker();
+    this._refreshFailed.emit(failure);
+  }
+
+  /** Schedule the next automatic refresh (or retry) from the current state. */
+  private _schedule(): void {
+    this._clearRefreshTimer();
+    if (this._isDisposed || !this._settings.autoRefresh) {
+      return;
+    }
+    const { claims, error, source } = this._state;
+    if (error) {
+      // A failed refresh: try again later (backing off), so the panel
+      // recovers by itself once the cause is gone.
+      this._setRefreshTimer(this._retryDelayMs);
+      return;
+    }
+    if (!claims || source === null) {
+      return;
+    }
+    const dueMs =
+      (claims.exp - this._settings.refreshLeadSeconds) * 1000 -
+      this.serverNow();
+    if (this._unchangedRefresh && dueMs <= 0) {
+      // The source handed back the same token: do not spin, look again soon.
+      const left = claims.exp * 1000 - this.serverNow();
+      this._setRefreshTimer(Math.min(30_000, Math.max(5_000, left / 4)));
+      return;
+    }
+    this._setRefreshTimer(Math.max(0, dueMs));
+  }
+
+  private _setRefreshTimer(delayMs: number): void {
+    this._refreshTimer = setTimeout(() => {
+      this._refreshTimer = null;
+      void this.refresh();
+    }, delayMs);
+  }
+
+  private _clearRefreshTimer(): void {
+    if (this._refreshTimer !== null) {
+      clearTimeout(this._refreshTimer);
+      this._refreshTimer = null;
+    }
+  }
+
+  private _updateTicker(): void {
+    if (this._state.claims && this._ticker === null) {
+      this._ticker = setInterval(() => this._ticked.emit(), 1000);
+    } else if (!this._state.claims) {
+      this._stopTicker();
+    }
+  }
+
+  private _stopTicker(): void {
+    if (this._ticker !== null) {
+      clearInterval(this._ticker);
+      this._ticker = null;
+    }
+  }
+
+  private _expiringThreshold(lifetime: number): number {
+    return Math.max(this._settings.refreshLeadSeconds, lifetime * 0.2);
+  }
+
+  private _setState(patch: Partial<IIdentityState>): void {
+    this._state = { ...this._state, ...patch };
+    this._stateChanged.emit(this._state);
+  }
+
+  private _client: IIdentityClient;
+  private _now: () => number;
+  private _settings: IVaultJwtSettings = DEFAULT_SETTINGS;
+  private _state: IIdentityState = {
+    loading: true,
+    refreshing: false,
+    source: null,
+    sourceDetail: null,
+    hint: null,
+    claims: null,
+    fetchedAt: null,
+    error: null
+  };
+  private _idToken: string | null = null;
+  private _clockOffsetMs = 0;
+  private _pending: Promise<void> | null = null;
+  private _unchangedRefresh = false;
+  private _retryMs = RETRY_MIN_MS;
+  private _retryDelayMs = RETRY_MIN_MS;
+  private _refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private _ticker: ReturnType<typeof setInterval> | null = null;
+  private _isDisposed = false;
+  private _stateChanged = new Signal<this, IIdentityState>(this);
+  private _ticked = new Signal<this, void>(this);
+  private _refreshFailed = new Signal<this, IIdentityError>(this);
+}

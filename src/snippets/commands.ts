@@ -1,0 +1,324 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Clipboard, Notification } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import {
+  DisposableDelegate,
+  DisposableSet,
+  IDisposable
+} from '@lumino/disposable';
+
+import { CatalogModel } from '../catalog/model';
+import { ICatalogClient } from '../catalog/tree';
+import { SnippetInserter } from './inserter';
+import { ISecretChoice, SecretActions } from '../catalog/secretActions';
+import { CommandIDs } from '../tokens';
+import { VaultModel } from '../vault/model';
+import { pickSecret } from '../picker/widget';
+
+/**
+ * CSS selector of the secret rows (tree) and key rows the context menu acts
+ * on (one class: Lumino context menu selectors cannot hold commas).
+ */
+export const SECRET_ROW_SELECTOR = '.jp-VaultJwt-secretItem';
+
+/** What the snippet commands work with. */
+export interface ISnippetCommandsOptions {
+  /** The Vault session (enabled states). */
+  vault: VaultModel;
+  /** The catalog (its index, for the picker). */
+  catalog: CatalogModel;
+  /** Reads key names for the picker. */
+  client: Pick<ICatalogClient, 'secretKeys'>;
+  /** The actions on a secret. */
+  actions: SecretActions;
+  /** Where snippets go. */
+  inserter: SnippetInserter;
+  /** Translations. */
+  trans: TranslationBundle;
+}
+
+/**
+ * The secret a command acts on: its args (`{ id, key? }`), else the tree or
+ * key row under the context menu.
+ */
+export function choiceFrom(
+  app: Pick<JupyterFrontEnd, 'contextMenuHitTest'>,
+  args: ReadonlyPartialJSONObject
+): ISecretChoice | null {
+  if (typeof args.id === 'string') {
+    return {
+      id: args.id,
+      key: typeof args.key === 'string' ? args.key : null
+    };
+  }
+  const node = app.contextMenuHitTest(
+    element =>
+      element.dataset?.secretId !== undefined ||
+      (element.dataset?.kind === 'secret' && element.dataset.path !== undefined)
+  );
+  if (!node) {
+    return null;
+  }
+  return node.dataset.secretId !== undefined
+    ? { id: node.dataset.secretId, key: node.dataset.key ?? null }
+    : { id: node.dataset.path!, key: null };
+}
+
+/**
+ * Register the commands that insert or copy snippets, the picker command,
+ * and their context menu items on secret rows and key rows.
+ */
+export function addSnippetCommands(
+  app: JupyterFrontEnd,
+  options: ISnippetCommandsOptions
+): IDisposable {
+  const { commands } = app;
+  const { vault, catalog, actions, inserter, trans } = options;
+  const disposables = new DisposableSet();
+  const keyCache = new Map<string, readonly string[]>();
+
+  const fail = (error: unknown) => {
+    Notification.error(String((error as Error)?.message ?? error), {
+      autoClose: 8000
+    });
+  };
+  const copy = (text: string, what: string) => {
+    Clipboard.copyToSystem(text);
+    Notification.info(trans.__('%1 copied to the clipboard.', what), {
+      autoClose: 3000
+    });
+  };
+  const template = (args: ReadonlyPartialJSONObject) =>
+    typeof args.template === 'string' ? args.template : undefined;
+  const noTarget = () =>
+    trans.__('Open a notebook or a code console to insert a snippet.');
+
+  const insert = (choice: ISecretChoice, templateId?: string) => {
+    try {
+      actions.insert(choice, templateId);
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  disposables.add(
+    commands.addCommand(CommandIDs.openPicker, {
+      label: () =>
+        inserter.target
+          ? trans.__('Insert Vault secret…')
+          : trans.__('Insert Vault secret… (open a notebook or console first)'),
+      caption: () =>
+        inserter.target
+          ? trans.__(
+              'Find a readable secret by name and insert code that reads it when the cell runs'
+            )
+          : noTarget(),
+      isEnabled: () => inserter.target !== null,
+      execute: async () => {
+        const target = inserter.target;
+        if (!target) {
+          fail(noTarget());
+          return;
+        }
+        const templates = actions.templateChoices();
+        let notice: string | null = null;
+        if (!vault.loggedIn) {
+          notice = trans.__(
+            'You are not logged in to Vault: log in from the Vault JWT panel first.'
+          );
+        } else if (!target.language) {
+          notice = trans.__('The kernel is not known yet: start it first.');
+        } else if (templates.chosen === null) {
+          notice = trans.__(
+            'No snippet template is defined for %1 kernels: copy the path or the CLI command, or add a template for "%1" in Settings › Vault JWT.',
+            target.language
+          );
+        }
+        const mode =
+          target.kind === 'console'
+            ? trans.__('at the prompt')
+            : actions.insertMode === 'cursor'
+              ? trans.__('at the cursor')
+              : trans.__('as a new cell below');
+        const outcome = await pickSecret({
+          index: catalog.state.index,
+          client: options.client,
+          keyCache,
+          actions,
+          destination: trans.__(
+            'Into %1 (%2), %3.',
+            target.label,
+            target.language ?? trans.__('kernel not started'),
+            mode
+          ),
+          notice,
+          canInsert: notice === null,
+          trans
+        });
+        if (!outcome) {
+          return;
+        }
+        const templateId = outcome.template ?? undefined;
+        try {
+          switch (outcome.action) {
+            case 'insert':
+              actions.insert(outcome.choice, templateId);
+              break;
+            case 'copy-path':
+              copy(actions.path(outcome.choice), trans.__('Path'));
+              break;
+            case 'copy-cli':
+              copy(actions.cli(outcome.choice), trans.__('CLI command'));
+              break;
+            case 'copy-snippet':
+              copy(
+                actions.snippet(outcome.choice, templateId).code,
+                trans.__('Snippet')
+              );
+              break;
+          }
+        } catch (error) {
+          fail(error);
+        }
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.insertSnippet, {
+      label: trans.__('Insert snippet'),
+      caption: () =>
+        inserter.target
+          ? trans.__(
+              'Insert code that reads this secret when the cell runs (never its value)'
+            )
+          : noTarget(),
+      isEnabled: () => inserter.target !== null && vault.loggedIn,
+      execute: args => {
+        const choice = choiceFrom(app, args);
+        if (choice) {
+          insert(choice, template(args));
+        }
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.copySnippet, {
+      label: trans.__('Copy snippet'),
+      caption: trans.__('Copy the code that reads this secret'),
+      isEnabled: () =>
+        (inserter.target?.language ?? null) !== null && vault.loggedIn,
+      execute: args => {
+        const choice = choiceFrom(app, args);
+        if (!choice) {
+          return;
+        }
+        try {
+          copy(
+            actions.snippet(choice, template(args)).code,
+            trans.__('Snippet')
+          );
+        } catch (error) {
+          fail(error);
+        }
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.copyCli, {
+      label: () =>
+        trans.__('Copy %1 kv get command', vault.state.status?.cli ?? 'vault'),
+      caption: trans.__(
+        'Copy the command line that prints this secret (or key) with the Vault/OpenBao CLI'
+      ),
+      isEnabled: () => vault.loggedIn,
+      execute: args => {
+        const choice = choiceFrom(app, args);
+        if (!choice) {
+          return;
+        }
+        try {
+          copy(actions.cli(choice), trans.__('CLI command'));
+        } catch (error) {
+          fail(error);
+        }
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.copyPath, {
+      label: trans.__('Copy path'),
+      caption: trans.__('Copy the secret’s path (mount and path)'),
+      execute: args => {
+        const choice = choiceFrom(app, args);
+        if (choice) {
+          copy(actions.path(choice), trans.__('Path'));
+        }
+      }
+    })
+  );
+
+  [
+    CommandIDs.insertSnippet,
+    CommandIDs.copySnippet,
+    CommandIDs.copyCli,
+    CommandIDs.copyPath
+  ].forEach((command, rank) => {
+    disposables.add(
+      app.contextMenu.addItem({
+        command,
+        selector: SECRET_ROW_SELECTOR,
+        rank: 10 + rank
+      })
+    );
+  });
+
+  // Keep enabled states and labels in step with the target and the session.
+  const changed = () => {
+    for (const id of [
+      CommandIDs.openPicker,
+      CommandIDs.insertSnippet,
+      CommandIDs.copySnippet,
+      CommandIDs.copyCli
+    ]) {
+      commands.notifyCommandChanged(id);
+    }
+  };
+  inserter.changed.connect(changed);
+  vault.stateChanged.connect(changed);
+  disposables.add(
+    new DisposableDelegate(() => {
+      inserter.changed.disconnect(changed);
+      vault.stateChanged.disconnect(changed);
+    })
+  );
+  return disposables;
+}
+
+/**
+ * Fill a drag's transfer for a secret or key row: `text/plain` is the
+ * snippet for the target's kernel (what a drop on a cell's editor inserts),
+ * or the path when no snippet can be made; the secret itself goes as JSON
+ * under `application/x-vault-jwt-secret`. Never a value or a token.
+ */
+export function fillDragData(
+  actions: SecretActions,
+  choice: ISecretChoice,
+  transfer: DataTransfer
+): void {
+  let text: string;
+  try {
+    text = actions.snippet(choice).code;
+  } catch {
+    text = actions.path(choice);
+  }
+  transfer.setData('text/plain', text);
+  transfer.setData(
+    'application/x-vault-jwt-secret',
+    JSON.stringify({ id: choice.id, key: choice.key })
+  );
+}

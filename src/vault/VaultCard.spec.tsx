@@ -1,0 +1,168 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import React, { act } from 'react';
+import { createRoot } from 'react-dom/client';
+
+import { IVaultCardProps, VaultCard } from './VaultCard';
+import { IVaultState } from './model';
+import { loggedInReply, loggedOutReply } from '../testing/vaultFixtures';
+
+const trans = nullTranslator.load('test');
+
+function render(patch: Partial<IVaultCardProps>): {
+  host: HTMLElement;
+  calls: string[];
+} {
+  const calls: string[] = [];
+  const host = document.createElement('div');
+  document.body.appendChild(host);
+  const root = createRoot(host);
+  const state: IVaultState = {
+    loading: false,
+    busy: null,
+    status: loggedInReply({ namespace: 'team-a' }),
+    error: null
+  };
+  act(() => {
+    root.render(
+      <VaultCard
+        state={state}
+        countdown={{ secondsLeft: 3599, maxSecondsLeft: 7 * 3600 }}
+        canLogin={false}
+        canLogout={true}
+        canReload={true}
+        catalogLoading={false}
+        trans={trans}
+        onLogin={() => calls.push('login')}
+        onLogout={() => calls.push('logout')}
+        onReload={() => calls.push('reload')}
+        {...patch}
+      />
+    );
+  });
+  return { host, calls };
+}
+
+function field(host: HTMLElement, name: string): string | null | undefined {
+  return host.querySelector(`[data-field="${name}"]`)?.textContent;
+}
+
+function button(host: HTMLElement, label: string): HTMLButtonElement {
+  const found = [...host.querySelectorAll('button')].find(
+    b => b.textContent === label
+  );
+  if (!found) {
+    throw new Error(`no button ${label}`);
+  }
+  return found;
+}
+
+describe('VaultCard', () => {
+  (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+  it('shows the session: server, namespace, role, state, TTL, policies, entity, token file', () => {
+    const { host } = render({});
+    const card = host.querySelector('[data-testid="vault-jwt-vault-card"]');
+    expect(card).not.toBeNull();
+    expect(field(host, 'address')).toBe('https://127.0.0.1:18200');
+    expect(field(host, 'namespace')).toBe('team-a');
+    expect(field(host, 'auth')).toBe('jwt, role jupyter');
+    expect(field(host, 'state')).toBe('Logged in');
+    expect(field(host, 'ttl')).toBe('expires in 59:59');
+    expect(field(host, 'renewal')).toBe('renewable, max TTL in 7:00:00');
+    expect(field(host, 'policies')).toBe('default, team-a');
+    expect(field(host, 'entity')).toBe('ent-42');
+    expect(field(host, 'token-file')).toContain('/home/alice/.vault-token');
+    expect(host.querySelector('.jp-VaultJwt-warning')).toBeNull();
+    expect(host.querySelector('[role="alert"]')).toBeNull();
+  });
+
+  it('runs the commands from its buttons, disabled per the models', () => {
+    const { host, calls } = render({});
+    expect(button(host, 'Log in').disabled).toBe(true);
+    act(() => button(host, 'Log out').click());
+    act(() => button(host, 'Reload catalog').click());
+    expect(calls).toEqual(['logout', 'reload']);
+  });
+
+  it('warns visibly when TLS verification is off', () => {
+    const { host } = render({
+      state: {
+        loading: false,
+        busy: null,
+        status: loggedInReply({ tls_verify: false }),
+        error: null
+      }
+    });
+    expect(host.querySelector('.jp-VaultJwt-warning')?.textContent).toContain(
+      'TLS verification OFF'
+    );
+  });
+
+  it("shows the server's error message (no stack trace) with the last good state", () => {
+    const { host } = render({
+      state: {
+        loading: false,
+        busy: null,
+        status: loggedOutReply({
+          error: {
+            code: 'vault_unreachable',
+            message: 'Vault at https://127.0.0.1:18200 cannot be reached.'
+          }
+        }),
+        error: null
+      },
+      canLogin: true,
+      canLogout: false,
+      canReload: false,
+      countdown: { secondsLeft: null, maxSecondsLeft: null }
+    });
+    const alert = host.querySelector('[role="alert"]');
+    expect(alert?.getAttribute('data-code')).toBe('vault_unreachable');
+    expect(alert?.textContent).toBe(
+      'Vault at https://127.0.0.1:18200 cannot be reached.'
+    );
+    expect(field(host, 'state')).toBe('Not logged in (error)');
+    expect(field(host, 'ttl')).toBeUndefined();
+    expect(button(host, 'Log in').disabled).toBe(false);
+    expect(button(host, 'Reload catalog').disabled).toBe(true);
+  });
+
+  it('explains how to configure Vault and disables every button when it is not', () => {
+    const { host } = render({
+      state: {
+        loading: false,
+        busy: null,
+        status: loggedOutReply({
+          configured: false,
+          address: null,
+          hint: 'Set c.VaultSession.address or VAULT_ADDR.'
+        }),
+        error: null
+      },
+      canLogin: false,
+      canLogout: false,
+      canReload: false
+    });
+    expect(host.textContent).toContain('Vault is not configured.');
+    expect(host.textContent).toContain(
+      'Set c.VaultSession.address or VAULT_ADDR.'
+    );
+    const buttons = [...host.querySelectorAll('button')];
+    expect(buttons).toHaveLength(3);
+    expect(buttons.every(b => b.disabled)).toBe(true);
+    expect(field(host, 'address')).toBeUndefined();
+  });
+
+  it('says it is logging in and when the user logged out', () => {
+    const { host } = render({
+      state: {
+        loading: false,
+        busy: 'login',
+        status: loggedOutReply({ logged_out_by_user: true }),
+        error: null
+      }
+    });
+    expect(host.textContent).toContain('Logging in to Vault…');
+    expect(field(host, 'state')).toBe('Logged out (by you)');
+  });
+});

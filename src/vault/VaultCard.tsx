@@ -1,0 +1,238 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+
+import { IErrorInfo } from '../tokens';
+import { IVaultCountdown, IVaultState } from './model';
+import { Card, CardButton, ErrorNote, ProgressNote } from '../components/Card';
+import { formatDuration } from '../components/format';
+
+/** Props of {@link VaultCard}. */
+export interface IVaultCardProps {
+  /** The Vault model's snapshot. */
+  state: IVaultState;
+  /** The token's countdown at this instant. */
+  countdown: IVaultCountdown;
+  /** Whether Log in is possible (the log in command's enabled state). */
+  canLogin: boolean;
+  /** Whether Log out is possible. */
+  canLogout: boolean;
+  /** Whether Reload catalog is possible. */
+  canReload: boolean;
+  /** True while the catalog is being read. */
+  catalogLoading: boolean;
+  /** Translations. */
+  trans: TranslationBundle;
+  /** Log in (the log in command). */
+  onLogin: () => void;
+  /** Log out (the log out command). */
+  onLogout: () => void;
+  /** Reload the catalog (the reload command). */
+  onReload: () => void;
+}
+
+/**
+ * The Vault card: which Vault, which role, whether logged in, and the token's
+ * TTL counting down on the server's clock. The token itself is never here.
+ */
+export function VaultCard(props: IVaultCardProps): JSX.Element {
+  const { state, countdown, trans } = props;
+  const status = state.status;
+  const token = status?.state === 'logged_in' ? status.token : null;
+  const errors = distinctErrors(state.error, status?.error ?? null);
+  return (
+    <Card
+      className="jp-VaultJwt-vault"
+      title={trans.__('Vault')}
+      testId="vault-jwt-vault-card"
+      actions={
+        <>
+          <CardButton
+            accept
+            onClick={props.onLogin}
+            disabled={!props.canLogin}
+            title={trans.__('Log in to Vault with your id_token')}
+          >
+            {state.busy === 'login'
+              ? trans.__('Logging in…')
+              : trans.__('Log in')}
+          </CardButton>
+          <CardButton
+            onClick={props.onLogout}
+            disabled={!props.canLogout}
+            title={trans.__(
+              'Revoke the Vault token; no automatic log in until you log in again'
+            )}
+          >
+            {state.busy === 'logout'
+              ? trans.__('Logging out…')
+              : trans.__('Log out')}
+          </CardButton>
+          <CardButton
+            onClick={props.onReload}
+            disabled={!props.canReload}
+            title={trans.__(
+              'List your readable secrets again, bypassing the server cache'
+            )}
+          >
+            {props.catalogLoading
+              ? trans.__('Reloading…')
+              : trans.__('Reload catalog')}
+          </CardButton>
+        </>
+      }
+    >
+      <ProgressNote>
+        {state.loading && trans.__('Reading the Vault session…')}
+        {state.busy === 'login' && trans.__('Logging in to Vault…')}
+        {state.busy === 'logout' && trans.__('Revoking the Vault token…')}
+      </ProgressNote>
+      {errors.map(error => (
+        <ErrorNote key={error.code + error.message} error={error} />
+      ))}
+      {status && !status.configured && (
+        <div className="jp-VaultJwt-hint">
+          <p>{trans.__('Vault is not configured.')}</p>
+          {status.hint && <p>{status.hint}</p>}
+        </div>
+      )}
+      {status && status.configured && !status.tls_verify && (
+        <div className="jp-VaultJwt-warning" role="note">
+          {trans.__(
+            'TLS verification OFF: the connection to Vault is not authenticated.'
+          )}
+        </div>
+      )}
+      {status && status.configured && (
+        <dl className="jp-VaultJwt-claims jp-VaultJwt-vaultFacts">
+          <dt>{trans.__('Server')}</dt>
+          <dd data-field="address">{status.address ?? '—'}</dd>
+          {status.namespace && (
+            <>
+              <dt>{trans.__('Namespace')}</dt>
+              <dd data-field="namespace">{status.namespace}</dd>
+            </>
+          )}
+          <dt>{trans.__('Auth')}</dt>
+          <dd data-field="auth">
+            {status.role
+              ? trans.__('%1, role %2', status.auth_mount, status.role)
+              : trans.__('%1, default role', status.auth_mount)}
+          </dd>
+          <dt>{trans.__('State')}</dt>
+          <dd
+            data-field="state"
+            className={`jp-VaultJwt-vaultState jp-VaultJwt-vaultState-${
+              token ? 'in' : errors.length ? 'error' : 'out'
+            }`}
+          >
+            {stateLabel(state, errors.length > 0, trans)}
+          </dd>
+          {token && (
+            <>
+              <dt>{trans.__('Token TTL')}</dt>
+              <dd data-field="ttl" className="jp-VaultJwt-ttl">
+                {ttlLabel(countdown.secondsLeft, trans)}
+              </dd>
+              <dt>{trans.__('Renewal')}</dt>
+              <dd data-field="renewal">
+                {renewalLabel(token.renewable, countdown.maxSecondsLeft, trans)}
+              </dd>
+              <dt>{trans.__('Policies')}</dt>
+              <dd data-field="policies">
+                {token.policies.length
+                  ? token.policies.join(', ')
+                  : trans.__('none')}
+              </dd>
+              {token.entity_id && (
+                <>
+                  <dt>{trans.__('Entity')}</dt>
+                  <dd data-field="entity">{token.entity_id}</dd>
+                </>
+              )}
+              {token.display_name && (
+                <>
+                  <dt>{trans.__('Name')}</dt>
+                  <dd data-field="display-name">{token.display_name}</dd>
+                </>
+              )}
+            </>
+          )}
+          {status.ca && (
+            <>
+              <dt>{trans.__('CA')}</dt>
+              <dd data-field="ca">{status.ca}</dd>
+            </>
+          )}
+          <dt>{trans.__('Token file')}</dt>
+          <dd data-field="token-file">
+            {status.token_file
+              ? trans.__('%1 (for kernels and terminals)', status.token_file)
+              : trans.__('not written')}
+          </dd>
+        </dl>
+      )}
+    </Card>
+  );
+}
+
+function distinctErrors(
+  request: IErrorInfo | null,
+  server: IErrorInfo | null
+): IErrorInfo[] {
+  const errors = request ? [request] : [];
+  if (
+    server &&
+    !(
+      request &&
+      request.code === server.code &&
+      request.message === server.message
+    )
+  ) {
+    errors.push(server);
+  }
+  return errors;
+}
+
+function stateLabel(
+  state: IVaultState,
+  failed: boolean,
+  trans: TranslationBundle
+): string {
+  const status = state.status!;
+  if (status.state === 'logged_in') {
+    return trans.__('Logged in');
+  }
+  if (failed) {
+    return trans.__('Not logged in (error)');
+  }
+  return status.logged_out_by_user
+    ? trans.__('Logged out (by you)')
+    : trans.__('Logged out');
+}
+
+function ttlLabel(
+  secondsLeft: number | null,
+  trans: TranslationBundle
+): string {
+  if (secondsLeft === null) {
+    return trans.__('no expiry');
+  }
+  if (secondsLeft <= 0) {
+    return trans.__('expired, checking renewal…');
+  }
+  return trans.__('expires in %1', formatDuration(secondsLeft));
+}
+
+function renewalLabel(
+  renewable: boolean,
+  maxSecondsLeft: number | null,
+  trans: TranslationBundle
+): string {
+  if (!renewable) {
+    return trans.__('not renewable');
+  }
+  if (maxSecondsLeft === null) {
+    return trans.__('renewable');
+  }
+  return trans.__('renewable, max TTL in %1', formatDuration(maxSecondsLeft));
+}
