@@ -27,7 +27,10 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 # The test stack uses its own ports and state, apart from the demo's.
 export STACK_DIR="$ROOT/.stack/test"
-export KC_PORT=18080 HUB_PORT=18000
+# TEST_PORT_OFFSET (default 0) moves every port of the run, so two checkouts can test at once.
+OFF="${TEST_PORT_OFFSET:-0}"
+export KC_PORT=$((18080 + OFF)) HUB_PORT=$((18000 + OFF))
+export UI_LAB_PORT=$((18888 + OFF)) UI_FAULT_PROXY_PORT=$((18631 + OFF))
 export KC_URL="http://127.0.0.1:$KC_PORT" HUB_URL="http://127.0.0.1:$HUB_PORT"
 # Short-lived tokens, so the tests see refreshes: id_tokens live 60 s, the hub refreshes them
 # when they expire within 45 s and re-checks at most every 10 s.
@@ -38,7 +41,7 @@ export HUB_REFRESH_LEAD_SECONDS=45 HUB_AUTH_REFRESH_AGE=10
 # and expose window.jupyterapp to the browser tests.
 export BAO_TOKEN_TTL=2m BAO_TOKEN_MAX_TTL=10m HUB_SINGLEUSER_TESTING=1
 # OpenBao for the tests; the unit suites must not see a Vault address (or token) of the caller.
-export BAO_PORT=18200
+export BAO_PORT=$((18200 + OFF))
 export OPENBAO_ADDR="http://127.0.0.1:$BAO_PORT"
 export OPENBAO_ROOT_TOKEN_FILE="$STACK_DIR/openbao/root_token"
 export UI_JWT_ISSUER="https://ui-tests.invalid"
