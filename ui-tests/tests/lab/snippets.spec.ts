@@ -128,20 +128,27 @@ test.describe('Snippets inserted from the sidebar and the palette, run in a real
     await page.sidebar.close('left');
     await page.notebook.activate(name);
 
-    // Keys typed before the palette has focus would go to the notebook in
-    // command mode (a busy machine opens it late): wait for each target.
+    // On a busy machine the notebook takes focus late: a palette opened
+    // before that closes again when it loses focus, and keys typed then go to
+    // the notebook in command mode. Wait for the notebook, then the palette,
+    // and type into the palette's input itself.
+    await expect(
+      page.locator(
+        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook:focus-within'
+      )
+    ).toHaveCount(1);
     await page.keyboard.press('Control+Shift+C');
     const paletteInput = page.locator(
       '#modal-command-palette .lm-CommandPalette-input'
     );
     await expect(paletteInput).toBeFocused();
-    await page.keyboard.type('Insert Vault secret');
+    await paletteInput.fill('Insert Vault secret');
     await expect(
       page.locator(
         '#modal-command-palette .lm-CommandPalette-item.lm-mod-active'
       )
     ).toContainText('Insert Vault secret');
-    await page.keyboard.press('Enter');
+    await paletteInput.press('Enter');
     const picker = page.getByTestId('vault-jwt-picker');
     await expect(picker).toBeVisible();
     await expect(picker).toContainText('palette.ipynb');
