@@ -5,7 +5,8 @@
  * literal (or identifier) of the template's quoting.
  */
 
-import { envVarName, identifierFor, lastSegment } from './identifiers';
+import { envVarName } from './environment';
+import { identifierFor, lastSegment } from './identifiers';
 import { boolLiteral, literal, nullLiteral } from './literals';
 import { ISecretRef, Quoting, SnippetError } from './types';
 
