@@ -68,12 +68,7 @@ export {
   UNSAFE_ENV_PREFIXES
 } from './environment';
 export { identifierFor, RESERVED } from './identifiers';
-export {
-  isPrintable,
-  pythonLiteral,
-  rLiteral,
-  shellQuote
-} from './literals';
+export { isPrintable, pythonLiteral, rLiteral, shellQuote } from './literals';
 export { PLACEHOLDERS, renderTemplate, validateTemplate } from './render';
 export { BUILTIN_TEMPLATES, CLI_TEMPLATE } from './templates';
 export * from './types';

@@ -129,7 +129,9 @@ describe('python-env (hvac, os.environ)', () => {
     expect(text).toContain("not re.fullmatch(r'[A-Z][A-Z0-9_]*', env_name)");
     expect(text).toContain("env_name = 'SECRET_' + env_name");
     // Collisions are refused before any variable is set.
-    expect(text).toContain('if env_name in env_names:\n        raise ValueError(');
+    expect(text).toContain(
+      'if env_name in env_names:\n        raise ValueError('
+    );
     expect(text.indexOf('raise ValueError')).toBeLessThan(
       text.indexOf('os.environ[env_name] =')
     );
@@ -396,7 +398,18 @@ describe('literals', () => {
 
   it('tells what shows as it is', () => {
     expect(isPrintable('apps/é 😀 ~')).toBe(true);
-    for (const ch of ['\x15', '\x7f', '\u0085', '\u2028', '\u2029', '\u202e', '\u200e', '\ufeff', '\u00a0', '\ue000']) {
+    for (const ch of [
+      '\x15',
+      '\x7f',
+      '\u0085',
+      '\u2028',
+      '\u2029',
+      '\u202e',
+      '\u200e',
+      '\ufeff',
+      '\u00a0',
+      '\ue000'
+    ]) {
       expect(isPrintable(`a${ch}b`)).toBe(false);
     }
   });
@@ -417,7 +430,7 @@ describe('literals', () => {
     expect(shellQuote('$(id) `x` !! \\')).toBe("'$(id) `x` !! \\'");
   });
 
-  it('writes every character but printable ASCII as $\'\\xHH\' UTF-8 bytes', () => {
+  it("writes every character but printable ASCII as $'\\xHH' UTF-8 bytes", () => {
     expect(shellQuote('x\x15touch CANARY #')).toBe(
       "'x'$'\\x15''touch CANARY #'"
     );
@@ -517,7 +530,9 @@ describe('pathToCopy', () => {
   it('copies a path as it is, or a bash word when it hides something', () => {
     expect(pathToCopy('secret/apps/é db')).toBe('secret/apps/é db');
     expect(pathToCopy("secret/it's $(x)")).toBe("secret/it's $(x)");
-    expect(pathToCopy('secret/a\u202eb')).toBe("'secret/a'$'\\xE2\\x80\\xAE''b'");
+    expect(pathToCopy('secret/a\u202eb')).toBe(
+      "'secret/a'$'\\xE2\\x80\\xAE''b'"
+    );
   });
 });
 
