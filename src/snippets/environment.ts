@@ -123,25 +123,24 @@ export function envVarName(key: string): string {
 }
 
 /**
- * Python source of a collection of names, wrapped to lines of at most
- * `width` characters: `{` … `}` for a set, `(` … `)` for a tuple.
+ * Python source of a collection of names: `set('''` or `tuple('''`, the
+ * names separated by spaces on lines of at most `width` characters, then
+ * `'''.split())`.
  */
 export function pythonNames(
   names: readonly string[],
   kind: 'set' | 'tuple',
   width = 100
 ): string {
-  const [open, close] = kind === 'set' ? ['{', '}'] : ['(', ')'];
   const lines: string[] = [];
   let line = '   ';
   for (const name of names) {
-    const item = ` '${name}',`;
-    if (line.length + item.length > width) {
+    if (line.length + 1 + name.length > width) {
       lines.push(line);
       line = '   ';
     }
-    line += item;
+    line += ` ${name}`;
   }
   lines.push(line);
-  return `${open}\n${lines.join('\n')}\n${close}`;
+  return `${kind}('''\n${lines.join('\n')}\n'''.split())`;
 }

@@ -139,10 +139,14 @@ describe('python-env (hvac, os.environ)', () => {
 
   it('writes the unsafe names and prefixes of envVarName into the snippet', () => {
     const text = code('python-env', { key: null });
-    const names = /protected_names = \{\n([^}]*)\n\}/.exec(text)![1];
-    const prefixes = /protected_prefixes = \(\n([^)]*)\n\)/.exec(text)![1];
-    const listed = (source: string) =>
-      [...source.matchAll(/'([A-Z0-9_]+)',/g)].map(match => match[1]).sort();
+    const names = /protected_names = set\('''\n([^']*)\n'''\.split\(\)\)/.exec(
+      text
+    )![1];
+    const prefixes =
+      /protected_prefixes = tuple\('''\n([^']*)\n'''\.split\(\)\)/.exec(
+        text
+      )![1];
+    const listed = (source: string) => source.trim().split(/\s+/).sort();
     expect(listed(names)).toEqual([...UNSAFE_ENV_NAMES].sort());
     expect(listed(prefixes)).toEqual([...UNSAFE_ENV_PREFIXES].sort());
     for (const line of `${names}\n${prefixes}`.split('\n')) {
