@@ -40,6 +40,7 @@ import {
   envVarName,
   identifierFor,
   renderTemplate,
+  shellQuote,
   snippetFor
 } from './index';
 
@@ -620,6 +621,46 @@ describe(`snippets with ${data.names} hostile names (${RUNS} secret references, 
       : 'r: SKIPPED, Rscript not found (apt-get install r-base-core, or scripts/setup.sh); fails when CI=true',
     async () => {
       expectOk(await verdicts.r, data.r.records.length, data);
+    },
+    TIMEOUT_MS
+  );
+});
+
+describe('the bash kernel check', () => {
+  it(
+    'catches a name kept raw inside single quotes (issue 11: Ctrl-U erased the line, touch ran)',
+    async () => {
+      const ref: ISecretRef = {
+        address: 'http://127.0.0.1:8200',
+        namespace: null,
+        mount: 'secret/',
+        path: 'apps/db',
+        key: 'x\x15touch CANARY #',
+        version: 2,
+        caCert: null,
+        tlsVerify: true,
+        cli: 'bao'
+      };
+      const code = snippetFor('bash', ref)!.code;
+      // The quoting before the fix: the raw key inside single quotes.
+      const raw = code.replace(
+        shellQuote(ref.key!),
+        `'${ref.key!.replace(/'/g, "'\\''")}'`
+      );
+      expect(raw).not.toBe(code);
+      const file = path.join(dir, 'bash-interactive-raw.json');
+      fs.writeFileSync(
+        file,
+        JSON.stringify([
+          interactiveItem('0:escaped', code, ref, true),
+          interactiveItem('1:raw', raw, ref, true)
+        ])
+      );
+      const verdict = await runChecker(PYTHON, [
+        path.join(CHECKERS, 'check_bash_interactive.py'),
+        file
+      ]);
+      expect(verdict).toMatch(/^FAIL 1:raw\n.*CANARY/);
     },
     TIMEOUT_MS
   );
