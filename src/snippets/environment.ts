@@ -121,26 +121,3 @@ export function envVarName(key: string): string {
   const name = key.replace(/[^0-9A-Za-z_]/gu, '_').toUpperCase();
   return isSafeEnvName(name) ? name : `SECRET_${name}`;
 }
-
-/**
- * Python source of a collection of names: `set('''` or `tuple('''`, the
- * names separated by spaces on lines of at most `width` characters, then
- * `'''.split())`.
- */
-export function pythonNames(
-  names: readonly string[],
-  kind: 'set' | 'tuple',
-  width = 100
-): string {
-  const lines: string[] = [];
-  let line = '   ';
-  for (const name of names) {
-    if (line.length + 1 + name.length > width) {
-      lines.push(line);
-      line = '   ';
-    }
-    line += ` ${name}`;
-  }
-  lines.push(line);
-  return `${kind}('''\n${lines.join('\n')}\n'''.split())`;
-}

@@ -6,10 +6,32 @@
 import {
   ENV_NAME_SHAPE,
   UNSAFE_ENV_NAMES,
-  UNSAFE_ENV_PREFIXES,
-  pythonNames
+  UNSAFE_ENV_PREFIXES
 } from './environment';
 import { ISnippetTemplate } from './types';
+
+/**
+ * Python source of a collection of names: `set('''` or `tuple('''`, the
+ * names separated by spaces on lines of at most `width` characters, then
+ * `'''.split())`.
+ */
+function pythonNames(
+  names: readonly string[],
+  kind: 'set' | 'tuple',
+  width = 100
+): string {
+  const lines: string[] = [];
+  let line = '   ';
+  for (const name of names) {
+    if (line.length + 1 + name.length > width) {
+      lines.push(line);
+      line = '   ';
+    }
+    line += ` ${name}`;
+  }
+  lines.push(line);
+  return `${kind}('''\n${lines.join('\n')}\n'''.split())`;
+}
 
 /** Python with hvac: the secret (or one key) into a variable. */
 const PYTHON = `import hvac
