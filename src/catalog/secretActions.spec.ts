@@ -159,6 +159,10 @@ describe('SecretActions', () => {
         'vault kv get -mount=secret -field=password -- apps/billing/db'
     );
     expect(actions.path(choice)).toBe('secret/apps/billing/db');
+    // A path hiding a character is copied as a bash word.
+    expect(actions.path({ id: 'secret/a\u202eb', key: null })).toBe(
+      "'secret/a'$'\\xE2\\x80\\xAE''b'"
+    );
   });
 
   it('reports a value the language cannot hold as an action error', () => {

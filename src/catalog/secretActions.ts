@@ -8,6 +8,7 @@ import {
   ISnippet,
   SnippetError,
   cliCommand,
+  pathToCopy,
   snippetFor,
   templatesFor,
   usableUserTemplates
@@ -248,9 +249,20 @@ export class SecretActions {
     }
   }
 
-  /** The secret's path as the tree shows it (`secret/app/db`). */
+  /**
+   * The secret's path as the tree shows it (`secret/app/db`), or a bash word
+   * for it when it holds a character that does not show as it is.
+   *
+   * @throws SecretActionError
+   */
   path(choice: ISecretChoice): string {
-    return choice.id;
+    try {
+      return pathToCopy(choice.id);
+    } catch (error) {
+      throw error instanceof SnippetError
+        ? new SecretActionError('snippet', error.message)
+        : error;
+    }
   }
 
   private _userTemplates() {

@@ -255,8 +255,13 @@ export function addSnippetCommands(
       caption: trans.__('Copy the secret’s path (mount and path)'),
       execute: args => {
         const choice = choiceFrom(app, args);
-        if (choice) {
+        if (!choice) {
+          return;
+        }
+        try {
           copy(actions.path(choice), trans.__('Path'));
+        } catch (error) {
+          fail(error);
         }
       }
     })

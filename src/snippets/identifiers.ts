@@ -38,8 +38,8 @@ const PYTHON_RESERVED = [
   // IPython
   'display', 'get_ipython',
   // used by the built-in templates
-  'client', 'data', 'env_name', 'hvac', 'json', 'name', 'os', 'protected', 're',
-  'value'
+  'client', 'data', 'env_name', 'env_names', 'hvac', 'json', 'name', 'os',
+  'protected_names', 'protected_prefixes', 're', 'value'
 ]; // prettier-ignore
 
 /**
@@ -127,32 +127,4 @@ export function identifierFor(ref: ISecretRef, quoting: Quoting): string {
     name = `${FALLBACK_NAME}_${name}`;
   }
   return RESERVED[quoting].has(name) ? `${name}_` : name;
-}
-
-/**
- * Environment variables `python-env` never replaces (a regular expression
- * matched against the whole name): those the system, Python, Jupyter or the
- * Vault client rely on. A key that would set one gets `SECRET_` in front.
- */
-export const PROTECTED_ENV =
-  '(PATH|HOME|USER|LOGNAME|SHELL|PWD|TMPDIR|TERM|LANG|IFS|VIRTUAL_ENV|' +
-  'SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|' +
-  '(HTTPS?|NO|ALL)_PROXY|(LD_|DYLD_|LC_|PYTHON|VAULT_|BAO_|JUPYTER|JPY_|CONDA).*)';
-
-const PROTECTED_ENV_RE = new RegExp(`^(?:${PROTECTED_ENV})$`);
-
-/**
- * The environment variable name for a secret key, the same rule the
- * `python-env` template applies at run time to every key of a whole secret:
- * each character outside `A-Z a-z 0-9 _` becomes `_`, then upper case, then a
- * leading `_` when the result is empty or starts with a digit
- * (`db-password` → `DB_PASSWORD`, `2fa` → `_2FA`), then `SECRET_` in front
- * of a protected name ({@link PROTECTED_ENV}: `path` → `SECRET_PATH`).
- */
-export function envVarName(name: string): string {
-  let upper = name.replace(/[^0-9A-Za-z_]/gu, '_').toUpperCase();
-  if (upper === '' || /^[0-9]/.test(upper)) {
-    upper = `_${upper}`;
-  }
-  return PROTECTED_ENV_RE.test(upper) ? `SECRET_${upper}` : upper;
 }

@@ -12,11 +12,14 @@
  *   ids offered for a kernel language (`python` → `python`, `python-env`).
  * - `cliCommand(ref): string`: the one-line `vault kv get` / `bao kv get`
  *   command of the copy-CLI action, shell-quoted.
+ * - `pathToCopy(path): string`: the copy-path text (the path, or a bash
+ *   word for it when it holds something that does not show as it is).
  * - `validateTemplate(text): string[]`: what is wrong with a template
  *   (for the Settings Editor), empty when nothing.
  * - `renderTemplate(text, quoting, ref): string`: render any template.
- * - `pythonLiteral`, `rLiteral`, `shellQuote`, `identifierFor`,
- *   `envVarName`: the quoting and naming rules on their own.
+ * - `pythonLiteral`, `rLiteral`, `shellQuote`, `isPrintable`,
+ *   `identifierFor`, `envVarName`, `isSafeEnvName`: the quoting and naming
+ *   rules on their own.
  * - `BUILTIN_TEMPLATES`, `PLACEHOLDERS`, `CLI_TEMPLATE`, `SnippetError` and
  *   the types `ISecretRef`, `ISnippet`, `Quoting`, `UserTemplates`.
  *
@@ -37,12 +40,16 @@
  * surrogates included); R literals are double-quoted with `\\`, `\"`, `\n`,
  * `\r`, `\t` and `\u{…}`/`\U{…}` for every other control or non-ASCII
  * character (locale-independent), NUL and lone surrogates refused; shell
- * words are bare when made of `A-Za-z0-9_@+:,./-`, else single-quoted with
- * `'\''` for `'`, NUL and lone surrogates refused. Refusals throw
+ * words are bare when made of `A-Za-z0-9_@+:,./-`, else printable ASCII
+ * single-quoted with `'\''` for `'` and everything else as UTF-8 bytes in
+ * `$'\xHH'` (so an interactive bash never sees a raw control character),
+ * NUL and lone surrogates refused. Every generated line is printable: ASCII
+ * for R and shell, visible characters for Python. Refusals throw
  * {@link SnippetError} with a message for the user.
  */
 
 import { renderTemplate, validateTemplate } from './render';
+import { isPrintable, shellQuote } from './literals';
 import { BUILTIN_TEMPLATES, CLI_TEMPLATE } from './templates';
 import {
   ISecretRef,
@@ -54,12 +61,14 @@ import {
 } from './types';
 
 export {
+  ENV_NAME_SHAPE,
   envVarName,
-  identifierFor,
-  PROTECTED_ENV,
-  RESERVED
-} from './identifiers';
-export { pythonLiteral, rLiteral, shellQuote } from './literals';
+  isSafeEnvName,
+  UNSAFE_ENV_NAMES,
+  UNSAFE_ENV_PREFIXES
+} from './environment';
+export { identifierFor, RESERVED } from './identifiers';
+export { isPrintable, pythonLiteral, rLiteral, shellQuote } from './literals';
 export { PLACEHOLDERS, renderTemplate, validateTemplate } from './render';
 export { BUILTIN_TEMPLATES, CLI_TEMPLATE } from './templates';
 export * from './types';
@@ -159,6 +168,19 @@ export function snippetFor(
  */
 export function cliCommand(ref: ISecretRef): string {
   return renderTemplate(CLI_TEMPLATE, 'shell', ref);
+}
+
+/**
+ * The text of the copy-path action for a secret's path (`secret/app/db`):
+ * the path as it is when every character shows as it is
+ * ({@link isPrintable}), else a bash word that stands for it
+ * ({@link shellQuote}, printable ASCII only), so a pasted path never
+ * carries a control, format or separator character into a terminal.
+ *
+ * @throws SnippetError when the path holds NUL or a lone surrogate
+ */
+export function pathToCopy(path: string): string {
+  return isPrintable(path) ? path : shellQuote(path, 'secret path');
 }
 
 /**

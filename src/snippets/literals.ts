@@ -13,12 +13,34 @@ const VISIBLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 const LONE_SURROGATE =
   /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Printable ASCII: what a shell word may show as it is (space to `~`). */
+const PRINTABLE_ASCII = /^[\x20-\x7E]$/;
+
 /** Words bash takes as they are: nothing in them is special anywhere in a command. */
 const SHELL_PLAIN = /^[A-Za-z0-9_@+:,./-]+$/;
 
 /** `value` padded with zeros to `width` upper-case hex digits. */
 function hex(value: number, width: number): string {
   return value.toString(16).toUpperCase().padStart(width, '0');
+}
+
+/** The UTF-8 bytes of one character as `\xHH` escapes (`é` → `\xC3\xA9`). */
+function utf8Escapes(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  const bytes =
+    cp < 0x80
+      ? [cp]
+      : cp < 0x800
+        ? [0xc0 | (cp >> 6), 0x80 | (cp & 0x3f)]
+        : cp < 0x10000
+          ? [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)]
+          : [
+              0xf0 | (cp >> 18),
+              0x80 | ((cp >> 12) & 0x3f),
+              0x80 | ((cp >> 6) & 0x3f),
+              0x80 | (cp & 0x3f)
+            ];
+  return bytes.map(byte => '\\x' + hex(byte, 2)).join('');
 }
 
 /** Throws when `value` cannot be written in `language`. */
@@ -115,10 +137,21 @@ export function rLiteral(value: string, what = 'value'): string {
 }
 
 /**
- * One bash word that stands for exactly `value`: as is when it holds only
- * `A-Z a-z 0-9 _ @ + : , . / -`, otherwise single-quoted with each `'`
- * written `'\''`. Inside single quotes nothing is special (`$`, backticks,
- * `\`, newlines stay literal). The empty string is `''`.
+ * One bash word that stands for exactly `value`, written in printable ASCII
+ * only: as is when it holds only `A-Z a-z 0-9 _ @ + : , . / -`, otherwise
+ * printable ASCII single-quoted (each `'` written `'\''`; nothing is special
+ * inside: `$`, backticks, `\`, `!`) and every other character (controls,
+ * DEL, line and paragraph separators, format characters, anything not
+ * ASCII) as its UTF-8 bytes in ANSI-C quotes, `$'\xHH'`:
+ * `x<Ctrl-U>y` → `'x'$'\x15''y'`, `é` → `$'\xC3\xA9'`. The empty string is
+ * `''`.
+ *
+ * Only printable ASCII reaches the shell because an interactive bash (a bash
+ * kernel, a terminal the command is pasted into) edits its input line as it
+ * reads it: a raw Ctrl-U there erases the line even inside quotes, and
+ * readline may turn bytes above 0x7F into Meta key bindings in the C locale.
+ * The `$'\xHH'` parts hold nothing but those escapes, so every bash since
+ * 2.0 (and zsh, ksh93) decodes them to the same bytes in any locale.
  *
  * @param what what the value is, for the error message
  * @throws SnippetError for NUL (no shell argument can hold it) or a lone surrogate
@@ -128,7 +161,30 @@ export function shellQuote(value: string, what = 'value'): string {
   if (SHELL_PLAIN.test(value)) {
     return value;
   }
-  return "'" + value.replace(/'/g, "'\\''") + "'";
+  if (value === '') {
+    return "''";
+  }
+  // Runs of printable ASCII, single-quoted, and runs of anything else, escaped.
+  return value.replace(/[\x20-\x7E]+|[^\x20-\x7E]+/gu, run =>
+    PRINTABLE_ASCII.test(run[0])
+      ? "'" + run.replace(/'/g, "'\\''") + "'"
+      : "$'" + Array.from(run, utf8Escapes).join('') + "'"
+  );
+}
+
+/**
+ * Whether `text` shows as it is: printable ASCII and visible non-ASCII
+ * characters (letters, marks, numbers, punctuation, symbols) only, so no
+ * control, DEL, format (bidi overrides, zero-width), separator or private
+ * use character, nothing a terminal or line editor would act on.
+ */
+export function isPrintable(text: string): boolean {
+  for (const ch of text) {
+    if (!PRINTABLE_ASCII.test(ch) && !VISIBLE.test(ch)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The string literal of `value` in `quoting`. */

@@ -5,7 +5,8 @@
  * literal (or identifier) of the template's quoting.
  */
 
-import { envVarName, identifierFor, lastSegment } from './identifiers';
+import { envVarName } from './environment';
+import { identifierFor, lastSegment } from './identifiers';
 import { boolLiteral, literal, nullLiteral } from './literals';
 import { ISecretRef, Quoting, SnippetError } from './types';
 
@@ -58,8 +59,8 @@ export const PLACEHOLDERS: Readonly<Record<string, IPlaceholder>> = {
   },
   env_var: {
     description:
-      'Upper-case environment variable name for the key (or the last path segment), as a ' +
-      'string literal.'
+      'Upper-case environment variable name for the key (or the last path segment), with ' +
+      'SECRET_ in front when it could change how programs start, as a string literal.'
   },
   cli: { description: 'The CLI command, `vault` or `bao` (a bare word).' },
   cli_env: {

@@ -7,8 +7,17 @@
  * mount, path, key and CA path; every snippet rendered here is validated out
  * of process, in one batch per language, by the real parsers:
  * tests/snippets/check_python.py (ast), check_bash.py (bash -n, a printf
- * round trip, shlex) and check_r.R (parse). The first counterexample fails
- * the test with its input and code.
+ * round trip, shlex) and check_r.R (parse), which also check that every
+ * line is printable (ASCII for bash and R). The names include every C0 and
+ * C1 control but NUL, DEL, line and paragraph separators, format characters
+ * (bidi marks and overrides, zero-width, BOM) and names that ran code in a
+ * bash kernel before (`x<Ctrl-U>touch CANARY #`). The bash snippets and CLI
+ * commands of the first SNIPPET_INTERACTIVE_RUNS references (default 500)
+ * also run through the interactive shell of a bash kernel
+ * (check_bash_interactive.py: bash_kernel's pexpect wrapper feeding each
+ * line to readline), calling fake `vault`/`bao` functions that record their
+ * argv: it must be byte for byte the names, and nothing else may run. The
+ * first counterexample fails the test with its input and code.
  *
  * SNIPPET_PROPERTY_RUNS (default 20000 secret references, about 108,000
  * names) and SNIPPET_PROPERTY_SEED change the sample; SNIPPET_PROPERTY_KEEP=1
@@ -31,15 +40,22 @@ import {
   envVarName,
   identifierFor,
   renderTemplate,
+  shellQuote,
   snippetFor
 } from './index';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CHECKERS = path.join(ROOT, 'tests', 'snippets');
 const RUNS = Number(process.env.SNIPPET_PROPERTY_RUNS ?? 20_000);
+const INTERACTIVE_RUNS = Number(process.env.SNIPPET_INTERACTIVE_RUNS ?? 500);
 const SEED = Number(process.env.SNIPPET_PROPERTY_SEED ?? 20_240_611);
 const MIN_NAMES = 100_000;
-const TIMEOUT_MS = 120_000;
+/**
+ * How long a checker may take: the five run at once beside the other jest
+ * workers, and on a busy 2-core machine each takes several times its CPU
+ * time (python-env: about 13 s of CPU for 20,000 snippets).
+ */
+const TIMEOUT_MS = 360_000;
 
 /** Pieces hostile names are made of. */
 const PIECES = [
@@ -52,8 +68,38 @@ const PIECES = [
   '\u{10FFFF}', '\u{E0001}', '\u202e', '\u2028', '\u2029', '\ufeff',
   '\u00a0', '\u0085', '\x7f', '\x1b[31m', '\x01', '\x0b', '\x0c', 'a', 'Z',
   '0', '9', '_', 'if', 'class', 'None', 'NULL', 'TRUE', 'function', 'done',
-  'r"(', ')"', "')", '#{', 'import os', 'def', '\\\n', '"; rm -rf /; "'
+  'r"(', ')"', "')", '#{', 'import os', 'def', '\\\n', '"; rm -rf /; "',
+  ...invisible(),
+  // Names that ran code or read another key in a bash kernel (issue 11).
+  'x\x15touch CANARY #', '\x15touch CANARY #', '$(touch CANARY)',
+  '`touch CANARY`', ';touch CANARY;', '\ntouch CANARY\n', "'\x15'"
 ]; // prettier-ignore
+
+/**
+ * Characters that do not show as they are: every C0 control but NUL, DEL,
+ * every C1 control, line and paragraph separators, format characters (soft
+ * hyphen, bidi marks, embeddings, overrides and isolates, zero-width ones,
+ * word joiner, invisible operators, BOM, interlinear annotation, tags), a
+ * no-break and an ideographic space, a private-use character.
+ */
+function invisible(): string[] {
+  const range = (from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, i) =>
+      String.fromCodePoint(from + i)
+    );
+  return [
+    ...range(0x01, 0x1f),
+    '\x7f',
+    ...range(0x80, 0x9f),
+    '\u2028', '\u2029', '\u00ad', '\u061c', '\u180e',
+    ...range(0x200b, 0x200f),
+    ...range(0x202a, 0x202e),
+    ...range(0x2060, 0x2064),
+    ...range(0x2066, 0x2069),
+    '\ufeff', '\ufff9', '\ufffa', '\ufffb', '\u{e0001}', '\u{e007f}',
+    '\u00a0', '\u3000', '\ue000'
+  ]; // prettier-ignore
+}
 
 /** Characters no R string or shell argument can hold: only Python takes them. */
 const UNENCODABLE = ['\0', '\ud800', '\udfff', '\udc00x', 'x\udbff'];
@@ -206,7 +252,26 @@ function renderOrRefuse(
   return null;
 }
 
-/** The expected argv of `cliCommand(ref)`. */
+/**
+ * The argv the CLI gets from the bash snippet (`-format=json` for a whole
+ * secret) or from `cliCommand(ref)`.
+ */
+function cliCall(ref: ISecretRef, snippet: boolean): string[] {
+  const v = valuesOf(ref);
+  const whole = snippet ? ['-format=json'] : [];
+  return [
+    ref.cli,
+    'kv',
+    'get',
+    ...(v.namespace === null ? [] : [`-namespace=${v.namespace}`]),
+    `-mount=${v.mount}`,
+    ...(v.key === null ? whole : [`-field=${v.key}`]),
+    '--',
+    v.path
+  ];
+}
+
+/** The expected argv of `cliCommand(ref)`, its variable assignments first. */
 function cliArgv(ref: ISecretRef): string[] {
   const v = valuesOf(ref);
   const env = ref.cli === 'bao' ? 'BAO' : 'VAULT';
@@ -215,18 +280,26 @@ function cliArgv(ref: ISecretRef): string[] {
       ? []
       : [`${env}_CACERT=${v.ca}`]
     : [`${env}_SKIP_VERIFY=true`];
-  return [
-    `${env}_ADDR=${v.address}`,
-    ...tls,
-    ref.cli,
-    'kv',
-    'get',
-    ...(v.namespace === null ? [] : [`-namespace=${v.namespace}`]),
-    `-mount=${v.mount}`,
-    ...(v.key === null ? [] : [`-field=${v.key}`]),
-    '--',
-    v.path
-  ];
+  return [`${env}_ADDR=${v.address}`, ...tls, ...cliCall(ref, false)];
+}
+
+/** An item of check_bash_interactive.py's batch. */
+function interactiveItem(
+  id: string,
+  code: string,
+  ref: ISecretRef,
+  snippet: boolean
+): Record<string, unknown> {
+  const v = valuesOf(ref);
+  return {
+    id,
+    code,
+    argv: cliCall(ref, snippet),
+    addr: v.address,
+    ca: v.ca,
+    verify: ref.tlsVerify,
+    ca_dir_test: snippet
+  };
 }
 
 const ROUNDTRIP =
@@ -245,6 +318,7 @@ interface IGenerated {
     vars: any[];
     refused: number;
   };
+  interactive: any[];
   code: Map<string, string>;
 }
 
@@ -256,6 +330,7 @@ function generate(): IGenerated {
     python: { records: [], references: {} },
     r: { records: [], references: {}, refused: 0 },
     bash: { syntax: [], roundtrip: [], argv: [], vars: [], refused: 0 },
+    interactive: [],
     code: new Map()
   };
   const reference = (
@@ -337,6 +412,12 @@ function generate(): IGenerated {
         expect: cliArgv(ref)
       });
       out.bash.vars.push({ id: `${index}:bash`, var: var_ });
+      if (index < INTERACTIVE_RUNS) {
+        out.interactive.push(
+          interactiveItem(`${index}:bash`, bashCode, ref, true),
+          interactiveItem(`${index}:cli`, cli, ref, false)
+        );
+      }
     }
     const allValues = [...FIELDS].map(field => values[field]);
     const roundtrip = renderOrRefuse(allValues.some(unencodable), () =>
@@ -444,7 +525,7 @@ const CI = process.env.CI === 'true';
 
 const data = generate();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snippets-'));
-let verdicts: Record<'python' | 'bash' | 'r', Promise<string>>;
+let verdicts: Record<'python' | 'bash' | 'interactive' | 'r', Promise<string>>;
 
 beforeAll(() => {
   // Python is the slowest checker: one process per template, in parallel.
@@ -462,6 +543,8 @@ beforeAll(() => {
   });
   const bashFile = path.join(dir, 'bash.json');
   fs.writeFileSync(bashFile, JSON.stringify(data.bash));
+  const interactiveFile = path.join(dir, 'bash-interactive.json');
+  fs.writeFileSync(interactiveFile, JSON.stringify(data.interactive));
   const rFile = path.join(dir, 'r.bin');
   fs.writeFileSync(rFile, rBatch(data.r));
   verdicts = {
@@ -471,6 +554,10 @@ beforeAll(() => {
         `OK ${all.reduce((sum, verdict) => sum + Number(verdict.slice(3)), 0)}`
     ),
     bash: runChecker(PYTHON, [path.join(CHECKERS, 'check_bash.py'), bashFile]),
+    interactive: runChecker(PYTHON, [
+      path.join(CHECKERS, 'check_bash_interactive.py'),
+      interactiveFile
+    ]),
     r: RSCRIPT
       ? runChecker(RSCRIPT, [
           '--vanilla',
@@ -509,10 +596,19 @@ describe(`snippets with ${data.names} hostile names (${RUNS} secret references, 
     data.bash.argv.length +
     data.bash.vars.length;
   it(
-    `bash: ${data.bash.vars.length} snippets and CLI commands pass bash -n and shlex, ` +
+    `bash: ${data.bash.vars.length} snippets and CLI commands pass bash -n, printable ASCII and word splitting, ` +
       `${data.bash.roundtrip.length} printf round trips (${data.bash.refused} refused: NUL or lone surrogate)`,
     async () => {
       expectOk(await verdicts.bash, bashCount, data);
+    },
+    TIMEOUT_MS
+  );
+
+  it(
+    `bash: ${data.interactive.length} snippets and CLI commands run in a bash kernel's shell ` +
+      'call the CLI with exactly the names and run nothing else',
+    async () => {
+      expectOk(await verdicts.interactive, data.interactive.length, data);
     },
     TIMEOUT_MS
   );
@@ -524,6 +620,46 @@ describe(`snippets with ${data.names} hostile names (${RUNS} secret references, 
       : 'r: SKIPPED, Rscript not found (apt-get install r-base-core, or scripts/setup.sh); fails when CI=true',
     async () => {
       expectOk(await verdicts.r, data.r.records.length, data);
+    },
+    TIMEOUT_MS
+  );
+});
+
+describe('the bash kernel check', () => {
+  it(
+    'catches a name kept raw inside single quotes (issue 11: Ctrl-U erased the line, touch ran)',
+    async () => {
+      const ref: ISecretRef = {
+        address: 'http://127.0.0.1:8200',
+        namespace: null,
+        mount: 'secret/',
+        path: 'apps/db',
+        key: 'x\x15touch CANARY #',
+        version: 2,
+        caCert: null,
+        tlsVerify: true,
+        cli: 'bao'
+      };
+      const code = snippetFor('bash', ref)!.code;
+      // The quoting before the fix: the raw key inside single quotes.
+      const raw = code.replace(
+        shellQuote(ref.key!),
+        `'${ref.key!.replace(/'/g, "'\\''")}'`
+      );
+      expect(raw).not.toBe(code);
+      const file = path.join(dir, 'bash-interactive-raw.json');
+      fs.writeFileSync(
+        file,
+        JSON.stringify([
+          interactiveItem('0:escaped', code, ref, true),
+          interactiveItem('1:raw', raw, ref, true)
+        ])
+      );
+      const verdict = await runChecker(PYTHON, [
+        path.join(CHECKERS, 'check_bash_interactive.py'),
+        file
+      ]);
+      expect(verdict).toMatch(/^FAIL 1:raw\n.*CANARY/);
     },
     TIMEOUT_MS
   );

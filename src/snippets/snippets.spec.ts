@@ -5,14 +5,18 @@ import {
   SnippetError,
   cliCommand,
   envVarName,
-  PROTECTED_ENV,
   identifierFor,
+  isPrintable,
+  isSafeEnvName,
+  pathToCopy,
   pythonLiteral,
   rLiteral,
   renderTemplate,
   shellQuote,
   snippetFor,
   templatesFor,
+  UNSAFE_ENV_NAMES,
+  UNSAFE_ENV_PREFIXES,
   validateTemplate
 } from './index';
 
@@ -120,11 +124,34 @@ describe('python-env (hvac, os.environ)', () => {
     expect(text).toContain(
       "data = client.secrets.kv.v1.read_secret(path='apps/billing/db', mount_point='secret')['data']"
     );
-    expect(text).toContain('for name, value in data.items():');
+    expect(text).toContain('for name in data:');
     expect(text).toContain("re.sub(r'[^0-9A-Za-z_]', '_', name).upper()");
-    // The same protected names as envVarName, at run time.
-    expect(text).toContain(`protected = re.compile(r'${PROTECTED_ENV}')`);
+    expect(text).toContain("not re.fullmatch(r'[A-Z][A-Z0-9_]*', env_name)");
     expect(text).toContain("env_name = 'SECRET_' + env_name");
+    // Collisions are refused before any variable is set.
+    expect(text).toContain(
+      'if env_name in env_names:\n        raise ValueError('
+    );
+    expect(text.indexOf('raise ValueError')).toBeLessThan(
+      text.indexOf('os.environ[env_name] =')
+    );
+  });
+
+  it('writes the unsafe names and prefixes of envVarName into the snippet', () => {
+    const text = code('python-env', { key: null });
+    const names = /protected_names = set\('''\n([^']*)\n'''\.split\(\)\)/.exec(
+      text
+    )![1];
+    const prefixes =
+      /protected_prefixes = tuple\('''\n([^']*)\n'''\.split\(\)\)/.exec(
+        text
+      )![1];
+    const listed = (source: string) => source.trim().split(/\s+/).sort();
+    expect(listed(names)).toEqual([...UNSAFE_ENV_NAMES].sort());
+    expect(listed(prefixes)).toEqual([...UNSAFE_ENV_PREFIXES].sort());
+    for (const line of `${names}\n${prefixes}`.split('\n')) {
+      expect(line.length).toBeLessThanOrEqual(100);
+    }
   });
 });
 
@@ -299,20 +326,67 @@ describe('identifierFor', () => {
 describe('envVarName', () => {
   it('upper-cases and replaces what a variable name cannot hold', () => {
     expect(envVarName('db-password')).toBe('DB_PASSWORD');
-    expect(envVarName('2fa')).toBe('_2FA');
-    expect(envVarName('')).toBe('_');
-    expect(envVarName('é😀')).toBe('__');
+    expect(envVarName('username')).toBe('USERNAME');
+    expect(envVarName('api.key')).toBe('API_KEY');
   });
 
-  it('never names a variable the system relies on', () => {
-    expect(envVarName('path')).toBe('SECRET_PATH');
-    expect(envVarName('ld-preload')).toBe('SECRET_LD_PRELOAD');
-    expect(envVarName('vault_token')).toBe('SECRET_VAULT_TOKEN');
-    expect(envVarName('https_proxy')).toBe('SECRET_HTTPS_PROXY');
-    expect(envVarName('pythonpath')).toBe('SECRET_PYTHONPATH');
-    // Only whole names: these are fine.
-    expect(envVarName('xpath')).toBe('XPATH');
-    expect(envVarName('home_dir')).toBe('HOME_DIR');
+  it('prefixes a name that is not [A-Z][A-Z0-9_]*', () => {
+    expect(envVarName('2fa')).toBe('SECRET_2FA');
+    expect(envVarName('_x')).toBe('SECRET__X');
+    expect(envVarName('')).toBe('SECRET_');
+    expect(envVarName('é😀')).toBe('SECRET___');
+  });
+
+  it('prefixes every name that changes how programs start, load code or connect', () => {
+    const dangerous = [
+      // issue 11: renamed before
+      'PATH', 'LD_PRELOAD', 'PYTHONSTARTUP', 'HTTPS_PROXY',
+      // issue 11: set as given before
+      'BASH_ENV', 'ENV', 'PROMPT_COMMAND', 'NODE_OPTIONS', 'GIT_SSH_COMMAND',
+      'GIT_CONFIG_GLOBAL', 'PIP_INDEX_URL', 'PAGER', 'PERL5OPT', 'R_PROFILE_USER',
+      // loaders, shells, runtimes, tools
+      'LD_LIBRARY_PATH', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES', 'GLIBC_TUNABLES',
+      'GCONV_PATH', 'BASH_FUNC_X', 'PS4', 'IFS', 'ZDOTDIR', 'INPUTRC',
+      'PYTHONPATH', 'PYTHONHOME', 'PERL5LIB', 'PERLLIB', 'RUBYOPT', 'RUBYLIB',
+      'NODE_PATH', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS',
+      'CLASSPATH', 'DOTNET_STARTUP_HOOKS', 'R_PROFILE', 'R_ENVIRON_USER',
+      'R_LIBS_USER', 'GIT_ASKPASS', 'GIT_CONFIG_COUNT', 'GIT_EXEC_PATH',
+      'SSH_ASKPASS', 'NPM_CONFIG_USERCONFIG', 'PIP_CONFIG_FILE', 'UV_INDEX_URL',
+      'EDITOR', 'VISUAL', 'MANPAGER', 'LESSOPEN', 'BROWSER', 'LANG', 'LC_ALL',
+      'TERM', 'TERMINFO', 'HOME', 'USER', 'SHELL', 'TMPDIR', 'JUPYTER_PATH',
+      'JUPYTER_CONFIG_DIR', 'JPY_API_TOKEN', 'JUPYTERHUB_API_TOKEN',
+      'IPYTHONDIR', 'MPLBACKEND', 'VAULT_TOKEN', 'VAULT_ADDR', 'BAO_TOKEN',
+      'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'SSLKEYLOGFILE', 'OPENSSL_CONF',
+      'KUBECONFIG', 'DOCKER_CONFIG', 'AWS_CONFIG_FILE', 'XDG_CONFIG_HOME',
+      'CONDA_PREFIX', 'VIRTUAL_ENV', 'NO_PROXY', 'ALL_PROXY', 'HTTP_PROXY'
+    ]; // prettier-ignore
+    for (const name of dangerous) {
+      expect(isSafeEnvName(name)).toBe(false);
+      expect(envVarName(name)).toBe(`SECRET_${name}`);
+      expect(envVarName(name.toLowerCase())).toBe(`SECRET_${name}`);
+    }
+    expect(envVarName('https-proxy')).toBe('SECRET_HTTPS_PROXY');
+  });
+
+  it('keeps the names secrets usually have', () => {
+    const usual = [
+      'PASSWORD', 'USERNAME', 'API_KEY', 'DB_HOST', 'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN', 'NPM_TOKEN', 'XPATH', 'HOME_DIR',
+      'PATHS', 'TOKEN', 'SECRET_PATH', 'DATABASE_URL'
+    ]; // prettier-ignore
+    for (const name of usual) {
+      expect(isSafeEnvName(name)).toBe(true);
+      expect(envVarName(name)).toBe(name);
+    }
+  });
+
+  it('lists only names of the safe shape, each once', () => {
+    for (const list of [UNSAFE_ENV_NAMES, UNSAFE_ENV_PREFIXES]) {
+      expect(new Set(list).size).toBe(list.length);
+      for (const name of list) {
+        expect(name).toMatch(/^[A-Z_][A-Z0-9_]*$/);
+      }
+    }
   });
 });
 
@@ -324,6 +398,24 @@ describe('literals', () => {
       "'é😀\\u202E\\u2028\\uD800'"
     );
     expect(pythonLiteral('\u{e0001}')).toBe("'\\U000E0001'");
+  });
+
+  it('tells what shows as it is', () => {
+    expect(isPrintable('apps/é 😀 ~')).toBe(true);
+    for (const ch of [
+      '\x15',
+      '\x7f',
+      '\u0085',
+      '\u2028',
+      '\u2029',
+      '\u202e',
+      '\u200e',
+      '\ufeff',
+      '\u00a0',
+      '\ue000'
+    ]) {
+      expect(isPrintable(`a${ch}b`)).toBe(false);
+    }
   });
 
   it('writes R literals with \\u{} escapes only', () => {
@@ -339,6 +431,19 @@ describe('literals', () => {
     expect(shellQuote('')).toBe("''");
     expect(shellQuote('a=b')).toBe("'a=b'");
     expect(shellQuote("it's")).toBe("'it'\\''s'");
+    expect(shellQuote('$(id) `x` !! \\')).toBe("'$(id) `x` !! \\'");
+  });
+
+  it("writes every character but printable ASCII as $'\\xHH' UTF-8 bytes", () => {
+    expect(shellQuote('x\x15touch CANARY #')).toBe(
+      "'x'$'\\x15''touch CANARY #'"
+    );
+    expect(shellQuote('\x03\x7f\x1b[31m\r\n\t')).toBe(
+      "$'\\x03\\x7F\\x1B''[31m'$'\\x0D\\x0A\\x09'"
+    );
+    expect(shellQuote('é\u0085\u2028\u202e\ufeff😀')).toBe(
+      "$'\\xC3\\xA9\\xC2\\x85\\xE2\\x80\\xA8\\xE2\\x80\\xAE\\xEF\\xBB\\xBF\\xF0\\x9F\\x98\\x80'"
+    );
     expect(() => shellQuote('a\0', 'mount')).toThrow(
       'The mount contains a NUL character, which a shell argument cannot hold.'
     );
@@ -425,6 +530,16 @@ describe('renderTemplate', () => {
   });
 });
 
+describe('pathToCopy', () => {
+  it('copies a path as it is, or a bash word when it hides something', () => {
+    expect(pathToCopy('secret/apps/é db')).toBe('secret/apps/é db');
+    expect(pathToCopy("secret/it's $(x)")).toBe("secret/it's $(x)");
+    expect(pathToCopy('secret/a\u202eb')).toBe(
+      "'secret/a'$'\\xE2\\x80\\xAE''b'"
+    );
+  });
+});
+
 describe('cliCommand', () => {
   it('is one shell-quoted vault kv get line', () => {
     expect(cliCommand(REF)).toBe(
@@ -446,6 +561,14 @@ describe('cliCommand', () => {
     ).toBe(
       'BAO_ADDR=https://vault.example:8200 BAO_SKIP_VERIFY=true bao kv get ' +
         "-mount=secret -- 'a b/'\\''c'\\'''"
+    );
+  });
+
+  it('is printable ASCII for a key holding control characters', () => {
+    const line = cliCommand({ ...REF, key: 'x\x15touch CANARY #\x03\u2028' });
+    expect(line).toMatch(/^[\x20-\x7e]+$/);
+    expect(line).toContain(
+      "-field='x'$'\\x15''touch CANARY #'$'\\x03\\xE2\\x80\\xA8' --"
     );
   });
 });

@@ -3,8 +3,35 @@
  * and the copy-CLI command's template. See `PLACEHOLDERS` in `render.ts`.
  */
 
-import { PROTECTED_ENV } from './identifiers';
+import {
+  ENV_NAME_SHAPE,
+  UNSAFE_ENV_NAMES,
+  UNSAFE_ENV_PREFIXES
+} from './environment';
 import { ISnippetTemplate } from './types';
+
+/**
+ * Python source of a collection of names: `set('''` or `tuple('''`, the
+ * names separated by spaces on lines of at most `width` characters, then
+ * `'''.split())`.
+ */
+function pythonNames(
+  names: readonly string[],
+  kind: 'set' | 'tuple',
+  width = 100
+): string {
+  const lines: string[] = [];
+  let line = '   ';
+  for (const name of names) {
+    if (line.length + 1 + name.length > width) {
+      lines.push(line);
+      line = '   ';
+    }
+    line += ` ${name}`;
+  }
+  lines.push(line);
+  return `${kind}('''\n${lines.join('\n')}\n'''.split())`;
+}
 
 /** Python with hvac: the secret (or one key) into a variable. */
 const PYTHON = `import hvac
@@ -47,15 +74,29 @@ value = data[{{key}}]
 os.environ[{{env_var}}] = value if isinstance(value, str) else json.dumps(value)
 {{/key}}
 {{^key}}
-# Variables the system, Python, Jupyter or Vault rely on are never replaced: SECRET_ goes first.
-protected = re.compile(r'${PROTECTED_ENV}')
-for name, value in data.items():
-    # One variable per key: A-Z, 0-9 and _ only, upper case, _ before a leading digit.
+# One variable per key: A-Z, 0-9 and _ only, upper case (db-host -> DB_HOST). A name that is
+# not ${ENV_NAME_SHAPE}, or that changes how programs start, load code or connect (the names
+# and prefixes below), gets SECRET_ in front (path -> SECRET_PATH). Two keys that give one name
+# are an error, not an overwrite.
+protected_names = ${pythonNames([...UNSAFE_ENV_NAMES].sort(), 'set')}
+protected_prefixes = ${pythonNames([...UNSAFE_ENV_PREFIXES].sort(), 'tuple')}
+env_names = {}
+for name in data:
     env_name = re.sub(r'[^0-9A-Za-z_]', '_', name).upper()
-    if not env_name or env_name[0].isdigit():
-        env_name = '_' + env_name
-    if protected.fullmatch(env_name):
+    if (
+        not re.fullmatch(r'${ENV_NAME_SHAPE}', env_name)
+        or env_name in protected_names
+        or env_name.startswith(protected_prefixes)
+    ):
         env_name = 'SECRET_' + env_name
+    if env_name in env_names:
+        raise ValueError(
+            f'The keys {env_names[env_name]!r} and {name!r} would both set {env_name}: '
+            'rename one of them in Vault (no variable was set).'
+        )
+    env_names[env_name] = name
+for env_name, name in env_names.items():
+    value = data[name]
     os.environ[env_name] = value if isinstance(value, str) else json.dumps(value)
 {{/key}}
 `;

@@ -13,6 +13,15 @@ key only, since OpenBao refuses control characters in paths) and the same withou
 ``%2F`` name next to the secret it would decode to, a Vault namespace, and TLS with a custom CA
 (a private ``bao server -dev-tls``; the CA file sits under a hostile directory name).
 
+The bash snippets and the copied CLI command also run in a real bash kernel (PyPI bash-kernel
+0.10.0: an interactive bash fed line by line through readline, where a raw control character is
+an editing key) with key names that ran code or read another key there before (issue 11:
+``x<Ctrl-U>touch CANARY #``, Ctrl-C, DEL, ESC, BS, Ctrl-W, CR, tab, U+2028, U+0085, bidi and
+zero-width characters). ``python-env`` runs on a secret whose keys name variables that change how
+programs start (``BASH_ENV``, ``PROMPT_COMMAND``, ``NODE_OPTIONS``...): they get ``SECRET_`` in
+front and a later ``bash -c`` runs no start-up file; two keys giving one name raise and set
+nothing.
+
 R: the R checks FAIL when Rscript, httr or jsonlite is missing (``scripts/setup.sh`` installs
 them), unless ``WITH_R=0``, then they are skipped.
 """
@@ -35,6 +44,7 @@ from typing import Any
 
 import pytest
 from conftest import ADDR, BAO, REPO, Bao, unique
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
 RENDER = REPO / "tests/snippets/render.cjs"
@@ -67,15 +77,22 @@ def canonical(data: Any) -> str:
     return sha(json.dumps(data, sort_keys=True))
 
 
+#: Names of the test keys below that the python-env rule protects, restated from its lists
+#: (src/snippets/environment.ts): exact names and prefixes.
+PROTECTED_NAMES = {"PATH", "ENV", "PROMPT_COMMAND", "PAGER", "HTTPS_PROXY", "EDITOR", "HOME"}
+PROTECTED_PREFIXES = ("BASH_", "LD_", "PYTHON", "NODE_", "GIT_", "PIP_", "PERL", "R_", "JUPYTER")
+
+
 def env_name(key: str) -> str:
-    """The python-env rule (identifiers.ts ``envVarName``), restated independently."""
+    """The python-env rule (environment.ts ``envVarName``), restated for the keys used here."""
     name = re.sub(r"[^0-9A-Za-z_]", "_", key).upper()
-    if not name or name[0].isdigit():
-        name = "_" + name
-    protected = r"(PATH|HOME|USER|LOGNAME|SHELL|PWD|TMPDIR|TERM|LANG|IFS|VIRTUAL_ENV|SSL_CERT_FILE|"
-    protected += r"SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|(HTTPS?|NO|ALL)_PROXY|"
-    protected += r"(LD_|DYLD_|LC_|PYTHON|VAULT_|BAO_|JUPYTER|JPY_|CONDA).*)"
-    return "SECRET_" + name if re.fullmatch(protected, name) else name
+    if (
+        not re.fullmatch(r"[A-Z][A-Z0-9_]*", name)
+        or name in PROTECTED_NAMES
+        or name.startswith(PROTECTED_PREFIXES)
+    ):
+        return "SECRET_" + name
+    return name
 
 
 def env_value(v: Any) -> str:
@@ -151,7 +168,7 @@ def plain_data() -> dict:
         "password": value("pw"),
         "db-host": value("host"),  # DB_HOST
         "path": value("path"),  # SECRET_PATH (protected)
-        "2fa": value("2fa"),  # _2FA
+        "2fa": value("2fa"),  # SECRET_2FA (not [A-Z][A-Z0-9_]*)
         "port": 5432,
         "tls": True,
         "opts": {"pool": value("pool")},
@@ -279,11 +296,14 @@ def use_token(home: Path, token: str) -> None:
 
 
 class Kernel:
-    """A real ipykernel, reused by the whole module."""
+    """A real Jupyter kernel (ipykernel unless told), reused by the whole module."""
 
-    def __init__(self, home: Path) -> None:
-        self.manager = KernelManager(kernel_name="python3")
-        self.manager.start_kernel(env=clean_env(home), cwd=str(home))
+    def __init__(
+        self, home: Path, name: str = "python3", specs: KernelSpecManager | None = None, cwd=None
+    ) -> None:
+        options = {"kernel_spec_manager": specs} if specs is not None else {}
+        self.manager = KernelManager(kernel_name=name, **options)
+        self.manager.start_kernel(env=clean_env(home), cwd=str(cwd or home))
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
@@ -446,11 +466,12 @@ def run_failing(template: str, snippet: dict, secret: Secret, kernel: Kernel, ho
 
 def test_env_name_rule():
     """The independent python-env rule used below renames as documented."""
-    assert [env_name(k) for k in ("db-host", "path", "2fa", "password")] == [
+    assert [env_name(k) for k in ("db-host", "path", "2fa", "password", "bash_env")] == [
         "DB_HOST",
         "SECRET_PATH",
-        "_2FA",
+        "SECRET_2FA",
         "PASSWORD",
+        "SECRET_BASH_ENV",
     ]
 
 
@@ -505,3 +526,213 @@ def test_tls_custom_ca(template, private_bao, tmp_path, kernel, home):
     assert "certificate" in error.lower(), error
     assert run(template, rendered[2], unverified, kernel, home) == expected(template, unverified)
     assert not (home / "pwned-ca").exists() and not PWNED.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile key names in a real bash kernel; python-env and variables that change how programs start
+
+#: Key names that edited a bash kernel's input line (issue 11): Ctrl-U erased the line and ran
+#: `touch`, Ctrl-C interrupted the cell, DEL, ESC, BS, Ctrl-W, CR, tab, U+2028 and U+0085 made it
+#: read another key; bidi and zero-width characters hide what the line says.
+KERNEL_KEYS = [
+    "x\x15touch CANARY #",
+    "stop \x03 here",
+    "del\x7fete",
+    "esc\x1b[31mape",
+    "back\x08space",
+    "word \x17erase",
+    "carriage\rreturn",
+    "tab\tkey",
+    "line\u2028separator",
+    "next\u0085line",
+    "bidi\u202e\u200e\ufeff\u2066x",
+    "$(touch CANARY) `touch CANARY` ;touch CANARY; 'quote' \\ !!",
+]
+
+#: Variables that ran code or changed programs when python-env set them as given (issue 11).
+DANGEROUS_KEYS = [
+    "BASH_ENV",
+    "ENV",
+    "PROMPT_COMMAND",
+    "NODE_OPTIONS",
+    "GIT_SSH_COMMAND",
+    "GIT_CONFIG_GLOBAL",
+    "PIP_INDEX_URL",
+    "PAGER",
+    "PERL5OPT",
+    "R_PROFILE_USER",
+    "PATH",
+    "LD_PRELOAD",
+    "PYTHONSTARTUP",
+    "JUPYTER_PATH",
+]
+
+
+@pytest.fixture(scope="module")
+def startup_canary(home: Path) -> tuple[Path, Path]:
+    """A shell start-up file that creates a canary file when a shell runs it."""
+    canary = home / "startup-ran"
+    script = home / "startup.sh"
+    script.write_text(f"touch {shlex.quote(str(canary))}\n")
+    return script, canary
+
+
+@pytest.fixture(scope="module")
+def odd_keys(bao: Bao, startup_canary) -> Iterator[dict[str, Secret]]:
+    """Secrets with hostile, dangerous and colliding key names on a mount of their own."""
+    script, _ = startup_canary
+    mount = unique("snip-keys") + "/"
+    bao.kv(mount, 2)
+    policy = reader_policy(bao, mount)
+    try:
+        token = child_token(bao, policy)
+        datas = {
+            "kernel": {key: value(f"k{n}") for n, key in enumerate(KERNEL_KEYS)},
+            "dangerous": {
+                **{key: value(key) for key in DANGEROUS_KEYS},
+                "BASH_ENV": str(script),
+                "ENV": str(script),
+                "PATH": "/nonexistent",
+                "LD_PRELOAD": "/nonexistent/preload.so",
+                "username": value("user"),
+                "db-host": value("host"),
+            },
+            "collide-proxy": {
+                "https_proxy": value("a"),
+                "HTTPS_PROXY": value("b"),
+                "plain": value("c"),
+            },
+            "collide-dash": {"db-host": value("a"), "db_host": value("b"), "plain": value("c")},
+        }
+        secrets = {}
+        for name, data in datas.items():
+            bao.put(mount, 2, f"odd/{name}", data)
+            secrets[name] = Secret(ADDR, None, mount, 2, f"odd/{name}", None, data, token)
+        yield secrets
+    finally:
+        bao.call("DELETE", f"sys/policies/acl/{policy}")
+        bao.call("DELETE", f"sys/mounts/{mount.rstrip('/')}")
+
+
+@pytest.fixture(scope="module")
+def bash_kernel(home: Path, tmp_path_factory) -> Iterator[tuple[Kernel, Path]]:
+    """A real bash_kernel 0.10.0 (its kernelspec in a temporary folder) in an empty folder."""
+    import bash_kernel as package
+
+    assert package.__version__ == "0.10.0", package.__version__
+    specs = tmp_path_factory.mktemp("kernels")
+    (specs / "bash").mkdir()
+    (specs / "bash" / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "bash_kernel", "-f", "{connection_file}"],
+                "display_name": "Bash",
+                "language": "bash",
+            }
+        )
+    )
+    cwd = tmp_path_factory.mktemp("bash-cwd")
+    (home / "digest.py").write_text(DIGEST)
+    k = Kernel(home, "bash", KernelSpecManager(kernel_dirs=[str(specs)]), cwd)
+    yield k, cwd
+    k.close()
+
+
+def bash_kernel_digest(kernel: Kernel, cell: str, var: str, mode: str, home: Path) -> str:
+    """Run ``cell`` in the bash kernel, then print the digest of ``$var`` (see DIGEST)."""
+    _, error = kernel.run(f"unset {var}")
+    assert error is None, error
+    _, error = kernel.run(cell)
+    assert error is None, f"the cell failed: {error}"
+    digest = shlex.quote(str(home / "digest.py"))
+    out, error = kernel.run(f'printf %s "${var}" | {shlex.quote(sys.executable)} {digest} {mode}')
+    assert error is None, error
+    return out.strip()
+
+
+@pytest.mark.parametrize("key", [*KERNEL_KEYS, None], ids=[*map(ascii, KERNEL_KEYS), "whole"])
+def test_bash_kernel_reads_hostile_keys(key, odd_keys, bash_kernel, home):
+    """The bash snippet and the copied CLI command read the right value in a real bash kernel."""
+    kernel, cwd = bash_kernel
+    secret = replace(odd_keys["kernel"], key=key)
+    snippet, cli = render([("bash", secret), ("cli", secret)])
+    for code in (snippet["code"], cli["code"]):
+        assert all(" " <= char <= "~" for line in code.split("\n") for char in line), code
+    use_token(home, secret.token)
+    mode = "raw" if key is not None else "kv2"
+    want = sha(secret.data[key]) if key is not None else canonical(secret.data)
+    try:
+        got = bash_kernel_digest(kernel, snippet["code"], snippet["var"], mode, home)
+        assert got == want, f"the bash snippet read the wrong value for {key!r}"
+        if key is not None:  # the whole secret: the CLI prints a table, nothing to compare
+            got = bash_kernel_digest(kernel, f"__out=$({cli['code']})", "__out", mode, home)
+            assert got == want, f"the CLI command read the wrong value for {key!r}"
+        else:
+            _, error = kernel.run(f"{cli['code']} >/dev/null")
+            assert error is None, f"the CLI command failed: {error}"
+    finally:
+        left = os.listdir(cwd)
+        for name in left:  # so the next case starts clean
+            os.unlink(cwd / name)
+        assert left == [], f"a key name ran as code: {left}"
+        assert not PWNED.exists()
+
+
+def kernel_env(kernel: Kernel, names: list[str]) -> dict[str, str | None]:
+    """The kernel's ``os.environ`` values of ``names`` (digests, None when unset)."""
+    out, error = kernel.run(
+        "import hashlib, json, os\n"
+        "print(json.dumps({n: hashlib.sha256(os.environ[n].encode()).hexdigest()"
+        f" if n in os.environ else None for n in {names!r}}}))"
+    )
+    assert error is None, error
+    return json.loads(out)
+
+
+def test_python_env_protects_start_up_variables(odd_keys, kernel, home, startup_canary):
+    """Keys named BASH_ENV, PROMPT_COMMAND... get SECRET_; a later bash runs no start-up file."""
+    script, canary = startup_canary
+    secret = odd_keys["dangerous"]
+    [snippet] = render([("python-env", secret)])
+    before = kernel_env(kernel, DANGEROUS_KEYS)
+    got = run("python-env", snippet, secret, kernel, home)
+    assert got == expected("python-env", secret)
+    assert {f"SECRET_{key}" for key in DANGEROUS_KEYS} <= set(got)
+    assert {"USERNAME", "DB_HOST"} <= set(got)
+    assert kernel_env(kernel, DANGEROUS_KEYS) == before, "a dangerous variable was set"
+    run_shells = (
+        "import os, subprocess\n"
+        "subprocess.run(['bash', '-c', 'true'], check=True)\n"
+        "subprocess.run(['sh', '-c', 'true'], check=True)\n"
+    )
+    _, error = kernel.run(run_shells)
+    assert error is None, error
+    assert not canary.exists(), "a shell ran the start-up file a secret named"
+    # The canary works: the same bash with that BASH_ENV does run it.
+    _, error = kernel.run(
+        "subprocess.run(['bash', '-c', 'true'], check=True,"
+        f" env={{**os.environ, 'BASH_ENV': {str(script)!r}}})"
+    )
+    assert error is None, error
+    assert canary.exists()
+    canary.unlink()
+
+
+@pytest.mark.parametrize(("case", "keys"), [("collide-proxy", ("https_proxy", "HTTPS_PROXY")),
+                                            ("collide-dash", ("db-host", "db_host"))])  # fmt: skip
+def test_python_env_refuses_two_keys_for_one_variable(case, keys, odd_keys, kernel, home):
+    """Two keys giving one name raise a ValueError naming both, and set no variable."""
+    secret = odd_keys[case]
+    [snippet] = render([("python-env", secret)])
+    kernel.run(
+        "import os\nfor n in ['PLAIN', 'SECRET_HTTPS_PROXY', 'DB_HOST']: os.environ.pop(n, None)"
+    )
+    use_token(home, secret.token)
+    _, error = kernel.run(snippet["code"])
+    assert error is not None and error.startswith("ValueError:"), error
+    assert repr(keys[0]) in error and repr(keys[1]) in error, error
+    assert kernel_env(kernel, ["PLAIN", "SECRET_HTTPS_PROXY", "DB_HOST"]) == {
+        "PLAIN": None,
+        "SECRET_HTTPS_PROXY": None,
+        "DB_HOST": None,
+    }

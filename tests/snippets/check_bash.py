@@ -12,7 +12,11 @@ Usage: ``python check_bash.py BATCH.json``. The batch is::
 - ``roundtrip``: one line each, ``printf '%s\\0' {{address}} {{namespace}} ...`` rendered by the
   real renderer; the only thing executed is that quoting, by one ``bash -r`` (restricted) with an
   empty environment and no PATH, and each argument must come back byte for byte.
-- ``argv``: CLI commands; ``shlex.split`` (POSIX rules, not executed) must give ``expect``.
+- ``argv``: CLI commands; split into words here (not executed) by the quoting the renderer may
+  use, and nothing else: bare words, ``'...'``, ``\\'`` and ``$'...'`` holding only ``\\xHH``
+  escapes, separated by single spaces; the words must be ``expect`` byte for byte.
+- every snippet and CLI command is printable ASCII: bytes 0x20 to 0x7E between the newlines (a
+  CLI command is one line), so an interactive bash never meets a raw control character.
 - ``vars``: variable names; ``[A-Za-z_][A-Za-z0-9_]*``, not a bash keyword (``compgen -k``)
   and not a variable a clean bash already sets (``compgen -v``).
 
@@ -24,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -98,15 +101,58 @@ def check_roundtrip(items: list[dict]) -> None:
         raise CheckError("roundtrip", f"bash exited {result.returncode}: {result.stderr!r}")
 
 
+#: One word of a CLI command, in pieces: bare characters, '...', \' or $'\xHH...'.
+PIECE = re.compile(r"([A-Za-z0-9_@+:,./=-]+)|'([^']*)'|\\(')|\$'((?:\\x[0-9A-F]{2})+)'")
+
+
+def split_words(line: str) -> list[bytes]:
+    """The words of a CLI command line, as bytes; ValueError on any other quoting."""
+    words: list[bytes] = []
+    value: bytes | None = None
+    at = 0
+    while at < len(line):
+        if line[at] == " ":
+            if value is not None:
+                words.append(value)
+            value, at = None, at + 1
+            continue
+        match = PIECE.match(line, at)
+        if match is None:
+            raise ValueError(f"unexpected {line[at : at + 20]!r}")
+        bare, quoted, escaped, hexes = match.groups()
+        if hexes is not None:
+            piece = bytes.fromhex(hexes.replace("\\x", ""))
+        else:
+            piece = (bare or quoted or escaped or "").encode("ascii")
+        value = (value or b"") + piece
+        at = match.end()
+    if value is not None:
+        words.append(value)
+    return words
+
+
 def check_argv(items: list[dict]) -> None:
-    """POSIX word splitting of each CLI command must give the expected argv."""
+    """The words of each CLI command must be the expected argv."""
     for item in items:
         try:
-            got = shlex.split(item["code"])
+            got = split_words(item["code"])
         except ValueError as err:
-            raise CheckError(item["id"], f"shlex.split failed: {err}") from err
-        if got != item["expect"]:
-            raise CheckError(item["id"], f"argv {got!r}, expected {item['expect']!r}")
+            raise CheckError(item["id"], f"cannot split the command: {err}") from err
+        wanted = [arg.encode("utf-8") for arg in item["expect"]]
+        if got != wanted:
+            raise CheckError(item["id"], f"argv {got!r}, expected {wanted!r}")
+
+
+def check_printable(items: list[dict]) -> None:
+    """Every line of every snippet and command is printable ASCII; a command is one line."""
+    for item in items:
+        for number, line in enumerate(item["code"].split("\n"), 1):
+            bad = [char for char in line if not " " <= char <= "~"]
+            if bad:
+                raise CheckError(item["id"], f"line {number} holds {bad[0]!r}: not printable ASCII")
+    for item in items:
+        if item["id"].endswith(":cli") and "\n" in item["code"]:
+            raise CheckError(item["id"], "the CLI command is not one line")
 
 
 def check_vars(items: list[dict]) -> None:
@@ -129,6 +175,7 @@ def main(path: str) -> int:
         batch = json.load(handle)
     try:
         check_vars(batch["vars"])
+        check_printable(batch["syntax"])
         check_argv(batch["argv"])
         check_syntax(batch["syntax"])
         check_roundtrip(batch["roundtrip"])

@@ -17,7 +17,12 @@ record the checker asserts that
   there it is exactly the hostile value, on one line, and ``ast.literal_eval`` of the literal's
   source text gives that value back;
 - the env var constant (where the reference has its own env var name, ``env``) follows the
-  python-env rule, recomputed here independently from the key or the path's last segment;
+  python-env rule, recomputed here from the key or the path's last segment with the
+  ``protected_names`` and ``protected_prefixes`` the whole-secret python-env snippet itself
+  defines (so the one-key name computed in TypeScript and the run-time rule agree), and those
+  lists protect every name of ``MUST_PROTECT`` (written here independently);
+- every line is printable: no control, format, separator, private-use or surrogate character
+  (``str.isprintable``; characters this Python's Unicode database does not know yet pass);
 - the variable name is an identifier and no keyword, soft keyword or builtin.
 
 Prints ``OK <count>`` or ``FAIL <id>`` followed by the reason, and exits 1 on failure.
@@ -31,6 +36,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -70,10 +76,72 @@ def _position(node: ast.AST) -> dict[str, int | None]:
     }
 
 
-def env_var_name(name: str) -> str:
-    """The python-env template's run-time rule, written again independently."""
-    upper = re.sub(r"[^0-9A-Za-z_]", "_", name).upper()
-    return "_" + upper if upper == "" or upper[0].isdigit() else upper
+#: Variables that change how programs start, load code or connect: the python-env rule must
+#: never set one from a key (issue 11 named the first sixteen).
+MUST_PROTECT = (
+    "BASH_ENV", "ENV", "PROMPT_COMMAND", "NODE_OPTIONS", "GIT_SSH_COMMAND", "GIT_CONFIG_GLOBAL",
+    "PIP_INDEX_URL", "PAGER", "PERL5OPT", "R_PROFILE_USER", "PATH", "LD_PRELOAD", "PYTHONSTARTUP",
+    "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES",
+    "JAVA_TOOL_OPTIONS", "RUBYOPT", "PYTHONPATH", "NODE_PATH", "PERL5LIB", "R_PROFILE",
+    "GIT_ASKPASS", "EDITOR", "VISUAL", "LESSOPEN", "PS1", "PS4", "IFS", "HOME", "USER", "SHELL",
+    "LANG", "LC_ALL", "TERM", "TMPDIR", "JUPYTER_PATH", "JPY_API_TOKEN", "VAULT_TOKEN",
+    "VAULT_ADDR", "BAO_TOKEN", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+)  # fmt: skip
+SHAPE = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+@dataclass(frozen=True)
+class EnvRule:
+    """The python-env rule with the snippet's own lists of protected names and prefixes."""
+
+    names: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    def name(self, key: str) -> str:
+        """The variable a key sets: A-Z, 0-9 and _, upper case; SECRET_ before an unsafe name."""
+        upper = re.sub(r"[^0-9A-Za-z_]", "_", key).upper()
+        if not SHAPE.fullmatch(upper) or upper in self.names or upper.startswith(self.prefixes):
+            return "SECRET_" + upper
+        return upper
+
+
+def split_names(node: ast.expr) -> list[str]:
+    """The names of ``set('''A B'''.split())`` or ``tuple('''A B'''.split())``."""
+    match node:
+        case ast.Call(
+            func=ast.Name(id="set" | "tuple"),
+            args=[ast.Call(func=ast.Attribute(value=ast.Constant(value=str(text)), attr="split"))],
+        ):
+            return text.split()
+    raise CheckError(f"unexpected protected names: {ast.dump(node)[:200]}")
+
+
+def env_rule(code: str) -> EnvRule | None:
+    """The rule of a whole-secret python-env snippet (None for other code)."""
+    found = {}
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in (
+                "protected_names",
+                "protected_prefixes",
+            ):
+                found[target.id] = split_names(node.value)
+    if len(found) != 2:
+        return None
+    rule = EnvRule(frozenset(found["protected_names"]), tuple(found["protected_prefixes"]))
+    unprotected = [name for name in MUST_PROTECT if rule.name(name) == name]
+    if unprotected:
+        raise CheckError(f"the python-env snippet would set {unprotected!r} from keys")
+    return rule
+
+
+def check_printable(code: str) -> None:
+    """Every line shows as it is: nothing but printable characters between the newlines."""
+    for number, line in enumerate(code.split("\n"), 1):
+        for char in line:
+            if not char.isprintable() and unicodedata.category(char) != "Cn":
+                raise CheckError(f"line {number} holds {char!r}, which is not printable")
 
 
 def last_segment(path: str) -> str:
@@ -102,9 +170,12 @@ def check_var(var: str) -> None:
         raise CheckError(f"variable {var!r} shadows a builtin")
 
 
-def check_record(record: dict, reference: Normalised, sentinels: dict[str, str]) -> None:
+def check_record(
+    record: dict, reference: Normalised, sentinels: dict[str, str], rule: EnvRule | None
+) -> None:
     """Raise CheckError when ``record`` is not its reference with the hostile values in it."""
     code = record["code"]
+    check_printable(code)
     check_var(record["var"])
     hostile = normalise(code, record["var"])
     if hostile.dump != reference.dump:
@@ -118,7 +189,9 @@ def check_record(record: dict, reference: Normalised, sentinels: dict[str, str])
         if ref.value in sentinels:
             expected = values[sentinels[ref.value]]
         elif ref.value == reference.env:
-            expected = env_var_name(env_source)
+            if rule is None:
+                raise CheckError("no whole-secret python-env reference gives the env name rule")
+            expected = rule.name(env_source)
         else:
             expected = ref.value
         if got.value != expected:
@@ -135,12 +208,19 @@ def main(path: str) -> int:
         batch = json.load(handle)
     sentinels: dict[str, str] = batch["sentinels"]
     references = {}
-    for rid, ref in batch["references"].items():
-        references[rid] = normalise(ref["code"], ref["var"])
-        references[rid].env = ref["env"]
+    rule = None
+    try:
+        for rid, ref in batch["references"].items():
+            rule = rule or env_rule(ref["code"])
+            references[rid] = normalise(ref["code"], ref["var"])
+            references[rid].env = ref["env"]
+    except CheckError as err:
+        print("FAIL references")
+        print(err)
+        return 1
     for record in batch["records"]:
         try:
-            check_record(record, references[record["reference"]], sentinels)
+            check_record(record, references[record["reference"]], sentinels, rule)
         except (CheckError, ValueError, SyntaxError) as err:
             print(f"FAIL {record['id']}")
             print(err)

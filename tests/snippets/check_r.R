@@ -12,7 +12,7 @@
 #   "end"
 #
 # For each record: parse() must accept the code; the code must be ASCII only (so it parses
-# the same in every locale); its expressions, with every string constant and the variable
+# the same in every locale) and every line printable (0x20 to 0x7E between the newlines); its expressions, with every string constant and the variable
 # masked, must be identical to the reference's (a hostile name changed no code, only data);
 # each string constant, evaluated, must be the reference's one, or exactly the hostile value
 # where the reference holds a sentinel; the variable must be a syntactic, unreserved name
@@ -61,6 +61,9 @@ normalise <- function(id, code, var) {
     e
   }
   if (grepl("[^\x01-\x7f]", code, useBytes = TRUE)) fail(id, "the code is not ASCII only")
+  if (grepl("[^\n\x20-\x7e]", code, useBytes = TRUE)) {
+    fail(id, "a line holds a character that is not printable ASCII")
+  }
   exprs <- tryCatch(
     parse(text = code, keep.source = FALSE),
     error = function(err) fail(id, paste("parse() failed:", conditionMessage(err)))

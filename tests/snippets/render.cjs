@@ -5,8 +5,8 @@
  * `typescript` package. Used by tests/openbao/test_snippets_run.py.
  *
  * Usage: `node tests/snippets/render.cjs < requests.json`, where the input is
- * a JSON array of `{"template": "python" | "python-env" | "r" | "bash",
- * "ref": ISecretRef}`. Prints a JSON array, one entry per request, in order:
+ * a JSON array of `{"template": "python" | "python-env" | "r" | "bash" | "cli",
+ * "ref": ISecretRef}` (`cli`: the copy-CLI command line). Prints a JSON array, one entry per request, in order:
  * `{"code": string, "var": string}` (`var` is the identifier the snippet
  * assigns, `identifierFor` in the template's quoting) or `{"error": string}`.
  */
@@ -54,6 +54,9 @@ function quotingOf(template) {
 const requests = JSON.parse(fs.readFileSync(0, 'utf8'));
 const results = requests.map(({ template, ref }) => {
   try {
+    if (template === 'cli') {
+      return { code: snippets.cliCommand(ref), var: '' };
+    }
     const snippet = snippets.snippetFor(template, ref);
     if (snippet === null) {
       return { error: `no template ${JSON.stringify(template)}` };
