@@ -12,6 +12,7 @@ from jupyter_extension_server.vault.ratelimit import SlidingWindowLimit
 from jupyter_extension_server.vault.tokenfile import (
     FileState,
     TokenFile,
+    read_mark,
     remove_token_file,
     write_token_file,
 )
@@ -168,3 +169,26 @@ def test_forced_login_window(monkeypatch):
     now[0] += 1
     assert limit.take() == 0  # the first one left the window
     assert SlidingWindowLimit(0, 30, clock=lambda: now[0]).take() == 30
+
+
+def test_a_token_another_server_wrote_for_the_same_vault_is_recognised(tmp_path):
+    """The mark binds the Vault and the content: a sibling of the same Vault is recognised;
+    another Vault's, or a file the user rewrote, is not (it is never sent to Vault)."""
+    path = tmp_path / ".vault-token"
+    a = TokenFile(path, "https://vault.example:8200\0")
+    same = TokenFile(path, "https://vault.example:8200\0")
+    other_vault = TokenFile(path, "https://other.example:8200\0")
+    a.sync("s.a-1")
+    if read_mark(path) is None:
+        pytest.skip("this filesystem has no extended attributes")
+    assert same.server_written_other() == "s.a-1"
+    assert other_vault.server_written_other() is None
+    assert a.server_written_other() is None  # its own: not "another server's"
+    with path.open("w") as f:  # `vault login` rewrites the file in place: the mark stays
+        f.write("s.users-own")
+    assert same.server_written_other() is None
+    assert same.replace_if("s.a-1", "s.same-1") is FileState.OTHER
+    assert path.read_text() == "s.users-own"
+    a.sync("s.a-2", take_over=True)
+    assert same.replace_if("s.a-2", "s.same-1") is FileState.SESSION
+    assert path.read_text() == "s.same-1"

@@ -82,6 +82,9 @@ T = TypeVar("T")
 MIN_RENEW_LEAD_SECONDS = 10.0
 #: Retry delays after a failed renewal or re-login, in seconds (the last one repeats).
 RETRY_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+#: How long a valid token another server wrote in the token file is trusted before it is
+#: checked again (it changes when that server logs in again; it is removed at its logout).
+OTHER_TOKEN_RECHECK_SECONDS = 300.0
 
 
 def _is_outage(error: VaultJwtError) -> bool:
@@ -324,7 +327,9 @@ class VaultSession(LoggingConfigurable):
         self._force_limit = SlidingWindowLimit(self.force_login_limit, self.force_login_period)
         self._closed = False
         path = self.token_path
-        self._file = TokenFile(path) if path is not None else None
+        vault_key = f"{self.api.address}\0{self.api.namespace}"
+        self._file = TokenFile(path, vault_key) if path is not None else None
+        self._checked_other: tuple[str, float] | None = None  # (digest, valid until)
         if self._file is not None:
             self._file.look()
         identity.on_new_token(self._on_new_id_token)
@@ -868,9 +873,41 @@ class VaultSession(LoggingConfigurable):
                 e.strerror or type(e).__name__,
             )
             return
+        if state.value == "other" and not take_over:
+            await self._replace_dead_server_token(token)
+            state = file.state or state
         if state != before and state.value == "other":
             self.log.info(
                 "jupyterlab-vault-jwt: %s holds a token this server did not write: left as is",
+                file.path,
+            )
+
+    async def _replace_dead_server_token(self, token: str) -> None:
+        """When the file holds a token another server of ours wrote for this Vault (a sibling
+        whose token was revoked, or a killed server's), ask Vault whether it is still valid, and
+        replace it when it is not. A token the user wrote is never sent to Vault."""
+        file = self._file
+        if file is None:
+            return
+        with contextlib.suppress(OSError):
+            other = await asyncio.to_thread(file.server_written_other)
+            if other is None:
+                return
+            key = hashlib.sha256(other.encode()).hexdigest()
+            checked = self._checked_other
+            if checked is not None and checked[0] == key and time.time() < checked[1]:
+                return
+            try:
+                valid = await self._token_valid(other)
+            except VaultJwtError:
+                return  # Vault is unavailable: look again at the next check
+            if valid:
+                self._checked_other = (key, time.time() + OTHER_TOKEN_RECHECK_SECONDS)
+                return
+            await asyncio.to_thread(file.replace_if, other, token)
+            self.log.info(
+                "jupyterlab-vault-jwt: %s held a token another server wrote that Vault no longer "
+                "accepts: the session's token was written there",
                 file.path,
             )
 

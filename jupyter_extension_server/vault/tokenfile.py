@@ -16,6 +16,14 @@ home never leave it empty while one of them is logged in: when one logs out and 
 token, the others write theirs at their next check. Every read-compare-write or
 read-compare-remove runs under an exclusive ``flock`` of the file's directory, so two servers of
 one home never remove a token the other has just written.
+
+Each file a server writes carries an extended attribute (``user.jupyterlab-vault-jwt``, where
+the filesystem has them) holding the SHA-256 of the Vault address and the token: not a secret,
+and bound to the content (a ``vault login`` that rewrites the file no longer matches). It tells a
+token another server of ours wrote for the same Vault (a sibling's, or one left by a server that
+was killed) from the user's own: only such a token may be checked against that Vault
+(:meth:`TokenFile.server_written_other`), and replaced when Vault says it is no longer valid
+(:meth:`TokenFile.replace_if`). A user's token is never sent anywhere.
 """
 
 from __future__ import annotations
@@ -33,9 +41,11 @@ from pathlib import Path
 REMEMBERED_TOKENS = 64
 #: The most of the file that is read (a token is far shorter).
 MAX_READ = 64 * 1024
+#: Extended attribute marking a file written by a server of this extension (see above).
+XATTR = "user.jupyterlab-vault-jwt"
 
 
-def write_token_file(path: Path, token: str) -> None:
+def write_token_file(path: Path, token: str, mark: bytes | None = None) -> None:
     """Atomically replace ``path`` with ``token``, mode 0600.
 
     Parameters
@@ -44,11 +54,16 @@ def write_token_file(path: Path, token: str) -> None:
         The file (its directory must exist).
     token
         The Vault token.
+    mark
+        Value of the :data:`XATTR` attribute set on it (skipped where unsupported).
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp creates the file 0600 already; chmod again in case of an odd filesystem.
         os.fchmod(fd, 0o600)
+        if mark is not None:
+            with contextlib.suppress(OSError, AttributeError):
+                os.setxattr(fd, XATTR, mark)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(token)
             f.flush()
@@ -92,6 +107,14 @@ def read_token_file(path: Path) -> str | None:
         return raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         return ""
+
+
+def read_mark(path: Path) -> bytes | None:
+    """The :data:`XATTR` attribute of ``path``, or None."""
+    try:
+        return os.getxattr(path, XATTR)
+    except (OSError, AttributeError):
+        return None
 
 
 def digest(token: str) -> str:
@@ -138,10 +161,13 @@ class TokenFile:
     ----------
     path
         The file, e.g. ``~/.vault-token`` expanded.
+    vault
+        The Vault it holds tokens for (address and namespace), bound into the mark.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, vault: str = "") -> None:
         self.path = path
+        self._vault = vault
         self._written: dict[str, None] = {}  # digests, oldest first
         self.state: FileState | None = None
 
@@ -190,6 +216,25 @@ class TokenFile:
             self.state = FileState.ABSENT
             return True
 
+    def server_written_other(self) -> str | None:
+        """The token in the file when this server did not write it, but another server of this
+        extension did, for the same Vault (a sibling's, or one a killed server left); else None.
+        """
+        with directory_lock(self.path):
+            current = read_token_file(self.path)
+            if not current or self.ours(current) or read_mark(self.path) != self._mark(current):
+                return None
+            return current
+
+    def replace_if(self, expected: str, token: str) -> FileState:
+        """Write ``token`` if the file still holds ``expected`` (a token Vault no longer
+        accepts); else leave it."""
+        with directory_lock(self.path):
+            if read_token_file(self.path) == expected:
+                self._write(token)
+                self.state = FileState.SESSION
+        return self.state or self.look()
+
     def look(self) -> FileState:
         """Whose the file is now, without changing it."""
         current = read_token_file(self.path)
@@ -201,8 +246,11 @@ class TokenFile:
             self.state = FileState.OTHER
         return self.state
 
+    def _mark(self, token: str) -> bytes:
+        return hashlib.sha256(f"{self._vault}\0{token}".encode()).hexdigest().encode()
+
     def _write(self, token: str) -> None:
-        write_token_file(self.path, token)
+        write_token_file(self.path, token, self._mark(token))
         self._remember(token)
 
     def _remember(self, token: str) -> None:

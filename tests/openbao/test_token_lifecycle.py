@@ -176,7 +176,9 @@ async def test_a_token_file_the_user_wrote_is_left_alone_until_they_ask(bao, rea
     c = companion(tmp_path, realm.mint(), auth_mount=realm.mount, role=role)
     c.vault_token_file.write_text("s.the-users-own-token\n")
     try:
+        before = c.session.api.requests
         await c.session.login()
+        assert c.session.api.requests - before == 2  # login + lookup: the user's token unsent
         assert c.vault_token_file.read_text() == "s.the-users-own-token\n"
         assert c.session.status().token_file_state == FileState.OTHER
         await refresh_id_token(c, realm, 0)  # a new login leaves it alone too
@@ -232,6 +234,39 @@ async def test_two_sessions_sharing_a_home_keep_the_file_filled(bao, realm, role
         )
     finally:
         await a.close()
+        await b.close()
+    assert not home_file.exists()
+
+
+async def test_a_token_a_killed_server_left_is_replaced_once_vault_refuses_it(
+    bao, realm, role, tmp_path
+):
+    # a server that stops without revoking (as if killed) leaves its token in the file
+    a = companion(tmp_path / "a", realm.mint(), auth_mount=realm.mount, role=role)
+    a.session.revoke_on_shutdown = False
+    await a.session.login()
+    left, accessor = a.session.require_token(), a.session.accessor
+    await a.close()
+    home_file = a.vault_token_file
+    assert home_file.read_text() == left
+    b = companion(
+        tmp_path / "b", realm.mint(sub="b"), auth_mount=realm.mount, role=role,
+        token_file=str(home_file), token_file_check_interval=0.2,
+    )  # fmt: skip
+    try:
+        # still valid: it may be a sibling's in use, so it is left
+        await b.session.login()
+        assert home_file.read_text() == left
+        assert b.session.status().token_file_state == FileState.OTHER
+        # once Vault no longer accepts it (its TTL ended, or it was revoked), b's token goes in
+        bao.call("POST", "auth/token/revoke-accessor", {"accessor": accessor})
+        b.session._checked_other = None  # do not wait the 5 minutes before checking again
+        await eventually(
+            lambda: home_file.read_text() == b.session.require_token(),
+            what="b's token over the dead one",
+        )
+        assert b.session.status().token_file_state == FileState.SESSION
+    finally:
         await b.close()
     assert not home_file.exists()
 
