@@ -519,6 +519,7 @@ class VaultSession(LoggingConfigurable):
             self._note_recovered()
             return result
         self.log.info("jupyterlab-vault-jwt: the Vault token is no longer valid; logging in again")
+        self._ledger.forget(token)  # nothing left to revoke
         await self.login(force=True)
         return await operation(self.require_token())
 
