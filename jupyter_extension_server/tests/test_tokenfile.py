@@ -192,3 +192,12 @@ def test_a_token_another_server_wrote_for_the_same_vault_is_recognised(tmp_path)
     a.sync("s.a-2", take_over=True)
     assert same.replace_if("s.a-2", "s.same-1") is FileState.SESSION
     assert path.read_text() == "s.same-1"
+
+
+def test_a_fifo_or_a_directory_in_place_of_the_file_is_not_ours_and_never_blocks(tmp_path):
+    path = tmp_path / ".vault-token"
+    os.mkfifo(path)
+    file = TokenFile(path)
+    assert file.look() is FileState.OTHER  # opening a FIFO for reading would block
+    assert file.sync("s.session") is FileState.OTHER
+    assert not file.release() and stat.S_ISFIFO(path.stat().st_mode)

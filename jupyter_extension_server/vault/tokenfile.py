@@ -33,7 +33,9 @@ import enum
 import fcntl
 import hashlib
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +43,8 @@ from pathlib import Path
 REMEMBERED_TOKENS = 64
 #: The most of the file that is read (a token is far shorter).
 MAX_READ = 64 * 1024
+#: The longest wait for the directory lock, in seconds (siblings hold it for microseconds).
+LOCK_WAIT = 2.0
 #: Extended attribute marking a file written by a server of this extension (see above).
 XATTR = "user.jupyterlab-vault-jwt"
 
@@ -94,15 +98,23 @@ def remove_token_file(path: Path, token: str) -> bool:
 def read_token_file(path: Path) -> str | None:
     """The token in ``path`` (whitespace trimmed, as the CLI reads it), or None when missing.
 
-    An unreadable or undecodable file reads as ``""``: it exists and is not ours.
+    An unreadable or undecodable file, or something that is not a regular file (a FIFO would
+    block the reader), reads as ``""``: it exists and is not ours.
     """
     try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_READ)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         return None
     except OSError:
         return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        raw = os.read(fd, MAX_READ)
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
     try:
         return raw.decode("utf-8").strip()
     except UnicodeDecodeError:
@@ -126,7 +138,8 @@ def digest(token: str) -> str:
 def directory_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive ``flock`` on the directory of ``path`` (servers of one home take turns).
 
-    Where the filesystem refuses locks, it goes on without one.
+    Where the filesystem refuses locks, or the lock is not free within :data:`LOCK_WAIT`
+    seconds (another program holding it), it goes on without one.
     """
     try:
         fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
@@ -134,8 +147,17 @@ def directory_lock(path: Path) -> Iterator[None]:
         yield
         return
     try:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)  # a sibling holds it for a read and a rename
+            except OSError:
+                break
         yield
     finally:
         os.close(fd)  # closing releases the lock
