@@ -330,8 +330,11 @@ class VaultSession(LoggingConfigurable):
         vault_key = f"{self.api.address}\0{self.api.namespace}"
         self._file = TokenFile(path, vault_key) if path is not None else None
         self._checked_other: tuple[str, float] | None = None  # (digest, valid until)
-        if self._file is not None:
-            self._file.look()
+        if self._file is not None and self._file.look().value == "other":
+            self.log.info(
+                "jupyterlab-vault-jwt: %s holds a token this server did not write: left as is",
+                self._file.path,
+            )
         identity.on_new_token(self._on_new_id_token)
         if self.configured:
             atexit.register(self._revoke_at_exit)

@@ -317,6 +317,8 @@ async def test_a_server_stopped_by_a_signal_revokes_everything(bao, realm, role,
             "--VaultSession.force_login_limit=2",
         ],
         stdin=asyncio.subprocess.DEVNULL,  # no terminal: SIGINT is not the interactive prompt
+        # SIGINT as a hub or a terminal leaves it (a shell's `cmd &` starts it ignored)
+        preexec_fn=_default_sigint,
         stdout=log,
         stderr=asyncio.subprocess.STDOUT,
         env=_server_env(home),
@@ -353,6 +355,10 @@ async def test_a_server_stopped_by_a_signal_revokes_everything(bao, realm, role,
             process.kill()
             await asyncio.wait_for(process.wait(), 10)
         log.close()
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _tail(log: Path, size: int = 3000) -> str:
