@@ -19,6 +19,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -26,6 +27,9 @@ from conftest import ADDR, REPO, Bao, Realm, companion, unique
 
 from jupyter_extension_server.errors import VaultLoginRateLimited
 from jupyter_extension_server.vault.tokenfile import FileState
+
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests/faultproxy.py
+from faultproxy import FaultProxy
 
 pytestmark = pytest.mark.asyncio
 
@@ -269,6 +273,42 @@ async def test_a_token_a_killed_server_left_is_replaced_once_vault_refuses_it(
     finally:
         await b.close()
     assert not home_file.exists()
+
+
+async def test_logout_with_vault_hanging_ends_within_its_budget_and_says_so(
+    bao, realm, role, tmp_path
+):
+    live = LiveTokens(bao, realm.mount, role)
+    upstream = urlsplit(ADDR)
+    async with FaultProxy(
+        upstream=(upstream.hostname or "127.0.0.1", upstream.port or 8200),
+        control="127.0.0.1:0",
+    ) as proxy:
+        c = companion(
+            tmp_path,
+            realm.mint(),
+            addr=proxy.url,
+            auth_mount=realm.mount,
+            role=role,
+            revoke_timeout=0.5,
+        )
+        try:
+            await c.session.login()
+            await refresh_id_token(c, realm, 0)
+            assert live.count() == 2
+            await proxy.set_mode("latency", seconds=60)
+            # a hang would fail here instead of stalling the run
+            await asyncio.wait_for(c.session.logout(), 30)
+            status = c.session.status()
+            assert not status.logged_in
+            assert status.error is not None and status.error.code == "vault_revoke_failed"
+            assert "2 of this server's tokens" in status.error.message
+            assert not c.vault_token_file.exists()
+            assert c.session.held_tokens == 2 and live.count() == 2  # still valid, and held
+            await proxy.set_mode("pass")
+        finally:
+            await c.close()  # shutdown revokes what logout could not
+    assert live.count() == 0
 
 
 # --- a real `jupyter server` process, stopped with a signal -------------------------------------
