@@ -34,6 +34,13 @@ class VaultJwtApp(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
-        """On shutdown: end the Vault session (revoke if configured), close the HTTP clients."""
+        """On shutdown: end the Vault session (revoke every token it holds, if configured, within
+        ``c.VaultSession.revoke_timeout``), close the HTTP clients.
+
+        jupyter_server runs this on SIGTERM (and on SIGINT from a terminal, once confirmed),
+        through ``ServerApp._cleanup``. Without a terminal, SIGINT (which JupyterHub's spawners
+        send first) ends the event loop with ``KeyboardInterrupt`` and never gets here: the
+        session then revokes at interpreter exit (``atexit``).
+        """
         await self.vault.close()
         await self.identity.close()

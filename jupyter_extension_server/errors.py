@@ -280,3 +280,29 @@ class VaultRevokeFailed(VaultError):
     """Logged out, but Vault could not revoke the token (it lives out its TTL)."""
 
     code = "vault_revoke_failed"
+
+
+class VaultLoginRateLimited(VaultError):
+    """Too many forced logins were asked for (``c.VaultSession.force_login_limit``).
+
+    Parameters
+    ----------
+    message
+        Actionable message.
+    retry_after
+        Seconds until a forced login is allowed again (sent as ``Retry-After``).
+    """
+
+    code = "vault_login_rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class VaultTokenFileOff(VaultError):
+    """The token file was asked for, and it is switched off (``c.VaultSession.token_file``)."""
+
+    code = "vault_token_file_off"
+    status = 409

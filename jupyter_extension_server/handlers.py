@@ -10,6 +10,7 @@ jupyter_server, for cookie-authenticated requests. Errors are ``{"error": {"code
 from __future__ import annotations
 
 import json
+import math
 import time
 from http import HTTPStatus
 from types import TracebackType
@@ -19,7 +20,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from .errors import VaultJwtError
+from .errors import VaultJwtError, VaultLoginRateLimited
 from .identity import Identity, IdTokenService
 from .vault.catalog import Catalog, SecretCatalog
 from .vault.kv import SecretKeys
@@ -99,6 +100,8 @@ class BaseHandler(APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, VaultJwtError):
             self.set_status(exc.status)
+            if isinstance(exc, VaultLoginRateLimited):
+                self.set_header("Retry-After", str(max(1, math.ceil(exc.retry_after))))
             body = error_body(exc.code, exc.message)
         elif isinstance(exc, tornado.web.HTTPError) or exc is None:
             body = error_body(_http_code(status_code), _http_message(status_code, exc))
@@ -215,6 +218,7 @@ def vault_reply(status: VaultStatus) -> str:
             "tls_verify": status.tls_verify,
             "ca": status.ca,
             "token_file": status.token_file,
+            "token_file_state": status.token_file_state,
             "cli": status.cli,
             "state": "logged_in" if status.logged_in else "logged_out",
             "logged_out_by_user": status.logged_out_by_user,
@@ -294,7 +298,7 @@ class VaultLoginHandler(BaseHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        await self.vault.login(force=_flag(self, "force"))
+        await self.vault.login(force=_flag(self, "force"), requested=True)
         self.finish(vault_reply(self.vault.status()))
 
 
@@ -305,6 +309,17 @@ class VaultLogoutHandler(BaseHandler):
     @authorized
     async def post(self) -> None:
         await self.vault.logout()
+        self.finish(vault_reply(self.vault.status()))
+
+
+class VaultTokenFileHandler(BaseHandler):
+    """``POST vault-jwt/vault/token-file``: write the session's token into the token file, over
+    a token the server did not write (the user asked for it)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self.vault.use_token_file()
         self.finish(vault_reply(self.vault.status()))
 
 
@@ -353,6 +368,7 @@ def route_table(
         (f"/{NAMESPACE}/vault/?", VaultHandler, services),
         (f"/{NAMESPACE}/vault/login", VaultLoginHandler, services),
         (f"/{NAMESPACE}/vault/logout", VaultLogoutHandler, services),
+        (f"/{NAMESPACE}/vault/token-file", VaultTokenFileHandler, services),
         (f"/{NAMESPACE}/vault/catalog", CatalogHandler, services),
         (f"/{NAMESPACE}/vault/secret/keys", SecretKeysHandler, services),
     ]

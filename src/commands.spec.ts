@@ -57,6 +57,11 @@ class FakeVaultClient implements IVaultClient, ICatalogClient {
     return loggedOutReply({ logged_out_by_user: true });
   }
 
+  async useTokenFile(): Promise<IVaultReply> {
+    this.calls.push('POST vault/token-file');
+    return loggedInReply({ token_file_state: 'session' });
+  }
+
   async catalog(refresh: boolean): Promise<ICatalogReply> {
     this.calls.push(refresh ? 'GET catalog?refresh=true' : 'GET catalog');
     return catalogReply([{ secrets: ['app/db'] }]);
@@ -109,6 +114,7 @@ describe('commands', () => {
       CommandIDs.copyToken,
       CommandIDs.vaultLogin,
       CommandIDs.vaultLogout,
+      CommandIDs.vaultUseTokenFile,
       CommandIDs.reloadCatalog
     ]) {
       expect(commands.hasCommand(id)).toBe(true);
@@ -179,6 +185,19 @@ describe('commands', () => {
     expect(catalog.state.index).toBeNull();
     expect(commands.isEnabled(CommandIDs.vaultLogout)).toBe(false);
     expect(commands.isEnabled(CommandIDs.reloadCatalog)).toBe(false);
+  });
+
+  it('writes the session token over a token file it did not write, only when enabled', async () => {
+    vaultClient.statusReply = loggedInReply({ token_file_state: 'session' });
+    await vault.load();
+    expect(commands.isEnabled(CommandIDs.vaultUseTokenFile)).toBe(false);
+    vaultClient.statusReply = loggedInReply({ token_file_state: 'other' });
+    await vault.load();
+    expect(commands.isEnabled(CommandIDs.vaultUseTokenFile)).toBe(true);
+    await commands.execute(CommandIDs.vaultUseTokenFile);
+    expect(vaultClient.calls).toContain('POST vault/token-file');
+    expect(vault.state.status?.token_file_state).toBe('session');
+    expect(commands.isEnabled(CommandIDs.vaultUseTokenFile)).toBe(false);
   });
 
   it("notifies the server's message when a log in from the palette fails", async () => {

@@ -105,6 +105,26 @@ export function addCommands(
   );
 
   disposables.add(
+    commands.addCommand(CommandIDs.vaultUseTokenFile, {
+      label: trans.__('Use the session’s Vault token in the token file'),
+      caption: trans.__(
+        'Replace the token in the token file (e.g. ~/.vault-token), which this server did not write, with the session’s token'
+      ),
+      isEnabled: () => vault.canUseTokenFile,
+      execute: async () => {
+        await vault.useTokenFile();
+        const error = vault.state.error;
+        if (error) {
+          Notification.error(
+            trans.__('Writing the token file failed: %1', error.message),
+            { autoClose: 8000 }
+          );
+        }
+      }
+    })
+  );
+
+  disposables.add(
     commands.addCommand(CommandIDs.reloadCatalog, {
       label: trans.__('Reload the catalog of Vault secrets'),
       caption: trans.__(

@@ -157,6 +157,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       onLogin: () => void app.commands.execute(CommandIDs.vaultLogin),
       onLogout: () => void app.commands.execute(CommandIDs.vaultLogout),
       onReload: () => void app.commands.execute(CommandIDs.reloadCatalog),
+      onUseTokenFile: () =>
+        void app.commands.execute(CommandIDs.vaultUseTokenFile),
       inserter,
       onInsert: insertSnippet,
       onDragStart: (id, key, transfer) =>
@@ -186,6 +188,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.copyToken,
         CommandIDs.vaultLogin,
         CommandIDs.vaultLogout,
+        CommandIDs.vaultUseTokenFile,
         CommandIDs.reloadCatalog,
         CommandIDs.openPicker
       ]) {

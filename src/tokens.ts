@@ -28,6 +28,8 @@ export namespace CommandIDs {
   export const vaultLogin = 'vault-jwt:vault-login';
   /** Revoke the Vault token and stay logged out until the next log in. */
   export const vaultLogout = 'vault-jwt:vault-logout';
+  /** Write the session's token into the token file, over one the server did not write. */
+  export const vaultUseTokenFile = 'vault-jwt:vault-use-token-file';
   /** Rebuild the catalog of readable secrets, bypassing the server's cache. */
   export const reloadCatalog = 'vault-jwt:reload-catalog';
   /** Open the fuzzy picker over every readable secret and its keys. */
@@ -109,6 +111,13 @@ export interface IVaultTokenInfo {
 export type VaultSessionState = 'logged_out' | 'logged_in';
 
 /**
+ * Whose the token file is: `session` (it holds this session's token),
+ * `other` (a token the server did not write, e.g. the user's own: left
+ * alone), `absent` (no file).
+ */
+export type TokenFileState = 'session' | 'other' | 'absent';
+
+/**
  * Reply of `GET vault-jwt/vault`, `POST vault-jwt/vault/login` and
  * `POST vault-jwt/vault/logout`.
  */
@@ -131,6 +140,8 @@ export interface IVaultReply {
   ca: string | null;
   /** Where the token is written for kernels, or null when that is off. */
   token_file: string | null;
+  /** Whose the token file is, or null when it is off or not looked at yet. */
+  token_file_state?: TokenFileState | null;
   /** The CLI that bash snippets and the copy-CLI action call. */
   cli: 'vault' | 'bao';
   /** Whether the server holds a Vault token. */

@@ -17,6 +17,9 @@ process.env.UI_TOKEN_FILE = TOKEN_FILE;
 const HOME = path.resolve(__dirname, 'test-results', 'home');
 fs.mkdirSync(HOME, { recursive: true });
 const VAULT_TOKEN_FILE = path.join(HOME, '.vault-token');
+// A token file left by an earlier run would be one the server did not write:
+// it would leave it alone (the user's), and the snippets would read it.
+fs.rmSync(VAULT_TOKEN_FILE, { force: true });
 process.env.UI_VAULT_TOKEN_FILE = VAULT_TOKEN_FILE;
 // The server reads this file when the panel asks for the identity.
 writeTokenFile(TOKEN_FILE, mintIdToken());

@@ -9,9 +9,18 @@
   Each new id_token (the sidebar's refresh, or this task's) also triggers a new login.
 - **A 403 on a call** (:meth:`VaultSession.run`): when the token turns out invalid (lookup-self
   refused), the session logs in once more and retries the call once before reporting.
-- **Logout**: ``revoke-self``; **shutdown**: the same unless ``revoke_on_shutdown`` is off.
+- **Replaced tokens** (each new login replaces the token) are revoked after a grace period
+  (``replaced_token_grace``), so code in a kernel that read the old one can finish; every token the
+  server made and still holds is in a :class:`~.ledger.TokenLedger`.
+- **Logout** and **shutdown** (unless ``revoke_on_shutdown`` is off) revoke every token held,
+  within ``revoke_timeout`` seconds, and remove the token file when it holds one of ours; a server
+  stopped without its shutdown hooks (SIGINT without a terminal) does the same at exit.
+- **Forced logins** asked for through the REST API are limited (``force_login_limit`` per
+  ``force_login_period``): error ``vault_login_rate_limited``.
 - The token never leaves the server except into the token-helper file (``~/.vault-token``,
-  0600, see :mod:`.tokenfile`) so hvac and the CLI in kernels and terminals can use it.
+  0600, see :mod:`.tokenfile`) so hvac and the CLI in kernels and terminals can use it; a file
+  holding a token the server did not write is left alone unless the user asks
+  (:meth:`VaultSession.use_token_file`), and a missing one is written again on a periodic check.
 
 Configured with ``c.VaultSession.<trait>``; defaults come from the standard VAULT_* variables (and
 their BAO_* equivalents), like the Vault CLI.
@@ -20,6 +29,7 @@ their BAO_* equivalents), like the Vault CLI.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import hashlib
 import os
@@ -30,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import jwt
 from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
@@ -39,11 +50,11 @@ from ..errors import (
     VaultAudienceNotBound,
     VaultAuthMountNotFound,
     VaultClaimsRejected,
-    VaultError,
     VaultHttpError,
     VaultIdTokenExpired,
     VaultIssuerRejected,
     VaultJwtError,
+    VaultLoginRateLimited,
     VaultLoginRefused,
     VaultNotConfigured,
     VaultNotLoggedIn,
@@ -55,12 +66,15 @@ from ..errors import (
     VaultSealed,
     VaultSignatureRejected,
     VaultTimeout,
+    VaultTokenFileOff,
     VaultUnreachable,
 )
 from ..identity import Identity, IdTokenService
 from ..singleflight import SingleFlight
 from .api import VaultApi, quote_path, ssl_context
-from .tokenfile import remove_token_file, write_token_file
+from .ledger import TokenLedger
+from .ratelimit import SlidingWindowLimit
+from .tokenfile import TokenFile
 
 T = TypeVar("T")
 
@@ -68,6 +82,9 @@ T = TypeVar("T")
 MIN_RENEW_LEAD_SECONDS = 10.0
 #: Retry delays after a failed renewal or re-login, in seconds (the last one repeats).
 RETRY_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+#: How long a valid token another server wrote in the token file is trusted before it is
+#: checked again (it changes when that server logs in again; it is removed at its logout).
+OTHER_TOKEN_RECHECK_SECONDS = 300.0
 
 
 def _is_outage(error: VaultJwtError) -> bool:
@@ -159,6 +176,8 @@ class VaultStatus:
     logged_out_by_user: bool
     token: TokenInfo | None
     error: VaultJwtError | None
+    #: Whose the token file is: ``session``, ``other`` (left alone), ``absent``; None when off.
+    token_file_state: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -227,14 +246,42 @@ class VaultSession(LoggingConfigurable):
     revoke_on_shutdown = Bool(
         True,
         config=True,
-        help="Revoke the Vault token (and remove the token file) when the Jupyter server stops.",
+        help="Revoke every Vault token this server holds (and remove the token file when it "
+        "holds ours) when the Jupyter server stops, SIGTERM and SIGINT included.",
     )
     revoke_replaced_tokens = Bool(
-        False,
+        True,
         config=True,
-        help="Revoke the previous token after each new login (e.g. after an id_token refresh). "
-        "Off by default: code in a kernel may still hold the previous token, which then lives "
-        "out its own TTL without being renewed.",
+        help="Revoke the previous token after each new login (an id_token refresh, a forced "
+        "login, the max TTL), once replaced_token_grace has passed. Off: replaced tokens live "
+        "out their TTL unrenewed, or until logout or shutdown.",
+    )
+    replaced_token_grace = Float(
+        60.0,
+        config=True,
+        help="Seconds a replaced token stays valid before it is revoked, so code in a kernel "
+        "that read it from the token file just before it was replaced can finish (hvac's "
+        "default request timeout is 30 s).",
+    )
+    revoke_timeout = Float(
+        5.0,
+        config=True,
+        help="Time budget, in seconds, for revoking every token at logout and at shutdown "
+        "(JupyterHub's spawners wait 10 s after SIGINT and 5 s after SIGTERM).",
+    )
+    force_login_limit = Int(
+        5,
+        config=True,
+        help="Forced logins (POST vault/login?force=true) allowed per force_login_period; more "
+        "are refused with HTTP 429 (vault_login_rate_limited). Each one makes a new token.",
+    )
+    force_login_period = Float(60.0, config=True, help="Window of force_login_limit, in seconds.")
+    token_file_check_interval = Float(
+        10.0,
+        config=True,
+        help="While logged in, how often (seconds) the token file is checked: when it is "
+        "missing (another server of the same home logged out), this session's token is "
+        "written again.",
     )
 
     @default("address")
@@ -274,8 +321,23 @@ class VaultSession(LoggingConfigurable):
         self._error: VaultJwtError | None = None
         self._flight: SingleFlight[None] = SingleFlight()
         self._keepalive: asyncio.Task[None] | None = None
+        self._file_watch: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._ledger = TokenLedger(self.api, self.log)
+        self._force_limit = SlidingWindowLimit(self.force_login_limit, self.force_login_period)
+        self._closed = False
+        path = self.token_path
+        vault_key = f"{self.api.address}\0{self.api.namespace}"
+        self._file = TokenFile(path, vault_key) if path is not None else None
+        self._checked_other: tuple[str, float] | None = None  # (digest, valid until)
+        if self._file is not None and self._file.look().value == "other":
+            self.log.info(
+                "jupyterlab-vault-jwt: %s holds a token this server did not write: left as is",
+                self._file.path,
+            )
         identity.on_new_token(self._on_new_id_token)
+        if self.configured:
+            atexit.register(self._revoke_at_exit)
         if not self.tls_verify:
             self.log.warning(
                 "jupyterlab-vault-jwt: TLS verification of %s is OFF (VaultSession.tls_verify)",
@@ -337,7 +399,15 @@ class VaultSession(LoggingConfigurable):
             logged_out_by_user=self._logged_out_by_user,
             token=self._info if self.logged_in else None,
             error=self._error,
+            token_file_state=self._file.state.value
+            if self._file is not None and self._file.state is not None
+            else None,
         )
+
+    @property
+    def held_tokens(self) -> int:
+        """How many tokens this server made and holds (current and in their grace period)."""
+        return len(self._ledger)
 
     def require_token(self) -> str:
         """The current token.
@@ -353,41 +423,80 @@ class VaultSession(LoggingConfigurable):
 
     # --- login / logout ----------------------------------------------------------------------
 
-    async def login(self, *, force: bool = False) -> None:
+    async def login(self, *, force: bool = False, requested: bool = False) -> None:
         """Log in with the current id_token (shared by concurrent callers).
 
         A session already opened with the same id_token is kept, unless ``force``.
+        ``requested``: asked for through the REST API, where forced logins are rate-limited.
 
         Raises
         ------
+        VaultLoginRateLimited
+            Too many forced logins were asked for (``force_login_limit``).
         VaultJwtError
             Why it failed (also kept in :meth:`status` for the card).
         """
         self._require_configured()
+        if force and requested:
+            wait = self._force_limit.take()
+            if wait > 0:
+                raise VaultLoginRateLimited(
+                    f"Too many forced Vault logins (at most {self.force_login_limit} in "
+                    f"{self.force_login_period:g} s, each makes a new token): try again in "
+                    f"{max(1, round(wait))} s.",
+                    retry_after=wait,
+                )
         self._logged_out_by_user = False
         await self._flight.run(lambda: self._login(force))
 
     async def logout(self) -> None:
-        """Revoke the token, remove the token file, and stay logged out until :meth:`login`."""
+        """Revoke every token this server holds, remove the token file when it holds ours, and
+        stay logged out until :meth:`login`."""
         self._logged_out_by_user = True
         self._stop_keepalive()
-        token, self._token, self._info, self._id_token_digest = self._token, None, None, None
+        had_token = self._token is not None
+        self._token, self._info, self._id_token_digest = None, None, None
         self._error = None
-        if token is None:
+        await self._release_token_file()
+        if not len(self._ledger):
+            if had_token:
+                self.log.info("jupyterlab-vault-jwt: logged out of Vault")
             return
-        await self._remove_token_file(token)
-        try:
-            await self.api.request("POST", "auth/token/revoke-self", token=token)
-        except VaultPermissionDenied:
-            pass  # already revoked or expired
-        except VaultError as e:
+        report = await self._ledger.revoke_all(self.revoke_timeout)
+        if not report.complete:
             self._error = VaultRevokeFailed(
-                f"Logged out, but Vault did not revoke the token ({e.message}); it stays valid "
-                "until its TTL ends, and is no longer renewed."
+                f"Logged out, but Vault did not revoke {report.failed + report.timed_out} of "
+                f"this server's tokens (within {self.revoke_timeout:g} s); they stay valid until "
+                "their TTL ends, and are no longer renewed."
             )
-            self.log.warning("jupyterlab-vault-jwt: revoking the Vault token failed: %s", e.code)
+            self.log.warning(
+                "jupyterlab-vault-jwt: revoking the Vault tokens at logout failed for %d of %d",
+                report.failed + report.timed_out,
+                report.revoked + report.failed + report.timed_out,
+            )
             return
-        self.log.info("jupyterlab-vault-jwt: logged out of Vault (token revoked)")
+        self.log.info(
+            "jupyterlab-vault-jwt: logged out of Vault (%d token(s) revoked)", report.revoked
+        )
+
+    async def use_token_file(self) -> None:
+        """Write this session's token into the token file, over a token this server did not
+        write (the user asked for it); from then on the file is the session's again.
+
+        Raises
+        ------
+        VaultTokenFileOff
+            No token file is configured.
+        VaultNotLoggedIn
+            Without a session.
+        """
+        if self._file is None:
+            raise VaultTokenFileOff(
+                "The token file is switched off (c.VaultSession.token_file is empty)."
+            )
+        token = self.require_token()
+        await self._sync_token_file(token, take_over=True)
+        self.log.info("jupyterlab-vault-jwt: the session's token written to %s", self._file.path)
 
     async def run(self, operation: Callable[[str], Awaitable[T]]) -> T:
         """Run ``operation(token)``; on a 403 with an invalid token, log in again and retry once.
@@ -413,22 +522,67 @@ class VaultSession(LoggingConfigurable):
             self._note_recovered()
             return result
         self.log.info("jupyterlab-vault-jwt: the Vault token is no longer valid; logging in again")
+        self._ledger.forget(token)  # nothing left to revoke
         await self.login(force=True)
         return await operation(self.require_token())
 
     async def close(self) -> None:
-        """On server shutdown: stop the keep-alive, revoke the token if configured, close HTTP."""
+        """On server shutdown: stop the keep-alive, revoke every token held (within
+        ``revoke_timeout``) and remove the token file when it holds ours, if configured; close
+        HTTP."""
+        self._closed = True
+        atexit.unregister(self._revoke_at_exit)
         self._stop_keepalive()
         for task in list(self._background):
             task.cancel()
-        token = self._token
-        if token is not None and self.revoke_on_shutdown:
+        self._ledger.cancel_timers()
+        if self.revoke_on_shutdown:
             self._token = self._info = None
-            await self._remove_token_file(token)
-            with contextlib.suppress(VaultError):
-                await self.api.request("POST", "auth/token/revoke-self", token=token)
-                self.log.info("jupyterlab-vault-jwt: Vault token revoked at shutdown")
+            await self._release_token_file()
+            if len(self._ledger):
+                report = await self._ledger.revoke_all(self.revoke_timeout)
+                if report.complete:
+                    self.log.info(
+                        "jupyterlab-vault-jwt: %d Vault token(s) revoked at shutdown",
+                        report.revoked,
+                    )
+                else:
+                    self.log.warning(
+                        "jupyterlab-vault-jwt: %d Vault token(s) could not be revoked at "
+                        "shutdown within %g s",
+                        report.failed + report.timed_out,
+                        self.revoke_timeout,
+                    )
         await self.api.aclose()
+
+    def _revoke_at_exit(self) -> None:
+        """At interpreter exit when :meth:`close` never ran (a plain ``jupyter server`` without
+        a terminal ends its event loop on SIGINT without the extensions' shutdown hooks):
+        revoke what is held and release the file, with a blocking client, within the budget."""
+        if self._closed or not self.revoke_on_shutdown:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):
+            if self._file is not None:
+                self._file.release()
+        if not len(self._ledger):
+            return
+        headers = {"X-Vault-Namespace": self.namespace.strip("/")} if self.namespace else None
+        with (
+            contextlib.suppress(Exception),
+            httpx.Client(
+                base_url=f"{self.address.rstrip('/')}/v1/",
+                verify=ssl_context(self.tls_verify, self.ca_cert, self.ca_path),
+                headers=headers,
+                follow_redirects=False,
+            ) as client,
+        ):
+            report = self._ledger.revoke_all_blocking(self.revoke_timeout, client)
+            self.log.info(
+                "jupyterlab-vault-jwt: %d Vault token(s) revoked at exit, %d not",
+                report.revoked,
+                report.failed + report.timed_out,
+            )
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -480,9 +634,23 @@ class VaultSession(LoggingConfigurable):
         token = auth.get("client_token")
         if not isinstance(token, str) or not token:
             raise VaultLoginRefused(f"Vault's answer to the login at {path} holds no token.")
-        info = await self._lookup(token)
+        self._ledger.add(token)  # held (and so revoked at the end) from now on
+        try:
+            info = await self._lookup(token)
+        except BaseException:
+            self._spawn(self._ledger.revoke(token))
+            raise
+        self._ledger.describe(token, info.accessor, info.expire_time)
+        if self._logged_out_by_user or self._closed:
+            # Logged out (or shut down) while this login was in flight: do not keep the token.
+            self._spawn(self._ledger.revoke(token))
+            return
         old, self._token, self._info, self._id_token_digest = self._token, token, info, digest
-        await self._write_token_file(token)
+        if old and old != token:
+            self._ledger.retire(
+                old, self.replaced_token_grace if self.revoke_replaced_tokens else None
+            )
+        await self._sync_token_file(token)
         self._start_keepalive()
         self.log.info(
             "jupyterlab-vault-jwt: logged in to Vault at %s as %s (policies %s, TTL %.0f s)",
@@ -491,8 +659,6 @@ class VaultSession(LoggingConfigurable):
             ", ".join(info.policies),
             info.ttl_at_issue,
         )
-        if old and old != token and self.revoke_replaced_tokens:
-            self._spawn(self._revoke_quietly(old))
 
     def _login_error(self, error: VaultHttpError, identity: Identity) -> VaultLoginRefused:
         said = "; ".join(error.errors) or f"HTTP {error.vault_status}"
@@ -581,10 +747,6 @@ class VaultSession(LoggingConfigurable):
         with contextlib.suppress(VaultJwtError):  # kept in status() and logged by _login
             await self.login()
 
-    async def _revoke_quietly(self, token: str) -> None:
-        with contextlib.suppress(VaultError):
-            await self.api.request("POST", "auth/token/revoke-self", token=token)
-
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coroutine)
         self._background.add(task)
@@ -595,11 +757,14 @@ class VaultSession(LoggingConfigurable):
     def _start_keepalive(self) -> None:
         if self._keepalive is None or self._keepalive.done():
             self._keepalive = asyncio.ensure_future(self._keep_alive())
+        if self._file is not None and (self._file_watch is None or self._file_watch.done()):
+            self._file_watch = asyncio.ensure_future(self._watch_token_file())
 
     def _stop_keepalive(self) -> None:
-        task, self._keepalive = self._keepalive, None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
+        for task in (self._keepalive, self._file_watch):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+        self._keepalive = self._file_watch = None
 
     def _lead(self, info: TokenInfo) -> float:
         return max(MIN_RENEW_LEAD_SECONDS, info.ttl_at_issue / 3)
@@ -688,7 +853,8 @@ class VaultSession(LoggingConfigurable):
     async def _expired(self) -> None:
         token, self._token, self._info = self._token, None, None
         if token is not None:
-            await self._remove_token_file(token)
+            self._ledger.forget(token)
+            await self._release_token_file()
         self.log.warning(
             "jupyterlab-vault-jwt: the Vault token expired during the outage; logging in again "
             "once Vault answers"
@@ -696,23 +862,73 @@ class VaultSession(LoggingConfigurable):
 
     # --- token file --------------------------------------------------------------------------
 
-    async def _write_token_file(self, token: str) -> None:
-        path = self.token_path
-        if path is None:
+    async def _sync_token_file(self, token: str, *, take_over: bool = False) -> None:
+        """Put ``token`` in the file when the file is ours or missing (or ``take_over``)."""
+        file = self._file
+        if file is None:
             return
+        before = file.state
         try:
-            await asyncio.to_thread(write_token_file, path, token)
+            state = await asyncio.to_thread(file.sync, token, take_over=take_over)
         except OSError as e:
             self.log.warning(
                 "jupyterlab-vault-jwt: could not write the Vault token file %s: %s",
-                path,
+                file.path,
                 e.strerror or type(e).__name__,
             )
+            return
+        if state.value == "other" and not take_over:
+            await self._replace_dead_server_token(token)
+            state = file.state or state
+        if state != before and state.value == "other":
+            self.log.info(
+                "jupyterlab-vault-jwt: %s holds a token this server did not write: left as is",
+                file.path,
+            )
 
-    async def _remove_token_file(self, token: str) -> None:
-        path = self.token_path
-        if path is not None:
-            await asyncio.to_thread(remove_token_file, path, token)
+    async def _replace_dead_server_token(self, token: str) -> None:
+        """When the file holds a token another server of ours wrote for this Vault (a sibling
+        whose token was revoked, or a killed server's), ask Vault whether it is still valid, and
+        replace it when it is not. A token the user wrote is never sent to Vault."""
+        file = self._file
+        if file is None:
+            return
+        with contextlib.suppress(OSError):
+            other = await asyncio.to_thread(file.server_written_other)
+            if other is None:
+                return
+            key = hashlib.sha256(other.encode()).hexdigest()
+            checked = self._checked_other
+            if checked is not None and checked[0] == key and time.time() < checked[1]:
+                return
+            try:
+                valid = await self._token_valid(other)
+            except VaultJwtError:
+                return  # Vault is unavailable: look again at the next check
+            if valid:
+                self._checked_other = (key, time.time() + OTHER_TOKEN_RECHECK_SECONDS)
+                return
+            await asyncio.to_thread(file.replace_if, other, token)
+            self.log.info(
+                "jupyterlab-vault-jwt: %s held a token another server wrote that Vault no longer "
+                "accepts: the session's token was written there",
+                file.path,
+            )
+
+    async def _release_token_file(self) -> None:
+        """Remove the file when it holds a token of ours."""
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(self._file.release)
+
+    async def _watch_token_file(self) -> None:
+        """While logged in: put the session's token back into a missing file (another server of
+        the same home logged out and removed its own), or over an older token of ours."""
+        while not self._logged_out_by_user and not self._closed:
+            await asyncio.sleep(max(0.05, self.token_file_check_interval))
+            token = self._token
+            if token is not None and self.logged_in:
+                await self._sync_token_file(token)
 
 
 def _claims(token: str) -> dict[str, Any]:

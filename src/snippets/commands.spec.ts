@@ -45,6 +45,9 @@ class FakeVaultClient {
   async logout(): Promise<IVaultReply> {
     return loggedInReply();
   }
+  async useTokenFile(): Promise<IVaultReply> {
+    return loggedInReply();
+  }
   async catalog(): Promise<ICatalogReply> {
     return catalogReply([
       { path: 'secret/', secrets: ['apps/billing/db'] },

@@ -18,6 +18,7 @@ export function loggedOutReply(patch: Partial<IVaultReply> = {}): IVaultReply {
     tls_verify: true,
     ca: '/etc/ssl/vault-ca.pem',
     token_file: '/home/alice/.vault-token',
+    token_file_state: 'absent',
     cli: 'vault',
     state: 'logged_out',
     logged_out_by_user: false,
@@ -38,6 +39,7 @@ export function loggedInReply(
     namespace?: string | null;
     tls_verify?: boolean;
     error?: IVaultReply['error'];
+    token_file_state?: IVaultReply['token_file_state'];
   } = {}
 ): IVaultReply {
   const {
@@ -50,6 +52,7 @@ export function loggedInReply(
     server_time: serverTime,
     namespace: options.namespace ?? null,
     tls_verify: options.tls_verify ?? true,
+    token_file_state: options.token_file_state ?? 'session',
     token: {
       accessor: 'acc-1',
       display_name: 'jwt-alice',

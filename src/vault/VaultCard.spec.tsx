@@ -153,6 +153,54 @@ describe('VaultCard', () => {
     expect(field(host, 'address')).toBeUndefined();
   });
 
+  it('says when the token file holds a token it did not write, and offers the session token', () => {
+    const { host, calls } = render({
+      state: {
+        loading: false,
+        busy: null,
+        status: loggedInReply({ token_file_state: 'other' }),
+        error: null
+      },
+      canUseTokenFile: true,
+      onUseTokenFile: () => calls.push('use-token-file')
+    });
+    const note = host.querySelector(
+      '[data-testid="vault-jwt-token-file-note"]'
+    );
+    expect(note?.textContent).toContain(
+      '/home/alice/.vault-token holds a Vault token this server did not write'
+    );
+    const use = button(
+      host,
+      'Use the session’s token in /home/alice/.vault-token'
+    );
+    expect(use.disabled).toBe(false);
+    act(() => use.click());
+    expect(calls).toEqual(['use-token-file']);
+  });
+
+  it('says nothing of the token file while it holds the session token; no button while logged out', () => {
+    const { host } = render({});
+    expect(
+      host.querySelector('[data-testid="vault-jwt-token-file-note"]')
+    ).toBeNull();
+    const out = render({
+      state: {
+        loading: false,
+        busy: null,
+        status: loggedOutReply({ token_file_state: 'other' }),
+        error: null
+      },
+      canLogin: true,
+      canLogout: false
+    });
+    const note = out.host.querySelector(
+      '[data-testid="vault-jwt-token-file-note"]'
+    );
+    expect(note?.textContent).toContain('did not write');
+    expect(note?.querySelector('button')).toBeNull();
+  });
+
   it('says it is logging in and when the user logged out', () => {
     const { host } = render({
       state: {

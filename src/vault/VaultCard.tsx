@@ -16,6 +16,8 @@ export interface IVaultCardProps {
   canLogin: boolean;
   /** Whether Log out is possible. */
   canLogout: boolean;
+  /** Whether the session's token may be written over the token file's. */
+  canUseTokenFile?: boolean;
   /** Whether Reload catalog is possible. */
   canReload: boolean;
   /** True while the catalog is being read. */
@@ -28,6 +30,8 @@ export interface IVaultCardProps {
   onLogout: () => void;
   /** Reload the catalog (the reload command). */
   onReload: () => void;
+  /** Write the session's token into the token file (its command). */
+  onUseTokenFile?: () => void;
 }
 
 /**
@@ -85,6 +89,8 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
         {state.loading && trans.__('Reading the Vault session…')}
         {state.busy === 'login' && trans.__('Logging in to Vault…')}
         {state.busy === 'logout' && trans.__('Revoking the Vault token…')}
+        {state.busy === 'token-file' &&
+          trans.__('Writing the session token to the token file…')}
       </ProgressNote>
       {errors.map(error => (
         <ErrorNote key={error.code + error.message} error={error} />
@@ -101,6 +107,16 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
             'TLS verification OFF: the connection to Vault is not authenticated.'
           )}
         </div>
+      )}
+      {status?.configured && status.token_file_state === 'other' && (
+        <TokenFileNote
+          path={status.token_file ?? '~/.vault-token'}
+          loggedIn={token !== null}
+          canUse={props.canUseTokenFile ?? false}
+          busy={state.busy === 'token-file'}
+          trans={trans}
+          onUse={props.onUseTokenFile}
+        />
       )}
       {status && status.configured && (
         <dl className="jp-VaultJwt-claims jp-VaultJwt-vaultFacts">
@@ -172,6 +188,50 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
         </dl>
       )}
     </Card>
+  );
+}
+
+/**
+ * The token file holds a token this server did not write (the user's own,
+ * or another server's of theirs): it is left alone; kernels and terminals
+ * use that token. A button puts the session's token there on request.
+ */
+function TokenFileNote(props: {
+  path: string;
+  loggedIn: boolean;
+  canUse: boolean;
+  busy: boolean;
+  trans: TranslationBundle;
+  onUse?: () => void;
+}): JSX.Element {
+  const { path, trans } = props;
+  return (
+    <div
+      className="jp-VaultJwt-hint jp-VaultJwt-tokenFileNote"
+      role="note"
+      data-testid="vault-jwt-token-file-note"
+    >
+      <p>
+        {trans.__(
+          '%1 holds a Vault token this server did not write (yours, or another server’s of yours): it is left as is, and kernels and terminals use that token, not this session’s.',
+          path
+        )}
+      </p>
+      {props.loggedIn && (
+        <CardButton
+          onClick={() => props.onUse?.()}
+          disabled={!props.canUse}
+          title={trans.__(
+            'Replace the token in %1 with this session’s token (kept fresh from then on)',
+            path
+          )}
+        >
+          {props.busy
+            ? trans.__('Writing…')
+            : trans.__('Use the session’s token in %1', path)}
+        </CardButton>
+      )}
+    </div>
   );
 }
 

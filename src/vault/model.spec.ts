@@ -19,6 +19,7 @@ class FakeVaultClient implements IVaultClient {
   statusReplies: Scripted[] = [];
   loginReplies: Scripted[] = [];
   logoutReplies: Scripted[] = [];
+  tokenFileReplies: Scripted[] = [];
   calls: string[] = [];
 
   async status(): Promise<IVaultReply> {
@@ -34,6 +35,11 @@ class FakeVaultClient implements IVaultClient {
   async logout(): Promise<IVaultReply> {
     this.calls.push('POST vault/logout');
     return this._next(this.logoutReplies);
+  }
+
+  async useTokenFile(): Promise<IVaultReply> {
+    this.calls.push('POST vault/token-file');
+    return this._next(this.tokenFileReplies);
   }
 
   count(call: string): number {
@@ -345,6 +351,51 @@ describe('VaultModel', () => {
       expect(client.count(LOGIN)).toBe(1);
       expect(busy[0]).toBe('login');
       expect(busy[busy.length - 1]).toBeNull();
+    });
+  });
+
+  describe('the token file', () => {
+    it('offers the session token only while logged in over a file it did not write', async () => {
+      client.statusReplies = [loggedInReply({ token_file_state: 'session' })];
+      await model.load();
+      expect(model.canUseTokenFile).toBe(false);
+      client.statusReplies = [loggedOutReply({ token_file_state: 'other' })];
+      await model.load();
+      expect(model.canUseTokenFile).toBe(false);
+      client.statusReplies = [loggedInReply({ token_file_state: 'other' })];
+      await model.load();
+      expect(model.canUseTokenFile).toBe(true);
+    });
+
+    it('writes it on request, busy meanwhile, and follows the reply', async () => {
+      client.statusReplies = [loggedInReply({ token_file_state: 'other' })];
+      await model.load();
+      let answer: (reply: IVaultReply) => void = () => undefined;
+      client.useTokenFile = () => {
+        client.calls.push('POST vault/token-file');
+        return new Promise(resolve => (answer = resolve));
+      };
+      const done = model.useTokenFile();
+      expect(model.state.busy).toBe('token-file');
+      expect(model.canUseTokenFile).toBe(false);
+      expect(model.canLogout).toBe(false);
+      answer(loggedInReply({ token_file_state: 'session' }));
+      await done;
+      expect(model.state.busy).toBeNull();
+      expect(model.state.status?.token_file_state).toBe('session');
+      expect(model.canUseTokenFile).toBe(false);
+      expect(client.count('POST vault/token-file')).toBe(1);
+    });
+
+    it('keeps the state and shows the error when writing fails', async () => {
+      client.statusReplies = [loggedInReply({ token_file_state: 'other' })];
+      await model.load();
+      client.tokenFileReplies = [
+        new ApiError('vault_not_logged_in', 'You are not logged in.', 409)
+      ];
+      await model.useTokenFile();
+      expect(model.state.error?.code).toBe('vault_not_logged_in');
+      expect(model.state.status?.token_file_state).toBe('other');
     });
   });
 

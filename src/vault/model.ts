@@ -21,6 +21,8 @@ export interface IVaultClient {
   login(): Promise<IVaultReply>;
   /** `POST vault-jwt/vault/logout` */
   logout(): Promise<IVaultReply>;
+  /** `POST vault-jwt/vault/token-file`: the session's token into the file. */
+  useTokenFile(): Promise<IVaultReply>;
 }
 
 /**
@@ -51,6 +53,15 @@ export class VaultClient implements IVaultClient, ICatalogClient {
   logout(): Promise<IVaultReply> {
     return requestAPI<IVaultReply>(
       'vault/logout',
+      { method: 'POST' },
+      this.serverSettings
+    );
+  }
+
+  /** `POST vault-jwt/vault/token-file`: the session's token into the file. */
+  useTokenFile(): Promise<IVaultReply> {
+    return requestAPI<IVaultReply>(
+      'vault/token-file',
       { method: 'POST' },
       this.serverSettings
     );
@@ -90,7 +101,7 @@ export interface IIdTokenSource {
 }
 
 /** What the Vault model is doing right now. */
-export type VaultBusy = 'login' | 'logout' | null;
+export type VaultBusy = 'login' | 'logout' | 'token-file' | null;
 
 /**
  * Everything the views need, as one immutable snapshot.
@@ -187,6 +198,18 @@ export class VaultModel implements IDisposable {
   }
 
   /**
+   * Whether the token file holds a token the server did not write while
+   * logged in: the user may put the session's token there instead.
+   */
+  get canUseTokenFile(): boolean {
+    return (
+      this.loggedIn &&
+      this._state.status?.token_file_state === 'other' &&
+      this._state.busy === null
+    );
+  }
+
+  /**
    * The token's sorted policies while logged in, else null: the catalog is
    * loaded when it becomes non-null and reloaded when it changes.
    */
@@ -265,6 +288,14 @@ export class VaultModel implements IDisposable {
   /** Revoke the Vault token (`POST vault/logout`); no auto log in after it. */
   async logout(): Promise<void> {
     await this._operation('logout', () => this._client.logout());
+  }
+
+  /**
+   * Write the session's token into the token file, over a token the server
+   * did not write (`POST vault/token-file`); only when the user asks.
+   */
+  async useTokenFile(): Promise<void> {
+    await this._operation('token-file', () => this._client.useTokenFile());
   }
 
   /** Stop the timers and disconnect every listener. */

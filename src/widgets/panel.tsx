@@ -35,6 +35,8 @@ export interface IVaultJwtPanelOptions {
   onLogout: () => void;
   /** Run the reload catalog command. */
   onReload: () => void;
+  /** Run the command that writes the session's token into the token file. */
+  onUseTokenFile?: () => void;
   /** Where snippets go (the insert buttons follow it). */
   inserter: SnippetInserter;
   /** Insert a snippet for a secret or key (the insert command). */
@@ -102,6 +104,8 @@ export class VaultJwtPanel extends ReactWidget {
                       onLogin={onLogin}
                       onLogout={onLogout}
                       onReload={onReload}
+                      canUseTokenFile={vault.canUseTokenFile}
+                      onUseTokenFile={this._options.onUseTokenFile}
                     />
                   )}
                 </UseSignal>

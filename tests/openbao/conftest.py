@@ -275,7 +275,8 @@ def companion(
     tmp_path.mkdir(parents=True, exist_ok=True)
     id_file = tmp_path / "id_token"
     id_file.write_text(id_token)
-    token_file = tmp_path / "home" / ".vault-token"
+    # a shared home (two servers of one user) is given as token_file=
+    token_file = Path(vault.pop("token_file", tmp_path / "home" / ".vault-token"))
     token_file.parent.mkdir(exist_ok=True)
     identity = IdTokenService(
         hub_api_url="", hub_user="", hub_api_token="", env_var="", token_file=str(id_file)

@@ -92,7 +92,7 @@ async def test_new_id_token_means_new_login_and_logout_revokes(realm, reader, tm
         await eventually(lambda: c.session.accessor not in (None, first))
         second_token = c.vault_token_file.read_text()
         assert second_token != first_token
-        # the replaced token is not revoked by default (a kernel may still use it)
+        # the replaced token stays valid for its grace period (a kernel may still be reading)
         assert lookup(first_token) == 200
         await c.session.logout()
         status = c.session.status()
