@@ -99,6 +99,9 @@ class BaseHandler(APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, VaultJwtError):
             self.set_status(exc.status)
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None:  # a rate limit says when to ask again
+                self.set_header("Retry-After", str(retry_after))
             body = error_body(exc.code, exc.message)
         elif isinstance(exc, tornado.web.HTTPError) or exc is None:
             body = error_body(_http_code(status_code), _http_message(status_code, exc))
