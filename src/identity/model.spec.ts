@@ -437,6 +437,24 @@ describe('IdentityModel refresh schedule over a simulated hour', () => {
     expect(client.refreshCalls).toBe(16);
   });
 
+  it('an undecodable token from the source is retried backing off, not every 15 s', async () => {
+    sameTokenSource(3 * 3600);
+    await model.load();
+    client.onRefresh = () => ({
+      ...hubReply({ iat: now(), lifetime: 300 }),
+      id_token: 'garbage'
+    });
+    await model.refresh();
+    expect(model.state.error?.code).toBe('malformed_token');
+    await runFor(HOUR_MS);
+    // The click at 0, then 15, 30, 60, 120, 240 s later, then every 300 s.
+    const expected = [0, 15, 45, 105, 225, 465];
+    while (expected[expected.length - 1] + 300 <= 3600) {
+      expected.push(expected[expected.length - 1] + 300);
+    }
+    expect(refreshedAt()).toEqual(expected);
+  });
+
   it('a rate-limited refresh shows the server message and waits as long as it says', async () => {
     sameTokenSource(300);
     const limited = new ApiError(

@@ -236,8 +236,9 @@ export class IdentityModel implements IDisposable {
     this._pending = (async () => {
       try {
         const reply = await call();
-        this._accept(reply, sentAt);
-        this._retry.reset();
+        if (this._accept(reply, sentAt)) {
+          this._retry.reset();
+        }
       } catch (error) {
         this._fail(error);
       } finally {
@@ -248,9 +249,10 @@ export class IdentityModel implements IDisposable {
     return this._pending;
   }
 
-  private _accept(reply: IIdentityReply, sentAt: number): void {
+  /** Take a reply in; false when it carried an undecodable token. */
+  private _accept(reply: IIdentityReply, sentAt: number): boolean {
     if (this._isDisposed) {
-      return;
+      return false;
     }
     const receivedAt = this._now();
     this._clockOffsetMs = reply.server_time * 1000 - (sentAt + receivedAt) / 2;
@@ -267,7 +269,7 @@ export class IdentityModel implements IDisposable {
             0
           )
         );
-        return;
+        return false;
       }
     }
     this._idToken = reply.id_token;
@@ -291,6 +293,7 @@ export class IdentityModel implements IDisposable {
       error: null
     });
     this._updateTicker();
+    return true;
   }
 
   private _fail(error: unknown): void {
