@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { Backoff, Interval, MAX_TIMER_DELAY_MS, Timeout } from './schedule';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -229,5 +232,30 @@ describe('Backoff', () => {
     expect(delays).toEqual([15_000, 30_000, 60_000, 100_000, 100_000]);
     backoff.reset();
     expect(backoff.next()).toBe(15_000);
+  });
+});
+
+describe('the frontend timers', () => {
+  it('all go through schedule.ts (no bare setTimeout / setInterval elsewhere)', () => {
+    const offenders: string[] = [];
+    const visit = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          visit(file);
+        } else if (
+          /\.tsx?$/.test(entry.name) &&
+          !/\.spec\.tsx?$/.test(entry.name) &&
+          file !== path.join(__dirname, 'schedule.ts')
+        ) {
+          const text = fs.readFileSync(file, 'utf-8');
+          if (/\b(setTimeout|setInterval)\s*\(/.test(text)) {
+            offenders.push(path.relative(__dirname, file));
+          }
+        }
+      }
+    };
+    visit(__dirname);
+    expect(offenders).toEqual([]);
   });
 });
