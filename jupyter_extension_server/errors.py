@@ -118,6 +118,25 @@ class SourceUnreadable(IdentityError):
     status = 500
 
 
+class RefreshRateLimited(IdentityError):
+    """The id_token source was read too often lately (``c.IdTokenService.refresh_limit``).
+
+    Parameters
+    ----------
+    message
+        Actionable message.
+    retry_after
+        Seconds until a read is allowed again (sent as ``Retry-After``).
+    """
+
+    code = "refresh_rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class BadRequest(VaultJwtError):
     """The request to the REST API is missing a parameter or has an invalid one."""
 

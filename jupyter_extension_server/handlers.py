@@ -20,7 +20,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from .errors import VaultJwtError, VaultLoginRateLimited
+from .errors import VaultJwtError
 from .identity import Identity, IdTokenService
 from .vault.catalog import Catalog, SecretCatalog
 from .vault.kv import SecretKeys
@@ -100,8 +100,9 @@ class BaseHandler(APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, VaultJwtError):
             self.set_status(exc.status)
-            if isinstance(exc, VaultLoginRateLimited):
-                self.set_header("Retry-After", str(max(1, math.ceil(exc.retry_after))))
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None:  # a rate limit says when to ask again
+                self.set_header("Retry-After", str(max(1, math.ceil(retry_after))))
             body = error_body(exc.code, exc.message)
         elif isinstance(exc, tornado.web.HTTPError) or exc is None:
             body = error_body(_http_code(status_code), _http_message(status_code, exc))

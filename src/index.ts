@@ -127,6 +127,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       lastNotified = error.code;
+      if (error.code === 'refresh_rate_limited') {
+        // The server's rate limit: the panel asks again by itself when it
+        // says; nothing to do at the hub.
+        Notification.warning(trans.__('id_token: %1', error.message), {
+          autoClose: 10_000
+        });
+        return;
+      }
       const actions = home
         ? [
             {

@@ -15,11 +15,14 @@ export class ApiError extends Error {
    * @param code machine-readable code
    * @param message human-readable, actionable message
    * @param status HTTP status (0 when the server could not be reached)
+   * @param retryAfterMs when the server said to ask again (its `Retry-After`,
+   *   e.g. on a 429 of its rate limit), in ms from now
    */
   constructor(
     readonly code: string,
     message: string,
-    readonly status: number
+    readonly status: number,
+    readonly retryAfterMs?: number
   ) {
     super(message);
     this.name = 'ApiError';
@@ -66,8 +69,27 @@ export async function requestAPI<T>(
       error?.code ?? `http_${response.status}`,
       error?.message ??
         `The server companion answered HTTP ${response.status}. Is the jupyterlab-vault-jwt server extension enabled?`,
-      response.status
+      response.status,
+      retryAfterMs(response.headers.get('Retry-After'))
     );
   }
   return body as T;
+}
+
+/**
+ * A `Retry-After` header (seconds, or an HTTP date) in ms from now.
+ *
+ * @param value the header's value, or null
+ * @returns the delay, or undefined without a usable header
+ */
+export function retryAfterMs(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') {
+    return undefined;
+  }
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) {
+    return Math.max(0, seconds * 1000);
+  }
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

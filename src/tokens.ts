@@ -247,7 +247,7 @@ export type TokenPhase = 'fresh' | 'expiring' | 'expired' | 'unavailable';
 export interface IVaultJwtSettings {
   /** Refresh the id_token automatically before it expires. */
   autoRefresh: boolean;
-  /** How many seconds before `exp` the automatic refresh happens. */
+  /** How many seconds before `exp` the automatic refresh happens (at most half the lifetime). */
   refreshLeadSeconds: number;
   /** Which claims the identity card shows, in order. */
   claims: string[];

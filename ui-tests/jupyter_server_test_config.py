@@ -13,6 +13,9 @@ c.ServerApp.port_retries = 0  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
 c.ServerApp.root_dir = tempfile.mkdtemp(prefix="vault-jwt-ui-")  # noqa: F821
 c.ServerApp.log_level = "DEBUG"  # noqa: F821
+# The tests press Refresh in nearly every set-up (to make the server read the token file they just
+# wrote): far more often than a person would, so above the default rate limit (10 a minute).
+c.IdTokenService.refresh_limit = 120  # noqa: F821
 
 # The Vault card logs in to the test OpenBao (scripts/test.sh starts it and has its `jwt-test`
 # auth method trust the key that tests/jwt.js signs with). The token file goes next to the test

@@ -29,7 +29,7 @@ from urllib.parse import quote
 import httpx
 import jwt
 from jupyter_server.utils import url_path_join
-from traitlets import Float, Unicode, default
+from traitlets import Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from ..errors import (
@@ -41,11 +41,13 @@ from ..errors import (
     LoginRequired,
     MalformedToken,
     NoIdToken,
+    RefreshRateLimited,
     SourceUnreadable,
     StaleIdToken,
 )
 from ..httpclient import SharedHttpClient
 from ..singleflight import SingleFlight
+from .limits import ReadBudget, UnchangedBackoff
 
 SourceName = Literal["hub", "env", "file"]
 
@@ -329,6 +331,21 @@ class IdTokenService(LoggingConfigurable):
         "Default: the OIDC_ID_TOKEN_FILE environment variable.",
     )
 
+    refresh_limit = Int(
+        10,
+        config=True,
+        help="Most reads of the id_token source (JupyterHub's API, the file, the variable) in any "
+        "refresh_window seconds; past it, a refresh is answered 429 (refresh_rate_limited) "
+        "until the window moves on, so no client bug can turn into a storm against the hub or "
+        "the identity provider. Concurrent refreshes share one read and count once. "
+        "0 turns the limit off.",
+    )
+    refresh_window = Float(
+        60.0,
+        config=True,
+        help="Length in seconds of the sliding window of refresh_limit.",
+    )
+
     @default("hub_api_url")
     def _default_hub_api_url(self) -> str:
         return os.environ.get("JUPYTERHUB_API_URL", "")
@@ -352,11 +369,18 @@ class IdTokenService(LoggingConfigurable):
         self._flight: SingleFlight[Identity] = SingleFlight()
         self._listeners: list[Callable[[Identity], None]] = []
         self._source = self._pick_source()
+        self._budget = ReadBudget(self.refresh_limit, self.refresh_window)
+        self._unchanged = UnchangedBackoff()
 
     @property
     def source(self) -> TokenSource | None:
         """The configured source, or None."""
         return self._source
+
+    @property
+    def limits(self) -> tuple[ReadBudget, UnchangedBackoff]:
+        """The read budget (rate limit) and the back-off after unchanged reads."""
+        return self._budget, self._unchanged
 
     @property
     def owner(self) -> str | None:
@@ -399,12 +423,16 @@ class IdTokenService(LoggingConfigurable):
         identity = self._identity
         if identity is not None and identity.exp > time.time():
             return identity
+        if identity is not None and self._unchanged.holding():
+            return identity  # it came back unchanged just now: no read sooner than the back-off
         return await self.refresh()
 
     async def refresh(self) -> Identity | None:
         """Read the source again; concurrent calls (and :meth:`current`) share one read.
 
-        A failure leaves the last good identity in memory.
+        A failure leaves the last good identity in memory. Reads are rate limited
+        (:attr:`refresh_limit`): past the budget this raises
+        :class:`~..errors.RefreshRateLimited` without reading.
 
         Returns
         -------
@@ -429,6 +457,12 @@ class IdTokenService(LoggingConfigurable):
         if source is None:  # pragma: no cover - refresh() checks it
             raise RuntimeError("no id_token source")
         try:
+            self._budget.acquire(source.detail)
+        except RefreshRateLimited as e:
+            if self._budget.refused == 1:  # once per run of refusals, not once per request
+                self.log.warning("jupyterlab-vault-jwt: %s", e.message)
+            raise
+        try:
             token = await source.fetch()
             exp = token_expiry(token, source.detail)
             if source.name == "hub" and exp <= time.time():
@@ -450,7 +484,9 @@ class IdTokenService(LoggingConfigurable):
             raise
         identity = Identity(token, source.name, source.detail, time.time(), exp)
         previous, self._identity = self._identity, identity
-        if previous is None or previous.id_token != token:
+        changed = previous is None or previous.id_token != token
+        self._unchanged.read(changed)
+        if changed:
             for callback in self._listeners:
                 try:
                     callback(identity)

@@ -2,6 +2,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError } from '../request';
+import { Backoff, Timeout } from '../schedule';
 import { IErrorInfo, ISecretKeysReply, ICatalogReply } from '../tokens';
 import {
   ICatalogClient,
@@ -326,7 +327,7 @@ export class CatalogModel implements IDisposable {
     }
     this._sessionKey = key;
     this._clearRetry();
-    this._retryMs = CATALOG_RETRY_MIN_MS;
+    this._retry.reset();
     if (key === null) {
       // Logged out: nothing is readable any more.
       ++this._loadSeq;
@@ -368,7 +369,7 @@ export class CatalogModel implements IDisposable {
       return;
     }
     this._clearRetry();
-    this._retryMs = CATALOG_RETRY_MIN_MS;
+    this._retry.reset();
     const index = buildCatalogIndex(reply);
     for (const mount of index.mounts.keys()) {
       const id = index.nodes[mount].id;
@@ -400,19 +401,11 @@ export class CatalogModel implements IDisposable {
    */
   private _scheduleRetry(refresh: boolean): void {
     this._clearRetry();
-    const wait = this._retryMs;
-    this._retryMs = Math.min(CATALOG_RETRY_MAX_MS, this._retryMs * 2);
-    this._retryTimer = setTimeout(() => {
-      this._retryTimer = null;
-      void this._load(refresh);
-    }, wait);
+    this._retryTimer.set(this._retry.next(), () => void this._load(refresh));
   }
 
   private _clearRetry(): void {
-    if (this._retryTimer !== null) {
-      clearTimeout(this._retryTimer);
-      this._retryTimer = null;
-    }
+    this._retryTimer.cancel();
   }
 
   private _keysDone(
@@ -510,8 +503,8 @@ export class CatalogModel implements IDisposable {
   private _seenMounts = new Set<string>();
   private _loadSeq = 0;
   private _keysSeq = 0;
-  private _retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private _retryMs = CATALOG_RETRY_MIN_MS;
+  private _retryTimer = new Timeout();
+  private _retry = new Backoff(CATALOG_RETRY_MIN_MS, CATALOG_RETRY_MAX_MS);
   private _isDisposed = false;
   private _stateChanged = new Signal<this, ICatalogState>(this);
   private _insertRequested = new Signal<this, string>(this);

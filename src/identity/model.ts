@@ -4,6 +4,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { decodeIdToken } from './jwt';
 import { ApiError, requestAPI } from '../request';
+import { Backoff, Interval, Timeout } from '../schedule';
 import {
   DEFAULT_SETTINGS,
   IIdTokenClaims,
@@ -91,9 +92,15 @@ export interface IIdentityModelOptions {
   now?: () => number;
 }
 
-/** Retry delay after a failed automatic refresh (ms), doubled up to the max. */
-const RETRY_MIN_MS = 15_000;
-const RETRY_MAX_MS = 5 * 60_000;
+/**
+ * Back-off of the automatic refresh (ms): after a failed refresh, and after a
+ * refresh that brought no later `exp` (the source handed back the same token),
+ * the next one waits this long, doubled each time up to the max. No automatic
+ * refresh comes sooner than the minimum after any answer, whatever the expiry.
+ */
+export const REFRESH_BACKOFF_MIN_MS = 15_000;
+/** The longest back-off of the automatic refresh (ms). */
+export const REFRESH_BACKOFF_MAX_MS = 5 * 60_000;
 /** Retry delay while the hub wants a new login (the user may log in elsewhere). */
 const LOGIN_RETRY_MS = 60_000;
 
@@ -111,6 +118,7 @@ export class IdentityModel implements IDisposable {
   constructor(options: IIdentityModelOptions) {
     this._client = options.client;
     this._now = options.now ?? Date.now;
+    this._refreshTimer = new Timeout({ now: this._now });
   }
 
   /** Emitted whenever {@link state} changes. */
@@ -171,6 +179,14 @@ export class IdentityModel implements IDisposable {
     return { phase, secondsLeft, fraction };
   }
 
+  /**
+   * When the next automatic refresh (or retry) is due (local clock, epoch
+   * ms), or null when none is scheduled.
+   */
+  get nextRefreshAt(): number | null {
+    return this._refreshTimer.dueAt;
+  }
+
   /** Whether {@link dispose} has been called. */
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -203,8 +219,8 @@ export class IdentityModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    this._clearRefreshTimer();
-    this._stopTicker();
+    this._refreshTimer.dispose();
+    this._ticker.dispose();
     Signal.clearData(this);
   }
 
@@ -220,8 +236,9 @@ export class IdentityModel implements IDisposable {
     this._pending = (async () => {
       try {
         const reply = await call();
-        this._accept(reply, sentAt);
-        this._retryMs = RETRY_MIN_MS;
+        if (this._accept(reply, sentAt)) {
+          this._retry.reset();
+        }
       } catch (error) {
         this._fail(error);
       } finally {
@@ -232,9 +249,10 @@ export class IdentityModel implements IDisposable {
     return this._pending;
   }
 
-  private _accept(reply: IIdentityReply, sentAt: number): void {
+  /** Take a reply in; false when it carried an undecodable token. */
+  private _accept(reply: IIdentityReply, sentAt: number): boolean {
     if (this._isDisposed) {
-      return;
+      return false;
     }
     const receivedAt = this._now();
     this._clockOffsetMs = reply.server_time * 1000 - (sentAt + receivedAt) / 2;
@@ -251,12 +269,19 @@ export class IdentityModel implements IDisposable {
             0
           )
         );
-        return;
+        return false;
       }
     }
     this._idToken = reply.id_token;
-    this._unchangedRefresh =
-      claims !== null && previousExp !== null && claims.exp === previousExp;
+    // A refresh that brought no later expiry did not help: back off.
+    const unchanged =
+      claims !== null && previousExp !== null && claims.exp <= previousExp;
+    if (!unchanged) {
+      this._unchanged.reset();
+    }
+    this._notBefore =
+      receivedAt +
+      (unchanged ? this._unchanged.next() : REFRESH_BACKOFF_MIN_MS);
     this._setState({
       loading: false,
       refreshing: false,
@@ -268,6 +293,7 @@ export class IdentityModel implements IDisposable {
       error: null
     });
     this._updateTicker();
+    return true;
   }
 
   private _fail(error: unknown): void {
@@ -282,68 +308,57 @@ export class IdentityModel implements IDisposable {
             message: String((error as Error)?.message ?? error)
           };
     // Keep the last good identity; only the error and the flags change.
+    const backoff = this._retry.next();
+    // The server's rate limit says when it answers again (Retry-After).
+    const retryAfterMs =
+      error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
     this._retryDelayMs =
-      failure.code === 'login_required' ? LOGIN_RETRY_MS : this._retryMs;
-    this._retryMs = Math.min(RETRY_MAX_MS, this._retryMs * 2);
+      failure.code === 'login_required'
+        ? LOGIN_RETRY_MS
+        : Math.max(backoff, retryAfterMs);
     this._setState({ loading: false, refreshing: false, error: failure });
     this._updateTicker();
     this._refreshFailed.emit(failure);
   }
 
-  /** Schedule the next automatic refresh (or retry) from the current state. */
+  /**
+   * Schedule the next automatic refresh (or retry) from the current state:
+   * the lead time before `exp` (at most half the token's lifetime, so a
+   * short-lived token is not refreshed as soon as it arrives), never sooner
+   * than the back-off allows. A far-future `exp` simply waits (the timer
+   * holds any delay).
+   */
   private _schedule(): void {
-    this._clearRefreshTimer();
+    this._refreshTimer.cancel();
     if (this._isDisposed || !this._settings.autoRefresh) {
       return;
     }
     const { claims, error, source } = this._state;
+    const refresh = () => void this.refresh();
     if (error) {
       // A failed refresh: try again later (backing off), so the panel
       // recovers by itself once the cause is gone.
-      this._setRefreshTimer(this._retryDelayMs);
+      this._refreshTimer.set(this._retryDelayMs, refresh);
       return;
     }
     if (!claims || source === null) {
       return;
     }
-    const dueMs =
-      (claims.exp - this._settings.refreshLeadSeconds) * 1000 -
-      this.serverNow();
-    if (this._unchangedRefresh && dueMs <= 0) {
-      // The source handed back the same token: do not spin, look again soon.
-      const left = claims.exp * 1000 - this.serverNow();
-      this._setRefreshTimer(Math.min(30_000, Math.max(5_000, left / 4)));
-      return;
-    }
-    this._setRefreshTimer(Math.max(0, dueMs));
-  }
-
-  private _setRefreshTimer(delayMs: number): void {
-    this._refreshTimer = setTimeout(() => {
-      this._refreshTimer = null;
-      void this.refresh();
-    }, delayMs);
-  }
-
-  private _clearRefreshTimer(): void {
-    if (this._refreshTimer !== null) {
-      clearTimeout(this._refreshTimer);
-      this._refreshTimer = null;
-    }
+    const issued = claims.iat ?? (this._state.fetchedAt ?? 0) / 1000;
+    const lead = Math.max(
+      0,
+      Math.min(this._settings.refreshLeadSeconds, (claims.exp - issued) / 2)
+    );
+    // `exp` is on the server's clock; the timer runs on ours.
+    const dueAt = (claims.exp - lead) * 1000 - this._clockOffsetMs;
+    this._refreshTimer.setAt(Math.max(dueAt, this._notBefore), refresh);
   }
 
   private _updateTicker(): void {
-    if (this._state.claims && this._ticker === null) {
-      this._ticker = setInterval(() => this._ticked.emit(), 1000);
+    if (this._state.claims && !this._ticker.running) {
+      this._ticker.start(1000, () => this._ticked.emit());
     } else if (!this._state.claims) {
-      this._stopTicker();
-    }
-  }
-
-  private _stopTicker(): void {
-    if (this._ticker !== null) {
-      clearInterval(this._ticker);
-      this._ticker = null;
+      this._ticker.stop();
     }
   }
 
@@ -372,11 +387,16 @@ export class IdentityModel implements IDisposable {
   private _idToken: string | null = null;
   private _clockOffsetMs = 0;
   private _pending: Promise<void> | null = null;
-  private _unchangedRefresh = false;
-  private _retryMs = RETRY_MIN_MS;
-  private _retryDelayMs = RETRY_MIN_MS;
-  private _refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  private _ticker: ReturnType<typeof setInterval> | null = null;
+  private _retry = new Backoff(REFRESH_BACKOFF_MIN_MS, REFRESH_BACKOFF_MAX_MS);
+  private _unchanged = new Backoff(
+    REFRESH_BACKOFF_MIN_MS,
+    REFRESH_BACKOFF_MAX_MS
+  );
+  private _retryDelayMs = REFRESH_BACKOFF_MIN_MS;
+  /** No automatic refresh before this (local clock, ms). */
+  private _notBefore = 0;
+  private _refreshTimer: Timeout;
+  private _ticker = new Interval();
   private _isDisposed = false;
   private _stateChanged = new Signal<this, IIdentityState>(this);
   private _ticked = new Signal<this, void>(this);

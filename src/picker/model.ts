@@ -2,6 +2,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ICatalogClient, ICatalogIndex } from '../catalog/tree';
+import { Timeout } from '../schedule';
 import { IErrorInfo } from '../tokens';
 
 /*
@@ -277,7 +278,7 @@ export class PickerModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    clearTimeout(this._keysTimer);
+    this._keysTimer.dispose();
     Signal.clearData(this);
   }
 
@@ -442,7 +443,7 @@ export class PickerModel implements IDisposable {
    * the secrets matching all but the last term are read instead.
    */
   private _scheduleKeys(): void {
-    clearTimeout(this._keysTimer);
+    this._keysTimer.cancel();
     const wanted: string[] = [];
     const want = (id: string) => {
       if (!this._keys.has(id) && !wanted.includes(id)) {
@@ -468,9 +469,8 @@ export class PickerModel implements IDisposable {
       want(item.id);
     }
     if (wanted.length > 0) {
-      this._keysTimer = setTimeout(
-        () => wanted.forEach(id => this._readKeys(id)),
-        KEYS_DELAY_MS
+      this._keysTimer.set(KEYS_DELAY_MS, () =>
+        wanted.forEach(id => this._readKeys(id))
       );
     }
   }
@@ -579,7 +579,7 @@ export class PickerModel implements IDisposable {
   private _ranked: { id: string; key: string | null }[] = [];
   private _expanded: string | null = null;
   private _keys = new Map<string, IPickerKeys>();
-  private _keysTimer: ReturnType<typeof setTimeout> | undefined;
+  private _keysTimer = new Timeout();
   private _constructed = false;
   private _isDisposed = false;
   private _state!: IPickerState;

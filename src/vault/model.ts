@@ -4,6 +4,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { ICatalogClient } from '../catalog/tree';
 import { ApiError, requestAPI } from '../request';
+import { Interval, Timeout } from '../schedule';
 import {
   DEFAULT_SETTINGS,
   ICatalogReply,
@@ -445,22 +446,16 @@ export class VaultModel implements IDisposable {
     if (this._isDisposed || !(this.loggedIn || recovering)) {
       return;
     }
-    this._pollTimer = setTimeout(() => {
-      this._pollTimer = null;
-      void this.load();
-    }, VAULT_POLL_MS);
+    this._pollTimer.set(VAULT_POLL_MS, () => void this.load());
   }
 
   private _clearPoll(): void {
-    if (this._pollTimer !== null) {
-      clearTimeout(this._pollTimer);
-      this._pollTimer = null;
-    }
+    this._pollTimer.cancel();
   }
 
   private _updateTicker(): void {
-    if (this.loggedIn && this._ticker === null) {
-      this._ticker = setInterval(() => this._tick(), 1000);
+    if (this.loggedIn && !this._ticker.running) {
+      this._ticker.start(1000, () => this._tick());
     } else if (!this.loggedIn) {
       this._stopTicker();
     }
@@ -477,10 +472,7 @@ export class VaultModel implements IDisposable {
   }
 
   private _stopTicker(): void {
-    if (this._ticker !== null) {
-      clearInterval(this._ticker);
-      this._ticker = null;
-    }
+    this._ticker.stop();
   }
 
   private _setState(patch: Partial<IVaultState>): void {
@@ -510,8 +502,8 @@ export class VaultModel implements IDisposable {
   private _applied = 0;
   private _loading: Promise<void> | null = null;
   private _busyPromise: Promise<void> | null = null;
-  private _pollTimer: ReturnType<typeof setTimeout> | null = null;
-  private _ticker: ReturnType<typeof setInterval> | null = null;
+  private _pollTimer = new Timeout();
+  private _ticker = new Interval();
   private _isDisposed = false;
   private _stateChanged = new Signal<this, IVaultState>(this);
   private _ticked = new Signal<this, void>(this);
