@@ -3,8 +3,12 @@
 Every route answers JSON with ``Cache-Control: no-store``. Every verb is
 ``@tornado.web.authenticated`` and ``@authorized`` (resource ``vault-jwt``), and only the server's
 owner may call them (JupyterHub 5 sharing lets other hub users reach a server, and JupyterHub's
-single-user authorizer lets them do anything there). XSRF is checked on state-changing verbs by
-jupyter_server, for cookie-authenticated requests. Errors are ``{"error": {"code", "message"}}``.
+single-user authorizer lets them do anything there). XSRF is checked on EVERY verb of every
+route, GET included, for cookie-authenticated requests (most GETs make the server call Vault or
+the hub; JupyterLab's ServerConnection sends ``X-XSRFToken`` on every request), without
+jupyter_server's fallback that accepts a same-site ``Referer`` instead on GET. Query parameters
+longer than :data:`MAX_PARAMETER_LENGTH` are refused before anything runs. Errors are
+``{"error": {"code", "message"}}``. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from .errors import VaultJwtError
+from .errors import CopyDisabled, NoIdToken, ParameterTooLong, VaultJwtError
 from .identity import Identity, IdTokenService
+from .identity.claims import claims_of, copy_state, fingerprint
 from .vault.catalog import Catalog, SecretCatalog
 from .vault.kv import SecretKeys
 from .vault.session import VaultSession, VaultStatus
@@ -29,6 +34,9 @@ from .vault.session import VaultSession, VaultStatus
 NAMESPACE = "vault-jwt"
 #: Resource name given to jupyter_server's authorizer.
 AUTH_RESOURCE = "vault-jwt"
+
+#: Longest query parameter accepted (a secret path is at most 4096 characters).
+MAX_PARAMETER_LENGTH = 4200
 
 INTERNAL_ERROR = "Internal error in jupyterlab-vault-jwt; the server log has the details."
 
@@ -93,6 +101,31 @@ class BaseHandler(APIHandler):
             raise tornado.web.HTTPError(
                 403, "This server belongs to another user: only its owner may use this API."
             )
+        if user is not None:
+            self._check_xsrf_every_verb()
+            self._check_parameter_lengths()
+
+    def _check_xsrf_every_verb(self) -> None:
+        """XSRF on GET too (tornado checks it on POST...; jupyter_server then accepts a same-site
+        ``Referer`` instead of the token on GET: not here). Token-authenticated requests
+        (``Authorization`` header) cannot be forged cross-site and are exempt, as in
+        jupyter_server."""
+        if self.request.method not in ("GET", "HEAD"):
+            return  # tornado calls check_xsrf_cookie before POST, PUT, DELETE...
+        if self.token_authenticated or self.settings.get("disable_check_xsrf", False):
+            return
+        if not self.check_origin():
+            raise tornado.web.HTTPError(404)
+        tornado.web.RequestHandler.check_xsrf_cookie(self)
+
+    def _check_parameter_lengths(self) -> None:
+        for name, values in self.request.query_arguments.items():
+            for value in values:
+                if len(value) > MAX_PARAMETER_LENGTH:
+                    raise ParameterTooLong(
+                        f"The parameter '{name[:40]}' is {len(value)} bytes long; at most "
+                        f"{MAX_PARAMETER_LENGTH} are accepted."
+                    )
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Every error as ``{"error": {"code", "message"}}``, never with a traceback."""
@@ -155,8 +188,8 @@ def _http_message(status: int, exc: tornado.web.HTTPError | None) -> str:
         return f"HTTP {status}"
 
 
-def identity_reply(identity: Identity | None, hint: str | None) -> str:
-    """The JSON reply of the identity routes.
+def identity_reply(identity: Identity | None, hint: str | None, copy_allowed: bool) -> str:
+    """The JSON reply of the identity routes: the claims, never the raw token.
 
     Parameters
     ----------
@@ -164,15 +197,19 @@ def identity_reply(identity: Identity | None, hint: str | None) -> str:
         The identity, or None when no source is configured.
     hint
         How to configure a source (when there is none).
+    copy_allowed
+        Whether the administrator lets the owner copy the raw token.
     """
     return json.dumps(
         {
             "source": identity.source if identity else None,
             "source_detail": identity.source_detail if identity else None,
-            "id_token": identity.id_token if identity else None,
+            "claims": claims_of(identity) if identity else None,
+            "token_id": fingerprint(identity.id_token) if identity else None,
             "fetched_at": identity.fetched_at if identity else None,
             "server_time": time.time(),
             "hint": None if identity else hint,
+            "copy": copy_state(copy_allowed),
         }
     )
 
@@ -184,7 +221,7 @@ class IdentityHandler(BaseHandler):
     @authorized
     async def get(self) -> None:
         identity = await self.identity.current()
-        self.finish(identity_reply(identity, self.identity.hint))
+        self.finish(identity_reply(identity, self.identity.hint, self.identity.allow_copy))
 
 
 class IdentityRefreshHandler(BaseHandler):
@@ -194,7 +231,27 @@ class IdentityRefreshHandler(BaseHandler):
     @authorized
     async def post(self) -> None:
         identity = await self.identity.refresh()
-        self.finish(identity_reply(identity, self.identity.hint))
+        self.finish(identity_reply(identity, self.identity.hint, self.identity.allow_copy))
+
+
+class IdentityTokenHandler(BaseHandler):
+    """``POST vault-jwt/identity/token``: the raw id_token, for the copy action only.
+
+    A POST (XSRF-checked), refused with ``copy_disabled`` when ``c.IdTokenService.allow_copy``
+    is off.
+    """
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        if not self.identity.allow_copy:
+            raise CopyDisabled(copy_state(False)["reason"])
+        identity = await self.identity.current()
+        if identity is None:
+            raise NoIdToken(self.identity.hint or "There is no id_token.")
+        self.finish(
+            json.dumps({"id_token": identity.id_token, "token_id": fingerprint(identity.id_token)})
+        )
 
 
 def _error(error: VaultJwtError | None) -> dict[str, str] | None:
@@ -232,6 +289,7 @@ def vault_reply(status: VaultStatus) -> str:
                 "max_expire_time": token.max_expire_time,
             },
             "error": _error(status.error),
+            "tls_warning": status.tls_warning,
             "server_time": time.time(),
         }
     )
@@ -350,6 +408,7 @@ def route_table(
     return [
         (f"/{NAMESPACE}/identity", IdentityHandler, services),
         (f"/{NAMESPACE}/identity/refresh", IdentityRefreshHandler, services),
+        (f"/{NAMESPACE}/identity/token", IdentityTokenHandler, services),
         (f"/{NAMESPACE}/vault/?", VaultHandler, services),
         (f"/{NAMESPACE}/vault/login", VaultLoginHandler, services),
         (f"/{NAMESPACE}/vault/logout", VaultLogoutHandler, services),
