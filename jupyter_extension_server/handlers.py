@@ -14,6 +14,7 @@ longer than :data:`MAX_PARAMETER_LENGTH` are refused before anything runs. Error
 from __future__ import annotations
 
 import json
+import re
 import time
 from http import HTTPStatus
 from types import TracebackType
@@ -23,7 +24,14 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from .errors import CopyDisabled, NoIdToken, ParameterTooLong, VaultJwtError
+from .errors import (
+    BadRequest,
+    CopyDisabled,
+    NoIdToken,
+    ParameterTooLong,
+    UnsafePath,
+    VaultJwtError,
+)
 from .identity import Identity, IdTokenService
 from .identity.claims import claims_of, copy_state, fingerprint
 from .vault.catalog import Catalog, SecretCatalog
@@ -34,6 +42,8 @@ from .vault.session import VaultSession, VaultStatus
 NAMESPACE = "vault-jwt"
 #: Resource name given to jupyter_server's authorizer.
 AUTH_RESOURCE = "vault-jwt"
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
 
 #: Longest query parameter accepted (a secret path is at most 4096 characters).
 MAX_PARAMETER_LENGTH = 4200
@@ -103,7 +113,7 @@ class BaseHandler(APIHandler):
             )
         if user is not None:
             self._check_xsrf_every_verb()
-            self._check_parameter_lengths()
+            self._check_parameters()
 
     def _check_xsrf_every_verb(self) -> None:
         """XSRF on GET too (tornado checks it on POST...; jupyter_server then accepts a same-site
@@ -118,13 +128,21 @@ class BaseHandler(APIHandler):
             raise tornado.web.HTTPError(404)
         tornado.web.RequestHandler.check_xsrf_cookie(self)
 
-    def _check_parameter_lengths(self) -> None:
+    def _check_parameters(self) -> None:
+        """Refuse absurdly long parameters, and control characters in any (tornado would
+        silently remove them from ``get_query_argument``, turning ``app/db\\x00`` into a
+        different, valid name)."""
         for name, values in self.request.query_arguments.items():
             for value in values:
                 if len(value) > MAX_PARAMETER_LENGTH:
                     raise ParameterTooLong(
                         f"The parameter '{name[:40]}' is {len(value)} bytes long; at most "
                         f"{MAX_PARAMETER_LENGTH} are accepted."
+                    )
+                if _CONTROL_BYTES.search(value):
+                    raise UnsafePath(
+                        f"The parameter '{name[:40]}' holds a control character; Vault names "
+                        "may not."
                     )
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -334,7 +352,12 @@ def keys_reply(keys: SecretKeys) -> str:
 
 
 def _flag(handler: APIHandler, name: str) -> bool:
-    return handler.get_query_argument(name, "false").lower() in ("1", "true", "yes")
+    value = handler.get_query_argument(name, "false").lower()
+    if value in ("1", "true", "yes"):
+        return True
+    if value in ("", "0", "false", "no"):
+        return False
+    raise BadRequest(f"The parameter '{name}' must be true or false.")
 
 
 class VaultHandler(BaseHandler):
