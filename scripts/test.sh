@@ -2,7 +2,8 @@
 # Run every test of jupyterlab-vault-jwt, installing what is missing first:
 # lint and format checks, jest, pytest (unit), the packaging check, then a
 # real OpenBao dev server (scripts/openbao.sh, seeded by demo/openbao_seed.py)
-# for the OpenBao integration tests and galata against plain JupyterLab, then
+# for the OpenBao integration tests, the adversarial route suite and galata
+# against plain JupyterLab, then
 # the real stack (Keycloak + JupyterHub + configurable-http-proxy on loopback)
 # for the integration tests and the galata login-through-Keycloak test.
 # Servers started here are stopped at the end. Prints one closing line:
