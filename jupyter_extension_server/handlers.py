@@ -116,16 +116,32 @@ class BaseHandler(APIHandler):
             self._check_parameters()
 
     def _check_xsrf_every_verb(self) -> None:
-        """XSRF on GET too (tornado checks it on POST...; jupyter_server then accepts a same-site
-        ``Referer`` instead of the token on GET: not here). Token-authenticated requests
-        (``Authorization`` header) cannot be forged cross-site and are exempt, as in
-        jupyter_server."""
-        if self.request.method not in ("GET", "HEAD"):
-            return  # tornado calls check_xsrf_cookie before POST, PUT, DELETE...
+        """XSRF on GET too, with no exemption.
+
+        Tornado checks it before POST (and JupyterHub, when the cookie authenticates a POST); on
+        GET, jupyter_server accepts a same-site ``Referer`` instead of the token, and JupyterHub
+        skips the check for navigations and requests without ``Sec-Fetch-*`` headers (a cross-site
+        link, curl): not here. Token-authenticated requests (``Authorization`` header) cannot be
+        forged cross-site and are exempt, as in jupyter_server.
+        """
+        method = self.request.method or ""
+        if method not in ("GET", "HEAD"):
+            return
         if self.token_authenticated or self.settings.get("disable_check_xsrf", False):
             return
-        if not self.check_origin():
-            raise tornado.web.HTTPError(404)
+        token = (
+            self.get_argument("_xsrf", None)
+            or self.request.headers.get("X-Xsrftoken")
+            or self.request.headers.get("X-Csrftoken")
+        )
+        if not token:
+            raise tornado.web.HTTPError(403, f"'_xsrf' argument missing from {method}")
+        if hasattr(type(self), "_xsrf_token_id"):
+            # JupyterHub's HubOAuth replaced the XSRF token with one bound to the hub session
+            # (jupyterhub._xsrf_utils); compare with it as its own check does, without its skips.
+            if token.encode("utf8", "replace") != self.xsrf_token:
+                raise tornado.web.HTTPError(403, f"XSRF cookie does not match {method} argument")
+            return
         tornado.web.RequestHandler.check_xsrf_cookie(self)
 
     def _check_parameters(self) -> None:
