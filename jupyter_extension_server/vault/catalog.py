@@ -454,10 +454,10 @@ class CatalogBuilder:
         for key in (reply.get("data") or {}).get("keys") or []:
             if not isinstance(key, str) or not key:
                 continue
-            if unsafe_reason(folder + key, trailing_slash=True):
-                continue  # a name no URL can carry (see .paths): it cannot be read either
             if key.endswith("/"):
                 sub = folder + key
+                if unsafe_reason(sub, trailing_slash=True):
+                    continue  # a folder no URL may carry (see .paths): it cannot be listed
                 if (mount.path, sub) not in seen:
                     seen.add((mount.path, sub))
                     queue.put_nowait((result, sub))
