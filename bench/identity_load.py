@@ -532,7 +532,7 @@ async def refresh_burst(server: JupyterServer, hub: StubHub, refreshes: int) -> 
         )
         samples.wall = time.perf_counter() - t0
         hub_calls = hub.calls - before
-    tokens = {r["id_token"] for r in replies if r is not None}
+    tokens = {r["token_id"] for r in replies if r is not None}
     spread = max(sent) - min(sent) if sent else 0.0
     return Burst(samples, hub_calls, spread, len(tokens))
 
@@ -544,10 +544,10 @@ async def checks(server: JupyterServer) -> list[str]:
         reply = (await client.get(IDENTITY)).json()
         lines.append(
             f"GET {IDENTITY} (token): source={reply['source']!r}, "
-            f"source_detail={reply['source_detail']!r}, id_token "
-            f"{'present' if reply['id_token'] else 'MISSING'}"
+            f"source_detail={reply['source_detail']!r}, id_token claims "
+            f"{'present' if reply['claims'] else 'MISSING'}"
         )
-        if reply["source"] != "hub" or not reply["id_token"]:
+        if reply["source"] != "hub" or not reply["claims"]:
             raise RuntimeError("the server does not read the id_token from the stub hub")
         r = await client.post(REFRESH)
         lines.append(

@@ -294,6 +294,7 @@ class Figures:
     panel_errors: Counter = field(default_factory=Counter)
     id_token_claims: set[tuple[Any, Any]] = field(default_factory=set)
     id_tokens: set[str] = field(default_factory=set)  # never printed
+    id_token_ids: set[str] = field(default_factory=set)
     min_left: float | None = None
     vault_states: Counter = field(default_factory=Counter)
     vault_errors: Counter = field(default_factory=Counter)
@@ -374,13 +375,19 @@ def panel_poll(browser: Any, jwt: Any, fig: Figures) -> None:
             fig.panel_errors[f"identity HTTP {r.status_code}"] += 1
         else:
             body = r.json()
-            token = body.get("id_token")
-            if not token:
+            claims = body.get("claims")  # the reply holds claims, never the raw token
+            if not claims:
                 fig.panel_errors["identity: no id_token"] += 1
             else:
-                claims = jwt.decode(token, options={"verify_signature": False})
                 fig.id_token_claims.add((claims.get("iat"), claims.get("exp")))
-                fig.id_tokens.add(token)
+                if body["token_id"] not in fig.id_token_ids:
+                    # The raw token (to look for it in the logs), as the copy action gets it.
+                    fig.id_token_ids.add(body["token_id"])
+                    t = browser.client.post(
+                        f"{SERVER_URL}/vault-jwt/identity/token", headers=headers
+                    )
+                    if t.status_code == 200:
+                        fig.id_tokens.add(t.json()["id_token"])
                 left = float(claims["exp"]) - float(body.get("server_time") or time.time())
                 fig.min_left = left if fig.min_left is None else min(fig.min_left, left)
         r = browser.client.get(f"{SERVER_URL}/vault-jwt/vault", headers=headers)

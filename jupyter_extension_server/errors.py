@@ -325,3 +325,54 @@ class VaultTokenFileOff(VaultError):
 
     code = "vault_token_file_off"
     status = 409
+
+
+# --- refusals and limits (issue 11) ----------------------------------------------------------
+
+
+class UnsafePath(BadRequest):
+    """A Vault path or mount with an empty, ``.`` or ``..`` segment (raw or percent-encoded), a
+    backslash or a control character: refused before any call reaches Vault."""
+
+    code = "unsafe_path"
+
+
+class ParameterTooLong(BadRequest):
+    """A request parameter longer than the REST API accepts: refused before anything runs."""
+
+    code = "parameter_too_long"
+
+
+class CopyDisabled(IdentityError):
+    """The administrator turned copying the id_token off (``c.IdTokenService.allow_copy``)."""
+
+    code = "copy_disabled"
+    status = 403
+
+
+class HubDeadlineExceeded(HubTimeout):
+    """A call to JupyterHub's API did not complete within its overall deadline."""
+
+    code = "hub_deadline"
+    status = 504
+
+
+class HubReplyTooLarge(HubError):
+    """JupyterHub's API answered more bytes than the configured cap."""
+
+    code = "hub_reply_too_large"
+    status = 502
+
+
+class VaultDeadlineExceeded(VaultTimeout):
+    """A call to Vault did not complete within its overall deadline (a slow or stuck reply)."""
+
+    code = "vault_deadline"
+    status = 504
+
+
+class VaultReplyTooLarge(VaultError):
+    """Vault answered more bytes than the configured cap."""
+
+    code = "vault_reply_too_large"
+    status = 502

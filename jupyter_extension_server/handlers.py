@@ -3,14 +3,19 @@
 Every route answers JSON with ``Cache-Control: no-store``. Every verb is
 ``@tornado.web.authenticated`` and ``@authorized`` (resource ``vault-jwt``), and only the server's
 owner may call them (JupyterHub 5 sharing lets other hub users reach a server, and JupyterHub's
-single-user authorizer lets them do anything there). XSRF is checked on state-changing verbs by
-jupyter_server, for cookie-authenticated requests. Errors are ``{"error": {"code", "message"}}``.
+single-user authorizer lets them do anything there). XSRF is checked on EVERY verb of every
+route, GET included, for cookie-authenticated requests (most GETs make the server call Vault or
+the hub; JupyterLab's ServerConnection sends ``X-XSRFToken`` on every request), without
+jupyter_server's fallback that accepts a same-site ``Referer`` instead on GET. Query parameters
+longer than :data:`MAX_PARAMETER_LENGTH` are refused before anything runs. Errors are
+``{"error": {"code", "message"}}``. See docs/security.md.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from http import HTTPStatus
 from types import TracebackType
@@ -20,8 +25,16 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from .errors import VaultJwtError
+from .errors import (
+    BadRequest,
+    CopyDisabled,
+    NoIdToken,
+    ParameterTooLong,
+    UnsafePath,
+    VaultJwtError,
+)
 from .identity import Identity, IdTokenService
+from .identity.claims import claims_of, copy_state, fingerprint
 from .vault.catalog import Catalog, SecretCatalog
 from .vault.kv import SecretKeys
 from .vault.session import VaultSession, VaultStatus
@@ -30,6 +43,11 @@ from .vault.session import VaultSession, VaultStatus
 NAMESPACE = "vault-jwt"
 #: Resource name given to jupyter_server's authorizer.
 AUTH_RESOURCE = "vault-jwt"
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
+
+#: Longest query parameter accepted (a secret path is at most 4096 characters).
+MAX_PARAMETER_LENGTH = 4200
 
 INTERNAL_ERROR = "Internal error in jupyterlab-vault-jwt; the server log has the details."
 
@@ -94,6 +112,55 @@ class BaseHandler(APIHandler):
             raise tornado.web.HTTPError(
                 403, "This server belongs to another user: only its owner may use this API."
             )
+        if user is not None:
+            self._check_xsrf_every_verb()
+            self._check_parameters()
+
+    def _check_xsrf_every_verb(self) -> None:
+        """XSRF on GET too, with no exemption.
+
+        Tornado checks it before POST (and JupyterHub, when the cookie authenticates a POST); on
+        GET, jupyter_server accepts a same-site ``Referer`` instead of the token, and JupyterHub
+        skips the check for navigations and requests without ``Sec-Fetch-*`` headers (a cross-site
+        link, curl): not here. Token-authenticated requests (``Authorization`` header) cannot be
+        forged cross-site and are exempt, as in jupyter_server.
+        """
+        method = self.request.method or ""
+        if method not in ("GET", "HEAD"):
+            return
+        if self.token_authenticated or self.settings.get("disable_check_xsrf", False):
+            return
+        token = (
+            self.get_argument("_xsrf", None)
+            or self.request.headers.get("X-Xsrftoken")
+            or self.request.headers.get("X-Csrftoken")
+        )
+        if not token:
+            raise tornado.web.HTTPError(403, f"'_xsrf' argument missing from {method}")
+        if hasattr(type(self), "_xsrf_token_id"):
+            # JupyterHub's HubOAuth replaced the XSRF token with one bound to the hub session
+            # (jupyterhub._xsrf_utils); compare with it as its own check does, without its skips.
+            if token.encode("utf8", "replace") != self.xsrf_token:
+                raise tornado.web.HTTPError(403, f"XSRF cookie does not match {method} argument")
+            return
+        tornado.web.RequestHandler.check_xsrf_cookie(self)
+
+    def _check_parameters(self) -> None:
+        """Refuse absurdly long parameters, and control characters in any (tornado would
+        silently remove them from ``get_query_argument``, turning ``app/db\\x00`` into a
+        different, valid name)."""
+        for name, values in self.request.query_arguments.items():
+            for value in values:
+                if len(value) > MAX_PARAMETER_LENGTH:
+                    raise ParameterTooLong(
+                        f"The parameter '{name[:40]}' is {len(value)} bytes long; at most "
+                        f"{MAX_PARAMETER_LENGTH} are accepted."
+                    )
+                if _CONTROL_BYTES.search(value):
+                    raise UnsafePath(
+                        f"The parameter '{name[:40]}' holds a control character; Vault names "
+                        "may not."
+                    )
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Every error as ``{"error": {"code", "message"}}``, never with a traceback."""
@@ -159,8 +226,8 @@ def _http_message(status: int, exc: tornado.web.HTTPError | None) -> str:
         return f"HTTP {status}"
 
 
-def identity_reply(identity: Identity | None, hint: str | None) -> str:
-    """The JSON reply of the identity routes.
+def identity_reply(identity: Identity | None, hint: str | None, copy_allowed: bool) -> str:
+    """The JSON reply of the identity routes: the claims, never the raw token.
 
     Parameters
     ----------
@@ -168,15 +235,19 @@ def identity_reply(identity: Identity | None, hint: str | None) -> str:
         The identity, or None when no source is configured.
     hint
         How to configure a source (when there is none).
+    copy_allowed
+        Whether the administrator lets the owner copy the raw token.
     """
     return json.dumps(
         {
             "source": identity.source if identity else None,
             "source_detail": identity.source_detail if identity else None,
-            "id_token": identity.id_token if identity else None,
+            "claims": claims_of(identity) if identity else None,
+            "token_id": fingerprint(identity.id_token) if identity else None,
             "fetched_at": identity.fetched_at if identity else None,
             "server_time": time.time(),
             "hint": None if identity else hint,
+            "copy": copy_state(copy_allowed),
         }
     )
 
@@ -188,7 +259,7 @@ class IdentityHandler(BaseHandler):
     @authorized
     async def get(self) -> None:
         identity = await self.identity.current()
-        self.finish(identity_reply(identity, self.identity.hint))
+        self.finish(identity_reply(identity, self.identity.hint, self.identity.allow_copy))
 
 
 class IdentityRefreshHandler(BaseHandler):
@@ -198,7 +269,27 @@ class IdentityRefreshHandler(BaseHandler):
     @authorized
     async def post(self) -> None:
         identity = await self.identity.refresh()
-        self.finish(identity_reply(identity, self.identity.hint))
+        self.finish(identity_reply(identity, self.identity.hint, self.identity.allow_copy))
+
+
+class IdentityTokenHandler(BaseHandler):
+    """``POST vault-jwt/identity/token``: the raw id_token, for the copy action only.
+
+    A POST (XSRF-checked), refused with ``copy_disabled`` when ``c.IdTokenService.allow_copy``
+    is off.
+    """
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        if not self.identity.allow_copy:
+            raise CopyDisabled(copy_state(False)["reason"])
+        identity = await self.identity.current()
+        if identity is None:
+            raise NoIdToken(self.identity.hint or "There is no id_token.")
+        self.finish(
+            json.dumps({"id_token": identity.id_token, "token_id": fingerprint(identity.id_token)})
+        )
 
 
 def _error(error: VaultJwtError | None) -> dict[str, str] | None:
@@ -237,6 +328,7 @@ def vault_reply(status: VaultStatus) -> str:
                 "max_expire_time": token.max_expire_time,
             },
             "error": _error(status.error),
+            "tls_warning": status.tls_warning,
             "server_time": time.time(),
         }
     )
@@ -281,7 +373,12 @@ def keys_reply(keys: SecretKeys) -> str:
 
 
 def _flag(handler: APIHandler, name: str) -> bool:
-    return handler.get_query_argument(name, "false").lower() in ("1", "true", "yes")
+    value = handler.get_query_argument(name, "false").lower()
+    if value in ("1", "true", "yes"):
+        return True
+    if value in ("", "0", "false", "no"):
+        return False
+    raise BadRequest(f"The parameter '{name}' must be true or false.")
 
 
 class VaultHandler(BaseHandler):
@@ -366,6 +463,7 @@ def route_table(
     return [
         (f"/{NAMESPACE}/identity", IdentityHandler, services),
         (f"/{NAMESPACE}/identity/refresh", IdentityRefreshHandler, services),
+        (f"/{NAMESPACE}/identity/token", IdentityTokenHandler, services),
         (f"/{NAMESPACE}/vault/?", VaultHandler, services),
         (f"/{NAMESPACE}/vault/login", VaultLoginHandler, services),
         (f"/{NAMESPACE}/vault/logout", VaultLogoutHandler, services),

@@ -180,8 +180,18 @@ render_realm() {
   esac
   [ "$KC_TOKEN_LIFESPAN" -ge 10 ] || die "KC_TOKEN_LIFESPAN must be at least 10 seconds"
   local out=$1
+  # A hub on another port (TEST_PORT_OFFSET) needs its callback and origin allowed too.
+  local hub="http://127.0.0.1:${HUB_PORT:-18000}" extra_uri="" extra_origin="" extra_logout=""
+  case "${HUB_PORT:-18000}" in
+    8000 | 18000) ;;
+    *[!0-9]*) die "HUB_PORT must be a port number" ;;
+    *) extra_uri=", \"$hub/hub/oauth_callback\"" extra_origin=", \"$hub\"" extra_logout="##$hub/hub/*" ;;
+  esac
   sed -e "s/\"@KC_TOKEN_LIFESPAN@\"/$KC_TOKEN_LIFESPAN/" \
     -e "s/\"@KC_SSO_SESSION_IDLE@\"/$KC_SSO_SESSION_IDLE/" \
+    -e "s|\"http://127.0.0.1:18000/hub/oauth_callback\"|&$extra_uri|" \
+    -e "s|\"http://127.0.0.1:18000\"\]|\"http://127.0.0.1:18000\"$extra_origin]|" \
+    -e "s|http://127.0.0.1:18000/hub/\*\"|http://127.0.0.1:18000/hub/*$extra_logout\"|" \
     "$KC_REALM_TEMPLATE" >"$out"
   if grep -q '@KC_' "$out"; then
     die "unrendered placeholder left in $out"

@@ -2,7 +2,8 @@
 # Run every test of jupyterlab-vault-jwt, installing what is missing first:
 # lint and format checks, jest, pytest (unit), the packaging check, then a
 # real OpenBao dev server (scripts/openbao.sh, seeded by demo/openbao_seed.py)
-# for the OpenBao integration tests and galata against plain JupyterLab, then
+# for the OpenBao integration tests, the adversarial route suite and galata
+# against plain JupyterLab, then
 # the real stack (Keycloak + JupyterHub + configurable-http-proxy on loopback)
 # for the integration tests and the galata login-through-Keycloak test.
 # Servers started here are stopped at the end. Prints one closing line:
@@ -131,6 +132,7 @@ printf '\n== start OpenBao (dev server, seeded)\n'
 openbao_ok=0
 if start_openbao; then openbao_ok=1; else step_failed openbao; fi
 run_suite pytest-openbao pytest python -m pytest tests/openbao -q -p no:cacheprovider
+run_suite pytest-adversarial pytest python -m pytest tests/adversarial -q -p no:cacheprovider
 run_suite ui-lab playwright bash -c 'cd ui-tests && npx playwright test --config playwright.config.js'
 
 printf '\n== start the real stack (Keycloak, JupyterHub)\n'

@@ -10,7 +10,7 @@ import { IIdentityClient, IdentityModel } from './identity/model';
 import { ApiError } from './request';
 import { CommandIDs, ICatalogReply, IVaultReply, PANEL_ID } from './tokens';
 import { IVaultClient, VaultModel } from './vault/model';
-import { hubReply } from './testing/fixtures';
+import { hubReply, makeJwt, testClaims } from './testing/fixtures';
 import {
   catalogReply,
   flush,
@@ -21,9 +21,19 @@ import {
 const T0 = 1_800_000_000;
 
 /** A fake of the server companion (the REST boundary). */
-function fakeClient(): IIdentityClient & { refreshCalls: number } {
+const RAW_TOKEN = makeJwt(testClaims({ iat: T0, lifetime: 300 }));
+
+function fakeClient(): IIdentityClient & {
+  refreshCalls: number;
+  tokenCalls: number;
+} {
   const client = {
     refreshCalls: 0,
+    tokenCalls: 0,
+    token: async () => {
+      client.tokenCalls++;
+      return { id_token: RAW_TOKEN, token_id: 'x' };
+    },
     current: async () => hubReply({ iat: T0, lifetime: 300 }),
     refresh: async () => {
       client.refreshCalls++;
@@ -148,10 +158,13 @@ describe('commands', () => {
       .mockImplementation(() => undefined);
     const info = jest.spyOn(Notification, 'info');
     await model.load();
+    expect(client.tokenCalls).toBe(0);
     await commands.execute(CommandIDs.copyToken);
-    expect(copy).toHaveBeenCalledWith(model.idToken);
+    // Fetched from the server (POST identity/token) only now, for the clipboard.
+    expect(client.tokenCalls).toBe(1);
+    expect(copy).toHaveBeenCalledWith(RAW_TOKEN);
     expect(info).toHaveBeenCalledTimes(1);
-    expect(String(info.mock.calls[0][0])).not.toContain(model.idToken!);
+    expect(String(info.mock.calls[0][0])).not.toContain(RAW_TOKEN);
   });
 
   it('logs in and out of Vault, enabled states following the session', async () => {

@@ -59,10 +59,24 @@ export function addCommands(
       caption: trans.__(
         'Copy the raw id_token for command-line use (it is never shown on screen)'
       ),
-      isEnabled: () => model.idToken !== null,
-      execute: () => {
-        const token = model.idToken;
-        if (!token) {
+      isEnabled: () => model.canCopy,
+      execute: async () => {
+        if (!model.canCopy) {
+          return;
+        }
+        // The browser does not hold the raw token: ask the server for it
+        // (POST, XSRF-checked), put it on the clipboard and forget it.
+        let token: string;
+        try {
+          token = await model.fetchTokenForCopy();
+        } catch (error) {
+          Notification.error(
+            trans.__(
+              'The id_token could not be copied: %1',
+              (error as Error).message
+            ),
+            { autoClose: 8000 }
+          );
           return;
         }
         Clipboard.copyToSystem(token);

@@ -59,14 +59,38 @@ export interface IIdentityReply {
   source: IdentitySource | null;
   /** Human description of the source (hub endpoint, env var name, file path). */
   source_detail: string | null;
-  /** The raw id_token, or null when there is no source. */
-  id_token: string | null;
+  /**
+   * The id_token's claims as decoded by the server, or null when there is no
+   * source. The raw token is not sent here: the copy action asks for it with
+   * `POST vault-jwt/identity/token` ({@link ITokenCopyReply}).
+   */
+  claims: Record<string, unknown> | null;
+  /** A short fingerprint of the token (tells one token from the next), or null. */
+  token_id: string | null;
   /** When the server read the token (epoch seconds, server clock). */
   fetched_at: number | null;
   /** The server's clock when it answered (epoch seconds). */
   server_time: number;
   /** How to configure a source, when there is none. */
   hint: string | null;
+  /** Whether the administrator lets the owner copy the raw token, and why not. */
+  copy: ICopyPolicy;
+}
+
+/** Whether the raw id_token may be copied (`c.IdTokenService.allow_copy`). */
+export interface ICopyPolicy {
+  /** Copying is allowed. */
+  allowed: boolean;
+  /** Why not (shown in the panel), or null. */
+  reason: string | null;
+}
+
+/** Reply of `POST vault-jwt/identity/token` (the copy action only). */
+export interface ITokenCopyReply {
+  /** The raw id_token. */
+  id_token: string;
+  /** Its fingerprint, as in {@link IIdentityReply.token_id}. */
+  token_id: string;
 }
 
 /** A failure as the server companion describes it. */
@@ -136,6 +160,11 @@ export interface IVaultReply {
   role: string | null;
   /** False when TLS verification is explicitly turned off. */
   tls_verify: boolean;
+  /**
+   * A warning about the transport (plain `http://` to a host that is not
+   * loopback), or null. Optional: older servers do not send it.
+   */
+  tls_warning?: string | null;
   /** CA file or directory in use, for display. */
   ca: string | null;
   /** Where the token is written for kernels, or null when that is off. */

@@ -8,6 +8,10 @@ upstream HTTP server (OpenBao, the hub...), forwards every request unchanged, an
 ``latency`` (``seconds``)
     waits that long before forwarding each request (its reply comes that much later; a request
     the client gave up on meanwhile still reaches the upstream).
+``drip`` (``seconds``)
+    forwards every request, and sends the upstream's reply back one byte every ``seconds``
+    (a server stuck mid-reply: each read gets a byte in time, so per-read timeouts never fire;
+    only an overall deadline ends the wait).
 ``status`` (``code``)
     answers every request itself with that HTTP status and the JSON body
     ``{"errors": ["injected"]}`` (Vault's error shape), without reaching the upstream.
@@ -31,6 +35,7 @@ In-process use (the tests' event loop)::
     async with FaultProxy(upstream="127.0.0.1:8200") as proxy:  # listens on a free port
         session = VaultSession(address=proxy.url, ...)
         await proxy.set_mode("latency", seconds=5)
+        await proxy.set_mode("drip", seconds=1)
         await proxy.set_mode("status", code=500)
         await proxy.set_mode("drop")
         await proxy.set_mode("pass")
@@ -40,13 +45,14 @@ In-process use (the tests' event loop)::
 From another process (a browser test), through the control endpoint::
 
     python tests/faultproxy.py --listen 127.0.0.1:18611 --upstream 127.0.0.1:18200 \\
-        --control 127.0.0.1:18612 [--mode pass|latency:5|status:500|drop|closed]
+        --control 127.0.0.1:18612 [--mode pass|latency:5|drip:1|status:500|drop|closed]
 
 prints one line ``faultproxy: ready ...`` once listening, runs until SIGINT/SIGTERM, and answers
 on the control port (no authentication: bind it to loopback; JSON, CORS ``*``):
 
 - ``GET /mode``: ``{"mode": "latency", "seconds": 5.0, "code": null, "stats": {...}}``
 - ``POST /mode`` with ``{"mode": "pass"}``, ``{"mode": "latency", "seconds": 5}``,
+  ``{"mode": "drip", "seconds": 1}``,
   ``{"mode": "status", "code": 500}``, ``{"mode": "drop"}`` or ``{"mode": "closed"}``: sets it
   and answers the same shape (400 ``{"error": ...}`` for a bad body).
 
@@ -70,7 +76,7 @@ from typing import Any
 
 log = logging.getLogger("faultproxy")
 
-MODES = ("pass", "latency", "status", "drop", "closed")
+MODES = ("pass", "latency", "drip", "status", "drop", "closed")
 #: Longest request head accepted (bytes).
 HEAD_LIMIT = 64 * 1024
 INJECTED_BODY = b'{"errors": ["injected"]}'
@@ -102,10 +108,10 @@ class Mode:
         name = data.get("mode")
         if name not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
-        if name == "latency":
+        if name in ("latency", "drip"):
             seconds = data.get("seconds")
             if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-                raise ValueError("latency needs seconds >= 0")
+                raise ValueError(f"{name} needs seconds >= 0")
             return cls(name, float(seconds))
         if name == "status":
             code = data.get("code")
@@ -116,10 +122,11 @@ class Mode:
 
     @classmethod
     def from_text(cls, text: str) -> Mode:
-        """A mode from ``pass``, ``latency:5``, ``status:500``, ``drop`` or ``closed``."""
+        """A mode from ``pass``, ``latency:5``, ``drip:1``, ``status:500``, ``drop`` or
+        ``closed``."""
         name, _, arg = text.partition(":")
         data: dict[str, Any] = {"mode": name}
-        if name == "latency":
+        if name in ("latency", "drip"):
             data["seconds"] = float(arg)
         elif name == "status":
             data["code"] = int(arg)
@@ -129,7 +136,7 @@ class Mode:
         """The JSON shape of the control endpoint."""
         return {
             "mode": self.name,
-            "seconds": self.seconds if self.name == "latency" else None,
+            "seconds": self.seconds if self.name in ("latency", "drip") else None,
             "code": self.code if self.name == "status" else None,
         }
 
@@ -316,6 +323,12 @@ class _Connection:
         """Upstream -> client, unparsed; the end of either ends the client connection."""
         try:
             while chunk := await up_reader.read(65536):
+                while chunk and self.proxy.mode.name == "drip":
+                    self.writer.write(chunk[:1])
+                    await self.writer.drain()
+                    chunk = chunk[1:]
+                    self.proxy.stats["dripped"] += 1
+                    await asyncio.sleep(self.proxy.mode.seconds)
                 self.writer.write(chunk)
                 await self.writer.drain()
         except (OSError, asyncio.IncompleteReadError):
@@ -358,7 +371,14 @@ class FaultProxy:
         self._control_at = _hostport(control) if control is not None else None
         self.control_port: int | None = None
         self.mode = mode or Mode()
-        self.stats = {"connections": 0, "requests": 0, "forwarded": 0, "injected": 0, "dropped": 0}
+        self.stats = {
+            "connections": 0,
+            "requests": 0,
+            "forwarded": 0,
+            "injected": 0,
+            "dropped": 0,
+            "dripped": 0,
+        }
         self._server: asyncio.Server | None = None
         self._control: asyncio.Server | None = None
         self._connections: dict[asyncio.Task[Any], _Connection] = {}

@@ -29,12 +29,14 @@ from urllib.parse import quote
 import httpx
 import jwt
 from jupyter_server.utils import url_path_join
-from traitlets import Float, Int, Unicode, default
+from traitlets import Bool, Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from ..errors import (
+    HubDeadlineExceeded,
     HubError,
     HubMisconfigured,
+    HubReplyTooLarge,
     HubTimeout,
     HubUnreachable,
     IdentityError,
@@ -45,7 +47,7 @@ from ..errors import (
     SourceUnreadable,
     StaleIdToken,
 )
-from ..httpclient import SharedHttpClient
+from ..httpclient import DeadlineExceeded, ReplyTooLarge, SharedHttpClient
 from ..singleflight import SingleFlight
 from .limits import ReadBudget, UnchangedBackoff
 
@@ -129,7 +131,17 @@ class HubSource:
     async def fetch(self) -> str:
         """GET the user model and return ``auth_state.id_token``."""
         try:
-            response = await self._http.client.get(self._url, headers=self._headers)
+            response = await self._http.request("GET", self._url, headers=self._headers)
+        except DeadlineExceeded as e:
+            raise HubDeadlineExceeded(
+                f"JupyterHub's API did not complete its answer within the deadline of "
+                f"{e.deadline:g} s (c.IdTokenService.request_deadline); try again in a moment."
+            ) from e
+        except ReplyTooLarge as e:
+            raise HubReplyTooLarge(
+                f"JupyterHub's API answered more than {e.limit} bytes "
+                "(c.IdTokenService.max_reply_bytes); ask the hub's administrator."
+            ) from e
         except httpx.TimeoutException as e:
             raise HubTimeout(
                 "JupyterHub's API did not answer in time; try again in a moment."
@@ -316,7 +328,32 @@ class IdTokenService(LoggingConfigurable):
     request_timeout = Float(
         10.0,
         config=True,
-        help="Timeout of each request to JupyterHub's API, in seconds.",
+        help="Timeout of each phase of a request to JupyterHub's API (connect, each read...), "
+        "in seconds.",
+    )
+    request_deadline = Float(
+        20.0,
+        config=True,
+        help="Overall deadline of each request to JupyterHub's API, from connecting to the "
+        "last byte of the reply, in seconds.",
+    )
+    max_reply_bytes = Int(
+        1024 * 1024,
+        config=True,
+        help="Largest reply read from JupyterHub's API, in bytes (a larger one is an error).",
+    )
+    clock_skew = Float(
+        30.0,
+        config=True,
+        help="Clock skew allowed between this server and the hub when judging whether the "
+        "hub's id_token has expired, in seconds.",
+    )
+    allow_copy = Bool(
+        True,
+        config=True,
+        help="Let the owner copy the raw id_token from the panel (POST vault-jwt/identity/"
+        "token). Off: the copy action is disabled and the panel says the administrator "
+        "turned it off.",
     )
     env_var = Unicode(
         "OIDC_ID_TOKEN",
@@ -364,7 +401,11 @@ class IdTokenService(LoggingConfigurable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._http = SharedHttpClient(timeout=self.request_timeout)
+        self._http = SharedHttpClient(
+            timeout=self.request_timeout,
+            deadline=self.request_deadline,
+            max_bytes=self.max_reply_bytes,
+        )
         self._identity: Identity | None = None
         self._flight: SingleFlight[Identity] = SingleFlight()
         self._listeners: list[Callable[[Identity], None]] = []
@@ -465,7 +506,7 @@ class IdTokenService(LoggingConfigurable):
         try:
             token = await source.fetch()
             exp = token_expiry(token, source.detail)
-            if source.name == "hub" and exp <= time.time():
+            if source.name == "hub" and exp + self.clock_skew <= time.time():
                 # The hub refreshes an id_token before it expires; an expired one means the
                 # refresh failed (the IdP down or unreachable from the hub) and the hub kept it.
                 raise StaleIdToken(

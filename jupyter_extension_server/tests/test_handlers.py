@@ -15,10 +15,20 @@ from tornado import testing
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from jupyter_extension_server.identity import IdTokenService
+from jupyter_extension_server.identity.claims import fingerprint
 
 from .conftest import HUB_TOKEN, OWNER, HubUserIdentityProvider, mint_id_token
 
-REPLY_KEYS = {"source", "source_detail", "id_token", "fetched_at", "server_time", "hint"}
+REPLY_KEYS = {
+    "source",
+    "source_detail",
+    "claims",
+    "token_id",
+    "fetched_at",
+    "server_time",
+    "hint",
+    "copy",
+}
 EXTENSION = {"jupyter_extension_server": True}
 
 
@@ -73,7 +83,12 @@ async def test_get_identity_from_the_hub(hub_env, jp_fetch):
     assert set(body) == REPLY_KEYS
     assert body["source"] == "hub"
     assert body["source_detail"] == "JupyterHub API users/alice"
-    assert body["id_token"] == hub_env.id_token
+    # Claims and a fingerprint, never the raw token (issue 11).
+    assert hub_env.id_token not in response.body.decode()
+    assert body["claims"]["preferred_username"] == OWNER
+    assert body["claims"]["aud"] == "jupyterhub"
+    assert body["token_id"] == fingerprint(hub_env.id_token)
+    assert body["copy"] == {"allowed": True, "reason": None}
     assert body["hint"] is None
     assert isinstance(body["server_time"], float)
     assert abs(body["server_time"] - time.time()) < 5
@@ -83,14 +98,15 @@ async def test_get_identity_from_the_hub(hub_env, jp_fetch):
 async def test_get_is_served_from_memory_and_post_refresh_reads_again(hub_env, jp_fetch):
     _, first = await call(jp_fetch, "identity")
     _, again = await call(jp_fetch, "identity")
-    assert again["id_token"] == first["id_token"]
+    assert again["token_id"] == first["token_id"]
     assert again["fetched_at"] == first["fetched_at"]
     assert hub_env.calls == 1
     hub_env.serve_token(mint_id_token(sub="fresh"))
     response, refreshed = await call(jp_fetch, "identity", "refresh", method="POST")
     assert response.code == 200
     assert set(refreshed) == REPLY_KEYS
-    assert refreshed["id_token"] == hub_env.id_token != first["id_token"]
+    assert refreshed["token_id"] == fingerprint(hub_env.id_token) != first["token_id"]
+    assert refreshed["claims"]["sub"] == "fresh"
     assert refreshed["fetched_at"] > first["fetched_at"]
     assert hub_env.calls == 2
 
@@ -99,12 +115,8 @@ async def test_no_source_explains_how_to_configure_one(jp_fetch):
     for parts, method in ((("identity",), "GET"), (("identity", "refresh"), "POST")):
         response, body = await call(jp_fetch, *parts, method=method)
         assert response.code == 200
-        assert {k: body[k] for k in ("source", "source_detail", "id_token", "fetched_at")} == {
-            "source": None,
-            "source_detail": None,
-            "id_token": None,
-            "fetched_at": None,
-        }
+        keys = ("source", "source_detail", "claims", "token_id", "fetched_at")
+        assert {k: body[k] for k in keys} == dict.fromkeys(keys)
         assert isinstance(body["server_time"], float)
         assert "OIDC_ID_TOKEN" in body["hint"]
         assert "configure_jupyterhub" in body["hint"]
@@ -122,7 +134,23 @@ def env_token(monkeypatch) -> str:
 async def test_env_source(env_token, jp_fetch):
     _, body = await call(jp_fetch, "identity")
     assert (body["source"], body["source_detail"]) == ("env", "environment variable OIDC_ID_TOKEN")
-    assert body["id_token"] == env_token
+    assert body["token_id"] == fingerprint(env_token)
+
+
+async def test_the_copy_route_gives_the_raw_token(hub_env, jp_fetch):
+    response, body = await call(jp_fetch, "identity", "token", method="POST")
+    assert response.code == 200
+    assert body == {"id_token": hub_env.id_token, "token_id": fingerprint(hub_env.id_token)}
+
+
+@pytest.mark.parametrize("jp_server_config", [server_config(IdTokenService={"allow_copy": False})])
+async def test_an_admin_can_turn_copying_off(hub_env, jp_fetch):
+    _, body = await call(jp_fetch, "identity")
+    assert body["copy"]["allowed"] is False
+    assert "allow_copy" in body["copy"]["reason"]
+    status, error = await error_of(jp_fetch, "identity", "token", method="POST")
+    assert (status, error["code"]) == (403, "copy_disabled")
+    assert hub_env.id_token not in json.dumps(error)
 
 
 @pytest.mark.parametrize("jp_server_config", [server_config(IdTokenService={"env_var": "MY_JWT"})])
@@ -245,10 +273,17 @@ async def test_cookie_authenticated_post_needs_the_xsrf_token(hub_env, jp_fetch,
     login, _ = await call(jp_fetch, "identity")  # token-authenticated: sets the login cookie
     cookie = cookie_of(login)
     as_browser = {"Authorization": "", "Cookie": cookie}
-    # The cookie alone authenticates a GET...
-    response, _ = await call(jp_fetch, "identity", headers=as_browser)
-    assert response.code == 200
-    # ...but not a POST without the XSRF token (a cross-site form could send the cookie)...
+    # The cookie alone does not authorise a GET (issue 11: GETs make the server call the hub
+    # and Vault; a cross-site <img> or fetch could send the cookie)...
+    status, error = await error_of(jp_fetch, "identity", headers=as_browser)
+    assert (status, error["code"]) == (403, "forbidden")
+    assert "xsrf" in error["message"].lower()
+    # ...even with a same-site Referer (jupyter_server's GET fallback is not used)...
+    status, _ = await error_of(
+        jp_fetch, "identity", headers={**as_browser, "Referer": "http://localhost/lab"}
+    )
+    assert status == 403
+    # ...nor a POST without the XSRF token (a cross-site form could send the cookie)...
     status, error = await error_of(
         jp_fetch, "identity", "refresh", method="POST", headers=as_browser
     )
@@ -264,6 +299,12 @@ async def test_cookie_authenticated_post_needs_the_xsrf_token(hub_env, jp_fetch,
         headers={"Authorization": "", "Cookie": f"{cookie}; _xsrf={xsrf}", "X-XSRFToken": xsrf},
     )
     assert (response.code, body["source"]) == (200, "hub")
+    response, _ = await call(
+        jp_fetch,
+        "identity",
+        headers={"Authorization": "", "Cookie": f"{cookie}; _xsrf={xsrf}", "X-XSRFToken": xsrf},
+    )
+    assert response.code == 200
     assert hub_env.calls == 2
 
 

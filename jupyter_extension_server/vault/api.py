@@ -5,6 +5,10 @@ given) and ``X-Vault-Namespace`` (when a namespace is configured). Transport fai
 statuses become the domain errors of :mod:`.errors`, with messages that say what to do; replies
 are returned as decoded JSON. Tokens and reply bodies are never logged: httpx logs the method, URL
 and status only, and URLs never hold secrets (secret *names* are not secret).
+
+Every request has an overall deadline and a cap on its reply's size (see
+:func:`~..httpclient.bounded_request`), and its path is checked (:func:`.paths.check_api_path`):
+a path with an empty, ``.`` or ``..`` segment never leaves this module.
 """
 
 from __future__ import annotations
@@ -16,14 +20,18 @@ from urllib.parse import quote
 import httpx
 
 from ..errors import (
+    VaultDeadlineExceeded,
     VaultHttpError,
     VaultNotFound,
     VaultPermissionDenied,
+    VaultReplyTooLarge,
     VaultSealed,
     VaultTimeout,
     VaultTlsError,
     VaultUnreachable,
 )
+from ..httpclient import BoundedReply, DeadlineExceeded, ReplyTooLarge, bounded_request
+from .paths import check_api_path
 
 #: Methods Vault defines beyond HTTP's own (httpx sends any method name).
 LIST = "LIST"
@@ -34,10 +42,20 @@ def quote_path(path: str) -> str:
     """URL-quote a Vault path, keeping its ``/`` separators.
 
     Every other character that is not unreserved is percent-encoded, so a secret named
-    ``a%2Fb``, ``x?y`` or ``..`` reaches Vault as that name, not as a separator, query or a step
-    up the tree.
+    ``a%2Fb`` or ``x?y`` reaches Vault as that name, not as a separator or a query. Dot
+    segments cannot be kept inside a name (URL libraries remove them): a path with an empty,
+    ``.`` or ``..`` segment is refused.
+
+    Raises
+    ------
+    UnsafePath
+        See :func:`.paths.check_api_path`.
     """
-    return quote(path, safe="/")
+    return quote(check_api_path(path), safe="/")
+
+
+def _short(path: str) -> str:
+    return path if len(path) <= 120 else f"{path[:120]}…"
 
 
 def _tls_failure(error: BaseException) -> bool:
@@ -85,7 +103,11 @@ class VaultApi:
     verify
         httpx ``verify``: an SSL context, True, or False (verification explicitly off).
     timeout
-        Timeout of each request, in seconds.
+        Timeout of each phase of a request (connect, each read...), in seconds.
+    deadline
+        Overall deadline of each request (connect to the last byte of the reply), in seconds.
+    max_bytes
+        Largest reply body read, in bytes.
     max_connections
         Size of the connection pool (bounds concurrent requests too).
     ca_hint
@@ -104,12 +126,16 @@ class VaultApi:
         verify: ssl.SSLContext | bool = True,
         timeout: float = 10.0,
         max_connections: int = 16,
+        deadline: float = 30.0,
+        max_bytes: int = 32 * 1024 * 1024,
         ca_hint: str = "VAULT_CACERT / VAULT_CAPATH (c.VaultSession.ca_cert / ca_path)",
     ) -> None:
         self.address = address.rstrip("/")
         self.namespace = namespace.strip("/")
         self._verify = verify
         self._timeout = timeout
+        self._deadline = deadline
+        self._max_bytes = max_bytes
         self._max_connections = max_connections
         self._ca_hint = ca_hint
         self._client: httpx.AsyncClient | None = None
@@ -167,19 +193,43 @@ class VaultApi:
 
         Raises
         ------
+        UnsafePath
+            When the path has an empty, ``.`` or ``..`` segment (nothing is sent).
         VaultUnreachable, VaultTlsError, VaultTimeout
             Transport failures.
+        VaultDeadlineExceeded, VaultReplyTooLarge
+            The overall deadline or the size cap was hit.
         VaultSealed
             Vault answered 503 "Vault is sealed".
         VaultPermissionDenied, VaultNotFound, VaultHttpError
             Other error statuses (403, 404, the rest).
         """
+        check_api_path(path)
         headers = {"X-Vault-Token": token} if token else None
         self.requests += 1
         try:
-            response = await self.client.request(
-                method, path.lstrip("/"), headers=headers, json=json, params=params
+            response = await bounded_request(
+                self.client,
+                method,
+                path.lstrip("/"),
+                deadline=self._deadline,
+                max_bytes=self._max_bytes,
+                headers=headers,
+                json=json,
+                params=params,
             )
+        except DeadlineExceeded as e:
+            raise VaultDeadlineExceeded(
+                f"Vault at {self.address} did not complete its answer to {method} "
+                f"{_short(path)} within the deadline of {self._deadline:g} s (it is slow or "
+                "stuck); try again, or raise c.VaultSession.request_deadline."
+            ) from e
+        except ReplyTooLarge as e:
+            raise VaultReplyTooLarge(
+                f"Vault's answer to {method} {_short(path)} is larger than the cap of "
+                f"{self._max_bytes} bytes; raise c.VaultSession.max_reply_bytes if that is "
+                "expected."
+            ) from e
         except httpx.TimeoutException as e:
             raise VaultTimeout(
                 f"Vault at {self.address} did not answer within {self._timeout:g} s; "
@@ -199,7 +249,7 @@ class VaultApi:
             raise VaultTlsError(f"TLS with {self.address} failed; check {self._ca_hint}.") from e
         return self._decode(method, path, response)
 
-    def _decode(self, method: str, path: str, response: httpx.Response) -> dict[str, Any]:
+    def _decode(self, method: str, path: str, response: BoundedReply) -> dict[str, Any]:
         status = response.status_code
         try:
             body = response.json() if response.content else {}

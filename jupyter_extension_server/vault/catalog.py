@@ -39,7 +39,15 @@ from ..errors import (
 )
 from ..singleflight import SingleFlight
 from .api import LIST, SCAN, VaultApi, quote_path
-from .kv import KvMount, SecretKeys, check_secret_path, kv_mounts, read_key_names
+from .kv import (
+    KvMount,
+    SecretKeys,
+    check_mount_name,
+    check_secret_path,
+    kv_mounts,
+    read_key_names,
+)
+from .paths import shown, unsafe_reason
 from .session import VaultSession
 
 
@@ -150,7 +158,11 @@ class SecretCatalog(LoggingConfigurable):
         return catalog, False
 
     async def key_names(self, mount: str, path: str) -> SecretKeys:
-        """The key names of one secret (never its values)."""
+        """The key names of one secret (never its values).
+
+        Both names are checked before anything is sent (:mod:`.paths`).
+        """
+        check_mount_name(mount)
         check_secret_path(path)
 
         async def read(token: str) -> SecretKeys:
@@ -163,7 +175,7 @@ class SecretCatalog(LoggingConfigurable):
                 name = mount if mount.endswith("/") else f"{mount}/"
                 kv = next((m for m in mounts if m.path == name), None)
             if kv is None:
-                raise BadRequest(f"'{mount}' is not a KV mount you can see in Vault.")
+                raise BadRequest(f"'{shown(mount)}' is not a KV mount you can see in Vault.")
             return await read_key_names(self._session.api, token, kv, path)
 
         return await self._session.run(read)
@@ -444,6 +456,8 @@ class CatalogBuilder:
                 continue
             if key.endswith("/"):
                 sub = folder + key
+                if unsafe_reason(sub, trailing_slash=True):
+                    continue  # a folder no URL may carry (see .paths): it cannot be listed
                 if (mount.path, sub) not in seen:
                     seen.add((mount.path, sub))
                     queue.put_nowait((result, sub))

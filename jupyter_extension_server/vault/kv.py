@@ -13,9 +13,10 @@ from typing import Any
 
 from ..errors import BadRequest, SecretNotFound, VaultNotFound, VaultPermissionDenied
 from .api import VaultApi, quote_path
+from .paths import MAX_NAME_LENGTH, check_secret_name, shown
 
 #: Longest secret path accepted from the browser.
-MAX_PATH_LENGTH = 4096
+MAX_PATH_LENGTH = MAX_NAME_LENGTH
 
 
 @dataclass(frozen=True)
@@ -92,13 +93,29 @@ def check_secret_path(path: str) -> str:
     Raises
     ------
     BadRequest
-        When it is empty, a folder, too long, or holds a NUL character.
+        When it is empty or a folder.
+    UnsafePath
+        When it is too long, or has an empty, ``.`` or ``..`` segment, a backslash or a control
+        character (see :mod:`.paths`).
     """
-    if not path or path.startswith("/") or path.endswith("/"):
+    if not path or path.endswith("/"):
         raise BadRequest("Give the path of one secret, relative to its mount (e.g. app/db).")
-    if len(path) > MAX_PATH_LENGTH or "\x00" in path:
-        raise BadRequest("That secret path is not valid.")
-    return path
+    return check_secret_name(path, "secret path")
+
+
+def check_mount_name(mount: str) -> str:
+    """Validate a mount name from the browser (``secret`` or ``secret/``).
+
+    Raises
+    ------
+    BadRequest
+        When it is empty.
+    UnsafePath
+        As :func:`check_secret_path` (one trailing ``/`` is allowed).
+    """
+    if not mount or mount == "/":
+        raise BadRequest("Give the KV mount of the secret (e.g. secret/).")
+    return check_secret_name(mount, "mount", trailing_slash=True)
 
 
 async def read_key_names(api: VaultApi, token: str, mount: KvMount, path: str) -> SecretKeys:
@@ -111,7 +128,7 @@ async def read_key_names(api: VaultApi, token: str, mount: KvMount, path: str) -
     VaultPermissionDenied
         When the token may not read it.
     """
-    where = f"{mount.path}{path}"
+    where = shown(f"{mount.path}{path}", 200)
     try:
         reply = await api.request("GET", quote_path(mount.read_path(path)), token=token)
     except VaultNotFound as e:

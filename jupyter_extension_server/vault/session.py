@@ -32,6 +32,7 @@ import asyncio
 import atexit
 import contextlib
 import hashlib
+import ipaddress
 import os
 import shutil
 import time
@@ -39,10 +40,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
-from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, default
+from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from ..errors import (
@@ -102,8 +104,62 @@ def _env(*names: str) -> str:
     return ""
 
 
-def _truthy(value: str) -> bool:
-    return value.strip().lower() in ("1", "t", "true", "y", "yes", "on")
+#: Go's strconv.ParseBool, which the Vault CLI uses for VAULT_SKIP_VERIFY.
+GO_TRUE = frozenset(("1", "t", "T", "TRUE", "true", "True"))
+GO_FALSE = frozenset(("0", "f", "F", "FALSE", "false", "False"))
+
+
+def parse_go_bool(value: str, name: str) -> bool:
+    """``value`` as Go's ``strconv.ParseBool`` reads it (the Vault CLI's VAULT_SKIP_VERIFY).
+
+    Raises
+    ------
+    ValueError
+        For anything else (``yes``, ``on``, `` true``...): the CLI refuses those too.
+    """
+    if value in GO_TRUE:
+        return True
+    if value in GO_FALSE:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a boolean the Vault CLI accepts (1, t, T, TRUE, true, True, "
+        "0, f, F, FALSE, false, False); fix it, or set c.VaultSession.tls_verify."
+    )
+
+
+def _skip_verify_env() -> tuple[str, str] | None:
+    """``(name, value)`` of the first non-empty VAULT_SKIP_VERIFY / BAO_SKIP_VERIFY, as given."""
+    for name in ("VAULT_SKIP_VERIFY", "BAO_SKIP_VERIFY"):
+        value = os.environ.get(name, "")
+        if value:
+            return name, value
+    return None
+
+
+def plain_http_warning(address: str) -> str | None:
+    """A warning when ``address`` is plain ``http://`` to a host that is not loopback, else None.
+
+    Tokens and id_tokens would cross the network unencrypted.
+    """
+    try:
+        parts = urlsplit(address)
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "http" or not parts.hostname:
+        return None
+    host = parts.hostname
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name
+    return (
+        f"Vault is reached over plain http:// at {host}: the id_token and the Vault token "
+        "cross the network unencrypted. Use an https:// address (VAULT_ADDR / "
+        "c.VaultSession.address)."
+    )
 
 
 @dataclass(frozen=True)
@@ -179,6 +235,7 @@ class VaultStatus:
     #: Whose the token file is: ``session``, ``other`` (left alone), ``absent``; None when off.
     token_file_state: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    tls_warning: str | None = None
 
 
 class VaultSession(LoggingConfigurable):
@@ -223,7 +280,22 @@ class VaultSession(LoggingConfigurable):
         help="Role of the JWT auth method to log in with (it needs role_type=jwt and the "
         "id_token's audience in bound_audiences). Empty: the auth method's default_role.",
     )
-    request_timeout = Float(10.0, config=True, help="Timeout of each request to Vault, in seconds.")
+    request_timeout = Float(
+        10.0,
+        config=True,
+        help="Timeout of each phase of a request to Vault (connect, each read...), in seconds.",
+    )
+    request_deadline = Float(
+        30.0,
+        config=True,
+        help="Overall deadline of each request to Vault, from connecting to the last byte of "
+        "the reply, in seconds (a Vault that answers slowly byte by byte is cut off here).",
+    )
+    max_reply_bytes = Int(
+        32 * 1024 * 1024,
+        config=True,
+        help="Largest reply read from Vault, in bytes (a larger one is an error).",
+    )
     max_connections = Int(
         16,
         config=True,
@@ -302,7 +374,13 @@ class VaultSession(LoggingConfigurable):
 
     @default("tls_verify")
     def _default_tls_verify(self) -> bool:
-        return not _truthy(_env("VAULT_SKIP_VERIFY", "BAO_SKIP_VERIFY"))
+        found = _skip_verify_env()
+        if found is None:
+            return True
+        try:
+            return not parse_go_bool(found[1], found[0])
+        except ValueError as e:
+            raise TraitError(str(e)) from e
 
     def __init__(self, identity: IdTokenService, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -313,6 +391,8 @@ class VaultSession(LoggingConfigurable):
             verify=ssl_context(self.tls_verify, self.ca_cert, self.ca_path),
             timeout=self.request_timeout,
             max_connections=self.max_connections,
+            deadline=self.request_deadline,
+            max_bytes=self.max_reply_bytes,
         )
         self._token: str | None = None
         self._info: TokenInfo | None = None
@@ -343,6 +423,9 @@ class VaultSession(LoggingConfigurable):
                 "jupyterlab-vault-jwt: TLS verification of %s is OFF (VaultSession.tls_verify)",
                 self.address,
             )
+        self.tls_warning = plain_http_warning(self.address) if self.address else None
+        if self.tls_warning:
+            self.log.warning("jupyterlab-vault-jwt: %s", self.tls_warning)
 
     # --- state -------------------------------------------------------------------------------
 
@@ -402,6 +485,7 @@ class VaultSession(LoggingConfigurable):
             token_file_state=self._file.state.value
             if self._file is not None and self._file.state is not None
             else None,
+            tls_warning=self.tls_warning,
         )
 
     @property

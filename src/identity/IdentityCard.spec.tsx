@@ -5,7 +5,7 @@ import { act } from 'react';
 
 import { IdentityCard } from './IdentityCard';
 import { ICountdown, IIdentityState } from './model';
-import { decodeIdToken } from './jwt';
+import { normaliseClaims } from './jwt';
 import { DEFAULT_SETTINGS } from '../tokens';
 import { hubReply } from '../testing/fixtures';
 
@@ -47,8 +47,9 @@ const good: IIdentityState = {
   source: 'hub',
   sourceDetail: 'JupyterHub API users/alice',
   hint: null,
-  claims: decodeIdToken(reply.id_token!),
+  claims: normaliseClaims(reply.claims!),
   fetchedAt: T0 * 1000,
+  copy: { allowed: true, reason: null },
   error: null
 };
 
@@ -76,7 +77,28 @@ describe('IdentityCard', () => {
       host.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow')
     ).toBe('90');
     expect(host.querySelector('.jp-VaultJwt-phase-fresh')).not.toBeNull();
-    expect(host.innerHTML).not.toContain(reply.id_token!);
+    expect(host.innerHTML).not.toContain(reply.token_id!);
+    const copy = [...host.querySelectorAll('button')].find(b =>
+      b.textContent?.includes('Copy token')
+    );
+    expect(copy?.disabled).toBe(false);
+    expect(host.querySelector('[data-testid="vault-jwt-copy-off"]')).toBeNull();
+  });
+
+  it('disables the copy action and says why when the admin turned it off', () => {
+    const reason = 'Your administrator turned copying the id_token off.';
+    const host = render(
+      { ...good, copy: { allowed: false, reason } },
+      { phase: 'fresh', secondsLeft: 200, fraction: 0.7 }
+    );
+    const copy = [...host.querySelectorAll('button')].find(b =>
+      b.textContent?.includes('Copy token')
+    );
+    expect(copy?.disabled).toBe(true);
+    expect(copy?.title).toBe(reason);
+    expect(
+      host.querySelector('[data-testid="vault-jwt-copy-off"]')?.textContent
+    ).toBe(reason);
   });
 
   it('renders hostile claim values as text', () => {

@@ -48,10 +48,15 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
           </CardButton>
           <CardButton
             onClick={props.onCopy}
-            disabled={state.claims === null}
-            title={trans.__(
-              'Copy the raw id_token to the clipboard for command-line use'
-            )}
+            disabled={state.claims === null || !state.copy.allowed}
+            title={
+              state.copy.allowed
+                ? trans.__(
+                    'Copy the raw id_token to the clipboard for command-line use'
+                  )
+                : (state.copy.reason ??
+                  trans.__('Copying the id_token is turned off.'))
+            }
           >
             {trans.__('Copy token')}
           </CardButton>
@@ -76,6 +81,11 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
           <p>{trans.__('No id_token source is configured.')}</p>
           {state.hint && <p>{state.hint}</p>}
         </div>
+      )}
+      {!state.copy.allowed && state.claims !== null && (
+        <p className="jp-VaultJwt-note" data-testid="vault-jwt-copy-off">
+          {state.copy.reason ?? trans.__('Copying the id_token is turned off.')}
+        </p>
       )}
       <Countdown countdown={countdown} trans={trans} />
       {state.claims && (

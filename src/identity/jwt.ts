@@ -3,15 +3,13 @@ import { decodeJwt } from 'jose';
 import { IIdTokenClaims } from '../tokens';
 
 /**
- * Decode an id_token's claims (no signature check: Vault verifies the token;
- * the panel only displays it).
+ * Normalise an id_token's claims (as the server decoded them) for the panel.
  *
- * @param token a compact JWT
+ * @param raw the claims object
  * @returns the normalised claims
- * @throws Error when the token is not a JWT or has no numeric `exp`
+ * @throws Error when there is no numeric `exp`
  */
-export function decodeIdToken(token: string): IIdTokenClaims {
-  const raw = decodeJwt(token) as Record<string, unknown>;
+export function normaliseClaims(raw: Record<string, unknown>): IIdTokenClaims {
   if (typeof raw.exp !== 'number') {
     throw new Error('The id_token has no numeric "exp" claim.');
   }
@@ -27,6 +25,18 @@ export function decodeIdToken(token: string): IIdTokenClaims {
     groups: asList(raw.groups),
     raw
   };
+}
+
+/**
+ * Decode a raw id_token's claims (no signature check: Vault verifies the
+ * token). Used on the token fetched for copying, to check it is a JWT.
+ *
+ * @param token a compact JWT
+ * @returns the normalised claims
+ * @throws Error when the token is not a JWT or has no numeric `exp`
+ */
+export function decodeIdToken(token: string): IIdTokenClaims {
+  return normaliseClaims(decodeJwt(token) as Record<string, unknown>);
 }
 
 function asString(value: unknown): string | undefined {

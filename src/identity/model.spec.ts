@@ -1,7 +1,7 @@
 import { IIdentityClient, IdentityModel } from './model';
 import { ApiError } from '../request';
-import { IIdentityReply } from '../tokens';
-import { hubReply } from '../testing/fixtures';
+import { IIdentityReply, ITokenCopyReply } from '../tokens';
+import { hubReply, makeJwt, testClaims } from '../testing/fixtures';
 
 /**
  * A fake of the server companion (the REST boundary), scripted per test.
@@ -9,12 +9,22 @@ import { hubReply } from '../testing/fixtures';
 class FakeIdentityClient implements IIdentityClient {
   currentReplies: Array<IIdentityReply | Error> = [];
   refreshReplies: Array<IIdentityReply | Error> = [];
+  tokenReply: ITokenCopyReply | Error = new Error('no token scripted');
   currentCalls = 0;
   refreshCalls = 0;
   /** When set, answers every refresh (instead of `refreshReplies`). */
   onRefresh: (() => IIdentityReply) | null = null;
   /** When each refresh was asked for (Date.now()). */
   refreshTimes: number[] = [];
+  tokenCalls = 0;
+
+  async token(): Promise<ITokenCopyReply> {
+    this.tokenCalls++;
+    if (this.tokenReply instanceof Error) {
+      throw this.tokenReply;
+    }
+    return this.tokenReply;
+  }
 
   async current(): Promise<IIdentityReply> {
     this.currentCalls++;
@@ -78,13 +88,34 @@ describe('IdentityModel', () => {
     expect(model.state.source).toBe('hub');
     expect(model.state.claims?.preferred_username).toBe('alice');
     expect(model.state.claims?.groups).toEqual(['management']);
-    expect(JSON.stringify(model.state)).not.toContain(
-      client.currentReplies[0] &&
-        (client.currentReplies[0] as IIdentityReply).id_token
-    );
-    expect(model.idToken).toBe(
-      (client.currentReplies[0] as IIdentityReply).id_token
-    );
+    const reply = client.currentReplies[0] as IIdentityReply;
+    expect(model.tokenId).toBe(reply.token_id);
+    expect(model.canCopy).toBe(true);
+    // The raw token was never asked for.
+    expect(client.tokenCalls).toBe(0);
+  });
+
+  it('fetches the raw token only for copying, and checks it is a JWT', async () => {
+    client.currentReplies = [hubReply({ iat: T0, lifetime: 300 })];
+    await model.load();
+    const token = makeJwt(testClaims({ iat: T0, lifetime: 300 }));
+    client.tokenReply = { id_token: token, token_id: model.tokenId! };
+    await expect(model.fetchTokenForCopy()).resolves.toBe(token);
+    expect(JSON.stringify(model.state)).not.toContain(token);
+    client.tokenReply = { id_token: 'garbage', token_id: 'x' };
+    await expect(model.fetchTokenForCopy()).rejects.toMatchObject({
+      code: 'malformed_token'
+    });
+  });
+
+  it('follows the admin setting that turns copying off', async () => {
+    client.currentReplies = [
+      hubReply({ iat: T0, lifetime: 300, copyAllowed: false })
+    ];
+    await model.load();
+    expect(model.state.copy.allowed).toBe(false);
+    expect(model.state.copy.reason).toMatch(/administrator/);
+    expect(model.canCopy).toBe(false);
   });
 
   it('counts down every second and changes phase', async () => {
@@ -240,10 +271,12 @@ describe('IdentityModel', () => {
       {
         source: null,
         source_detail: null,
-        id_token: null,
+        claims: null,
+        token_id: null,
         fetched_at: null,
         server_time: T0,
-        hint: 'Set OIDC_ID_TOKEN.'
+        hint: 'Set OIDC_ID_TOKEN.',
+        copy: { allowed: true, reason: null }
       }
     ];
     await model.load();
@@ -253,13 +286,13 @@ describe('IdentityModel', () => {
     expect(model.countdown().phase).toBe('unavailable');
   });
 
-  it('reports an undecodable token as malformed_token', async () => {
+  it('reports claims without a numeric exp as malformed_token', async () => {
     client.currentReplies = [
-      { ...hubReply({ iat: T0, lifetime: 300 }), id_token: 'garbage' }
+      { ...hubReply({ iat: T0, lifetime: 300 }), claims: { exp: 'soon' } }
     ];
     await model.load();
     expect(model.state.error?.code).toBe('malformed_token');
-    expect(model.idToken).toBeNull();
+    expect(model.tokenId).toBeNull();
   });
 
   it('shares one request between concurrent calls', async () => {

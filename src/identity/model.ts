@@ -2,14 +2,16 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { decodeIdToken } from './jwt';
+import { decodeIdToken, normaliseClaims } from './jwt';
 import { ApiError, requestAPI } from '../request';
 import { Backoff, Interval, Timeout } from '../schedule';
 import {
   DEFAULT_SETTINGS,
+  ICopyPolicy,
   IIdTokenClaims,
   IIdentityReply,
   IVaultJwtSettings,
+  ITokenCopyReply,
   IdentitySource,
   TokenPhase
 } from '../tokens';
@@ -20,6 +22,8 @@ export interface IIdentityClient {
   current(): Promise<IIdentityReply>;
   /** `POST vault-jwt/identity/refresh` */
   refresh(): Promise<IIdentityReply>;
+  /** `POST vault-jwt/identity/token`: the raw token, for the copy action only. */
+  token(): Promise<ITokenCopyReply>;
 }
 
 /** {@link IIdentityClient} over the server companion's REST API. */
@@ -38,6 +42,15 @@ export class IdentityClient implements IIdentityClient {
   refresh(): Promise<IIdentityReply> {
     return requestAPI<IIdentityReply>(
       'identity/refresh',
+      { method: 'POST' },
+      this.serverSettings
+    );
+  }
+
+  /** `POST vault-jwt/identity/token` */
+  token(): Promise<ITokenCopyReply> {
+    return requestAPI<ITokenCopyReply>(
+      'identity/token',
       { method: 'POST' },
       this.serverSettings
     );
@@ -70,6 +83,8 @@ export interface IIdentityState {
   readonly claims: IIdTokenClaims | null;
   /** When the server read the token (epoch ms, server clock). */
   readonly fetchedAt: number | null;
+  /** Whether the raw token may be copied, and why not. */
+  readonly copy: ICopyPolicy;
   /** The last failure, or null after a success. */
   readonly error: IIdentityError | null;
 }
@@ -104,8 +119,11 @@ export const REFRESH_BACKOFF_MAX_MS = 5 * 60_000;
 /** Retry delay while the hub wants a new login (the user may log in elsewhere). */
 const LOGIN_RETRY_MS = 60_000;
 
+/** Copying allowed (until the server says otherwise). */
+const COPY_ALLOWED: ICopyPolicy = { allowed: true, reason: null };
+
 /**
- * The id_token model: holds the token in memory only, keeps a countdown on the
+ * The id_token model: holds the token's claims (never the raw token), keeps a countdown on the
  * server's clock, and refreshes the token before it expires.
  *
  * It knows nothing of React; views subscribe to {@link stateChanged} and
@@ -141,9 +159,38 @@ export class IdentityModel implements IDisposable {
     return this._state;
   }
 
-  /** The raw id_token, for the copy command only (never rendered). */
-  get idToken(): string | null {
-    return this._idToken;
+  /**
+   * A fingerprint of the current id_token (tells one token from the next), or
+   * null. The raw token is not kept in the browser.
+   */
+  get tokenId(): string | null {
+    return this._tokenId;
+  }
+
+  /** Whether the copy action can run now (a token, and copying allowed). */
+  get canCopy(): boolean {
+    return this._tokenId !== null && this._state.copy.allowed;
+  }
+
+  /**
+   * Fetch the raw id_token for the copy action (`POST identity/token`,
+   * XSRF-checked). It is not kept: the caller puts it on the clipboard.
+   *
+   * @returns the raw token
+   * @throws ApiError when copying is off (`copy_disabled`) or it is not a JWT
+   */
+  async fetchTokenForCopy(): Promise<string> {
+    const reply = await this._client.token();
+    try {
+      decodeIdToken(reply.id_token);
+    } catch (error) {
+      throw new ApiError(
+        'malformed_token',
+        `The id_token from ${this._state.sourceDetail ?? 'the server'} cannot be decoded: ${(error as Error).message}`,
+        0
+      );
+    }
+    return reply.id_token;
   }
 
   /** The settings in force. */
@@ -258,9 +305,9 @@ export class IdentityModel implements IDisposable {
     this._clockOffsetMs = reply.server_time * 1000 - (sentAt + receivedAt) / 2;
     const previousExp = this._state.claims?.exp ?? null;
     let claims: IIdTokenClaims | null = null;
-    if (reply.id_token) {
+    if (reply.claims) {
       try {
-        claims = decodeIdToken(reply.id_token);
+        claims = normaliseClaims(reply.claims);
       } catch (error) {
         this._fail(
           new ApiError(
@@ -272,7 +319,7 @@ export class IdentityModel implements IDisposable {
         return false;
       }
     }
-    this._idToken = reply.id_token;
+    this._tokenId = claims ? reply.token_id : null;
     // A refresh that brought no later expiry did not help: back off.
     const unchanged =
       claims !== null && previousExp !== null && claims.exp <= previousExp;
@@ -290,6 +337,7 @@ export class IdentityModel implements IDisposable {
       hint: reply.hint,
       claims,
       fetchedAt: reply.fetched_at === null ? null : reply.fetched_at * 1000,
+      copy: reply.copy ?? COPY_ALLOWED,
       error: null
     });
     this._updateTicker();
@@ -382,9 +430,10 @@ export class IdentityModel implements IDisposable {
     hint: null,
     claims: null,
     fetchedAt: null,
+    copy: COPY_ALLOWED,
     error: null
   };
-  private _idToken: string | null = null;
+  private _tokenId: string | null = null;
   private _clockOffsetMs = 0;
   private _pending: Promise<void> | null = null;
   private _retry = new Backoff(REFRESH_BACKOFF_MIN_MS, REFRESH_BACKOFF_MAX_MS);

@@ -16,6 +16,7 @@ export function loggedOutReply(patch: Partial<IVaultReply> = {}): IVaultReply {
     auth_mount: 'jwt',
     role: 'jupyter',
     tls_verify: true,
+    tls_warning: null,
     ca: '/etc/ssl/vault-ca.pem',
     token_file: '/home/alice/.vault-token',
     token_file_state: 'absent',
@@ -69,14 +70,14 @@ export function loggedInReply(
   });
 }
 
-/** A stand-in for the identity model: only the id_token and its signal. */
+/** A stand-in for the identity model: only the token's fingerprint and its signal. */
 export class FakeIdTokenSource implements IIdTokenSource {
-  idToken: string | null = null;
+  tokenId: string | null = null;
   readonly stateChanged = new Signal<this, void>(this);
 
-  /** Change the id_token and tell the listeners (like a refresh does). */
+  /** Change the token's fingerprint and tell the listeners (like a refresh does). */
   setToken(token: string | null): void {
-    this.idToken = token;
+    this.tokenId = token;
     this.stateChanged.emit();
   }
 }

@@ -98,6 +98,25 @@ describe('VaultCard', () => {
     );
   });
 
+  it("shows the server's plain-http warning", () => {
+    const warning =
+      'Vault is reached over plain http:// at vault.example.org: the id_token and the Vault token cross the network unencrypted.';
+    const { host } = render({
+      state: {
+        loading: false,
+        busy: null,
+        status: loggedOutReply({
+          address: 'http://vault.example.org:8200',
+          tls_warning: warning
+        }),
+        error: null
+      }
+    });
+    expect(
+      host.querySelector('[data-testid="vault-jwt-tls-warning"]')?.textContent
+    ).toBe(warning);
+  });
+
   it("shows the server's error message (no stack trace) with the last good state", () => {
     const { host } = render({
       state: {

@@ -118,6 +118,15 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
           onUse={props.onUseTokenFile}
         />
       )}
+      {status && status.configured && status.tls_warning && (
+        <div
+          className="jp-VaultJwt-warning"
+          role="note"
+          data-testid="vault-jwt-tls-warning"
+        >
+          {status.tls_warning}
+        </div>
+      )}
       {status && status.configured && (
         <dl className="jp-VaultJwt-claims jp-VaultJwt-vaultFacts">
           <dt>{trans.__('Server')}</dt>

@@ -71,7 +71,7 @@ describe('VaultModel', () => {
     jest.setSystemTime(T0 * 1000);
     client = new FakeVaultClient();
     identity = new FakeIdTokenSource();
-    identity.idToken = 'id-token-1';
+    identity.tokenId = 'id-token-1';
     model = new VaultModel({ client, identity });
   });
 
@@ -143,7 +143,7 @@ describe('VaultModel', () => {
     });
 
     it('waits for the id_token, then logs in', async () => {
-      identity.idToken = null;
+      identity.tokenId = null;
       client.statusReplies = [loggedOutReply()];
       client.loginReplies = [loggedInReply()];
       await model.load();

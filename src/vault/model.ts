@@ -91,12 +91,13 @@ export class VaultClient implements IVaultClient, ICatalogClient {
 }
 
 /**
- * Where the Vault model reads the id_token from (the identity model).
- * Only whether and when it changes matters; it is never sent by the browser.
+ * Where the Vault model learns about the id_token (the identity model).
+ * Only whether and when it changes matters: the browser holds a fingerprint
+ * of it, never the token.
  */
 export interface IIdTokenSource {
-  /** The raw id_token, or null. */
-  readonly idToken: string | null;
+  /** The current id_token's fingerprint, or null. */
+  readonly tokenId: string | null;
   /** Emitted when the identity changes (the token may have changed). */
   readonly stateChanged: ISignal<unknown, unknown>;
 }
@@ -158,7 +159,7 @@ export class VaultModel implements IDisposable {
     this._client = options.client;
     this._identity = options.identity;
     this._now = options.now ?? Date.now;
-    this._lastIdToken = this._identity.idToken;
+    this._lastIdToken = this._identity.tokenId;
     this._identity.stateChanged.connect(this._onIdentityChanged, this);
   }
 
@@ -392,7 +393,7 @@ export class VaultModel implements IDisposable {
   }
 
   private _onIdentityChanged(): void {
-    const idToken = this._identity.idToken;
+    const idToken = this._identity.tokenId;
     const changed = idToken !== this._lastIdToken;
     this._lastIdToken = idToken;
     if (!this.loggedIn) {
@@ -407,7 +408,7 @@ export class VaultModel implements IDisposable {
   /** Log in when configured, logged out (not by the user) and allowed. */
   private _maybeAutoLogin(): void {
     const status = this._state.status;
-    const idToken = this._identity.idToken;
+    const idToken = this._identity.tokenId;
     if (
       this._isDisposed ||
       !this._settings.autoLogin ||

@@ -4,6 +4,7 @@ the id_token through our server extension, watch the hub refresh it, and the 403
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -51,7 +52,10 @@ def alice_server(alice):
 
 
 def read_identity(browser: HubBrowser) -> dict:
-    response = browser.client.get(f"{HUB_URL}{IDENTITY_PATH}")
+    # As JupyterLab asks: the login cookie and the XSRF token (checked on GET too, issue 11).
+    response = browser.client.get(
+        f"{HUB_URL}{IDENTITY_PATH}", headers=_server_xsrf(browser, "alice")
+    )
     if response.status_code == 404:
         pytest.fail(
             f"{IDENTITY_PATH} answered 404: the jupyter_server extension "
@@ -83,10 +87,19 @@ def test_server_reads_its_owners_id_token_through_the_extension(alice, alice_ser
     with auth_state from the hub (GET /hub/api/users/alice), behind the proxy."""
     identity = read_identity(alice)
     assert identity["source"] == "hub"
-    claims = verify_id_token(identity["id_token"])
+    # GET identity carries the claims, never the raw token (issue 11)...
+    assert "id_token" not in identity and "eyJ" not in json.dumps(identity)
+    assert identity["claims"]["preferred_username"] == "alice"
+    # ...which the copy action fetches with an XSRF-checked POST.
+    response = alice.client.post(
+        f"{HUB_URL}{IDENTITY_PATH}/token", headers=_server_xsrf(alice, "alice")
+    )
+    assert response.status_code == 200, response.status_code
+    claims = verify_id_token(response.json()["id_token"])
     assert claims["preferred_username"] == "alice"
     assert "management" in claims["groups"]
     assert claims["exp"] > time.time()
+    assert claims == identity["claims"] or claims["exp"] >= identity["claims"]["exp"]
 
 
 def test_hub_refreshes_near_expiry_tokens_and_logs_out_ended_sessions(alice, bob):
@@ -242,13 +255,30 @@ def test_a_user_alice_shares_her_server_with_still_gets_403_from_every_route(ali
         alice.api("DELETE", "/shares/alice/", json={"user": "bob"})
 
 
-def test_state_changing_routes_need_the_xsrf_token(alice, alice_server):
-    """Cookie-authenticated POSTs without X-XSRFToken are refused (with it, they work)."""
+def test_every_route_needs_the_xsrf_token(alice, alice_server):
+    """Cookie-authenticated requests without X-XSRFToken are refused, GET included (issue 11:
+    a cross-site link or <img> to vault/secret/keys?path=../sys/mounts or catalog?refresh=true
+    carried the cookie); with it, they work."""
+    cross_site = [
+        {},  # like curl: no Sec-Fetch headers (JupyterHub itself skips its check for these)
+        {"Referer": "https://evil.example/x.html"},
+        {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "cross-site"},  # a link on a site
+        {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "cross-site"},  # an <img>
+    ]
     for verb, path in _extension_routes():
-        if verb == "GET":
-            continue
-        response = alice.client.request(verb, f"{HUB_URL}/user/alice{path}")
-        assert response.status_code == 403, (verb, path, response.status_code)
+        for headers in cross_site:
+            response = alice.client.request(
+                verb,
+                f"{HUB_URL}/user/alice{path}",
+                headers=headers,
+                params={"mount": "secret/", "path": "apps/billing/db", "refresh": "true"},
+            )
+            assert response.status_code == 403, (verb, path, headers, response.status_code)
+            assert "eyJ" not in response.text
+    response = alice.client.get(
+        f"{HUB_URL}/user/alice/vault-jwt/vault/catalog", headers=_server_xsrf(alice, "alice")
+    )
+    assert response.status_code in (200, 409), response.text[:300]  # 409: not logged in yet
     response = alice.client.post(
         f"{HUB_URL}/user/alice/vault-jwt/identity/refresh", headers=_server_xsrf(alice, "alice")
     )

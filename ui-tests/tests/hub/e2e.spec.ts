@@ -165,7 +165,7 @@ test('alice: a kernel reads a secret every 5 s for 3.5 minutes while every token
   );
   const first = await companion<{
     fetched_at: number;
-    id_token: string;
+    token_id: string;
   }>(page, 'identity');
   const firstVault = await companion<{ token: { accessor: string } }>(
     page,
@@ -174,14 +174,14 @@ test('alice: a kernel reads a secret every 5 s for 3.5 minutes while every token
   const running = runCell(page, loop, 300_000);
   // Meanwhile, remember every token the session goes through.
   const accessors = new Set([firstVault.token.accessor]);
-  const idTokens = new Set([first.id_token]);
+  const idTokens = new Set([first.token_id]);
   let done = false;
   running.finally(() => (done = true));
   while (!done) {
     await page.waitForTimeout(10_000);
     await collectTokens(page, 'alice');
-    const identity = await companion<{ id_token: string }>(page, 'identity');
-    idTokens.add(identity.id_token);
+    const identity = await companion<{ token_id: string }>(page, 'identity');
+    idTokens.add(identity.token_id);
     const vault = await companion<{ token: { accessor: string } | null }>(
       page,
       'vault'

@@ -101,27 +101,35 @@ export async function openPanel(page: Page, policy: string) {
 }
 
 /** The server companion's routes of the logged-in user, called from the page. */
-export async function companion<T>(page: Page, route: string): Promise<T> {
-  return page.evaluate(async route => {
-    // As JupyterLab itself asks: its token, and the XSRF cookie for cookie auth.
-    const settings = window.jupyterapp.serviceManager.serverSettings;
-    const headers: Record<string, string> = {};
-    if (settings.token) {
-      headers.Authorization = `token ${settings.token}`;
-    }
-    const xsrf = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
-    if (xsrf) {
-      headers['X-XSRFToken'] = decodeURIComponent(xsrf[1]);
-    }
-    const response = await fetch(`${settings.baseUrl}vault-jwt/${route}`, {
-      credentials: 'same-origin',
-      headers
-    });
-    if (!response.ok) {
-      throw new Error(`${route}: HTTP ${response.status}`);
-    }
-    return response.json();
-  }, route);
+export async function companion<T>(
+  page: Page,
+  route: string,
+  method: 'GET' | 'POST' = 'GET'
+): Promise<T> {
+  return page.evaluate(
+    async ([route, method]) => {
+      // As JupyterLab itself asks: its token, and the XSRF cookie for cookie auth.
+      const settings = window.jupyterapp.serviceManager.serverSettings;
+      const headers: Record<string, string> = {};
+      if (settings.token) {
+        headers.Authorization = `token ${settings.token}`;
+      }
+      const xsrf = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
+      if (xsrf) {
+        headers['X-XSRFToken'] = decodeURIComponent(xsrf[1]);
+      }
+      const response = await fetch(`${settings.baseUrl}vault-jwt/${route}`, {
+        credentials: 'same-origin',
+        method,
+        headers
+      });
+      if (!response.ok) {
+        throw new Error(`${route}: HTTP ${response.status}`);
+      }
+      return response.json();
+    },
+    [route, method] as const
+  );
 }
 
 /** Every readable secret of the user's catalog, as `mount/path`, sorted. */
@@ -317,9 +325,11 @@ export async function collectTokens(page: Page, user: string): Promise<void> {
       seenTokens.add(state[key]);
     }
   }
+  // GET identity carries claims only; the raw token comes from the copy route.
   const identity = await companion<{ id_token: string | null }>(
     page,
-    'identity'
+    'identity/token',
+    'POST'
   );
   if (identity.id_token) {
     seenTokens.add(identity.id_token);

@@ -135,6 +135,43 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
     ).toBeVisible();
   });
 
+  test('Copy token fetches the token with a POST; the identity replies hold claims only', async ({
+    page
+  }) => {
+    const token = mintIdToken({}, 300);
+    writeTokenFile(TOKEN_FILE, token);
+    const bodies: string[] = [];
+    const methods: string[] = [];
+    page.on('response', async response => {
+      const url = response.url();
+      if (url.includes('/vault-jwt/identity')) {
+        methods.push(`${response.request().method()} ${new URL(url).pathname}`);
+        if (!url.includes('/vault-jwt/identity/token')) {
+          bodies.push(await response.text());
+        }
+      }
+    });
+    await readTokenFileAgain(page);
+    // What Lumino's Clipboard.copyToSystem puts on the clipboard, seen in the page.
+    await page.evaluate(() => {
+      window.addEventListener('copy', event => {
+        (window as any).__copied = event.clipboardData?.getData('text');
+      });
+    });
+    const panel = page.locator(`#${PANEL_ID}`);
+    await panel.getByRole('button', { name: 'Copy token' }).click();
+    await expect(
+      page.getByText('id_token copied to the clipboard.')
+    ).toBeVisible();
+    expect(await page.evaluate(() => (window as any).__copied)).toBe(token);
+    expect(methods).toContain('POST /vault-jwt/identity/token');
+    expect(bodies.length).toBeGreaterThan(0);
+    for (const body of bodies) {
+      expect(body).not.toMatch(/eyJ[\w-]+\.eyJ/);
+      expect(JSON.parse(body).claims.preferred_username).toBe('alice');
+    }
+  });
+
   test('no token lands in browser storage or in the server log', async ({
     page
   }) => {

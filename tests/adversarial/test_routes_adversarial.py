@@ -1,0 +1,377 @@
+"""Every route, attacked: callers who must be refused, and hostile parameters (issue 11).
+
+The routes and their verbs are enumerated from ``route_table`` (and checked against what the
+running server registered); the parameters each handler reads are found in its source. Then:
+
+- every route x every verb x (no credentials, another hub user, the login cookie without the
+  XSRF token, the cookie with a foreign ``Referer``, a foreign ``Origin`` with the cookie and the
+  XSRF token, a foreign ``Origin`` with the server's token): the expected refusal;
+- every parameter x (``..``, ``.``, ``//``, ``%2e%2e``, ``..%2f``, backslash, NUL, 100 KB), sent
+  by the owner with the cookie and the XSRF token (a request JupyterLab itself could make): 400;
+- for every refused request, the fault proxy in front of the real OpenBao counts NO request.
+
+The reproductions of issue 11, item 1, are kept at the end.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from dataclasses import dataclass
+
+import pytest
+import tornado.web
+from tornado.httpclient import HTTPClientError, HTTPResponse
+
+from jupyter_extension_server.handlers import NAMESPACE, BaseHandler, route_table
+
+from .conftest import SECRET_VALUE
+
+PACKAGE = "jupyter_extension_server"
+VERBS = tuple(m.lower() for m in tornado.web.RequestHandler.SUPPORTED_METHODS)
+XSRF = "adversarial-xsrf-0123456789"
+FOREIGN = "https://evil.example"
+
+#: The hostile values of every parameter, by name.
+HOSTILE = {
+    "dotdot": "../sys/mounts",
+    "dot": "./app/db",
+    "double-slash": "app//db",
+    "pct-dotdot": "%2e%2e/sys/mounts",
+    "dotdot-pct-slash": "..%2fsys%2fmounts",
+    "backslash": "..\\sys\\mounts",
+    "nul": "app/db\x00",
+    "60KB": "a" * 60_000,
+    "100KB": "a" * 100_000,
+}
+
+
+# --- enumeration -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str  # relative to base_url, e.g. "vault-jwt/vault/catalog"
+    handler: type[BaseHandler]
+    verbs: tuple[str, ...]
+    params: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+def own_verbs(handler: type) -> tuple[str, ...]:
+    verbs = []
+    for verb in VERBS:
+        owner = next(c for c in handler.__mro__ if verb in c.__dict__)
+        if owner.__module__.startswith(PACKAGE):
+            verbs.append(verb.upper())
+    return tuple(verbs)
+
+
+def params_of(handler: type) -> tuple[str, ...]:
+    """The query parameters a handler reads (``get_query_argument("x"`` / ``_flag(self, "x")``)."""
+    source = inspect.getsource(handler)
+    names = re.findall(r'get_query_argument\(\s*"([^"]+)"', source)
+    names += re.findall(r'_flag\(\s*self,\s*"([^"]+)"', source)
+    return tuple(sorted(set(names)))
+
+
+def routes() -> list[Route]:
+    """Every route of ``route_table`` (services are not needed to list them)."""
+    found = []
+    for pattern, handler, _ in route_table(None, None, None):  # type: ignore[arg-type]
+        path = pattern.lstrip("/").removesuffix("/?")
+        assert not re.search(r"[()\[\]*+?\\]", path), f"give a sample URL for {pattern}"
+        found.append(Route(path, handler, own_verbs(handler), params_of(handler)))
+    return found
+
+
+ROUTES = routes()
+
+
+def test_the_enumeration_covers_every_registered_route(jp_serverapp):
+    registered = set()
+
+    def walk(router) -> None:
+        for rule in getattr(router, "rules", []):
+            if isinstance(rule.target, type):
+                pattern = getattr(rule.matcher, "regex", re.compile("")).pattern
+                if f"/{NAMESPACE}/" in pattern:
+                    registered.add(rule.target)
+            else:
+                walk(rule.target)
+
+    walk(jp_serverapp.web_app.default_router)
+    walk(jp_serverapp.web_app.wildcard_router)
+    assert registered == {r.handler for r in ROUTES}
+    assert len(ROUTES) >= 8
+    # The parameters found in the handlers' sources are the ones the API documents.
+    by_path = {r.path: r.params for r in ROUTES}
+    assert by_path[f"{NAMESPACE}/vault/secret/keys"] == ("mount", "path")
+    assert by_path[f"{NAMESPACE}/vault/catalog"] == ("refresh",)
+    assert by_path[f"{NAMESPACE}/vault/login"] == ("force",)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+async def fetch(jp_fetch, route: str, method: str, **kwargs) -> tuple[int, dict, bytes]:
+    """Status, JSON body (``{}`` if not JSON) and raw body of one request; never raises."""
+    kwargs.setdefault("allow_nonstandard_methods", True)
+    if method == "POST":
+        kwargs.setdefault("body", b"")
+    try:
+        response: HTTPResponse = await jp_fetch(*route.split("/"), method=method, **kwargs)
+    except HTTPClientError as e:
+        if e.response is None:
+            return e.code, {}, b""
+        response = e.response
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        body = {}
+    return response.code, body, response.body or b""
+
+
+def cookie_of(response_headers) -> str:
+    cookies = response_headers.get_list("Set-Cookie")
+    assert cookies, "the server set its login cookie"
+    return "; ".join(c.split(";", 1)[0] for c in cookies)
+
+
+async def log_in(jp_fetch, proxy) -> str:
+    """Log the owner's session in to Vault (through the proxy) and build the catalog; the login
+    cookie a browser then holds (set by a token-authenticated request)."""
+    response = await jp_fetch(NAMESPACE, "vault", "login", method="POST", body=b"")
+    assert json.loads(response.body)["state"] == "logged_in"
+    await jp_fetch(NAMESPACE, "vault", "catalog")
+    assert proxy.stats["requests"] > 0
+    return cookie_of(response.headers)
+
+
+def browser(cookie: str, *, xsrf: bool = True, **extra: str) -> dict[str, str]:
+    """Headers of a cookie-authenticated request (JupyterLab sends X-XSRFToken on every verb)."""
+    headers = {"Authorization": "", "Cookie": cookie + (f"; _xsrf={XSRF}" if xsrf else "")}
+    if xsrf:
+        headers["X-XSRFToken"] = XSRF
+    headers.update(extra)
+    return headers
+
+
+# --- callers who must be refused ---------------------------------------------------------------
+
+#: caller -> (expected status, expected error code or None for jupyter_server's own reply)
+CALLERS = {
+    "no credentials": (403, "forbidden"),
+    "another hub user": (403, "forbidden"),
+    "cookie without XSRF": (403, "forbidden"),
+    "cookie, foreign Referer, no Origin": (403, "forbidden"),
+    "cookie + XSRF, foreign Origin": (404, None),
+}
+# (A request with the server's token and a foreign Origin is let through by jupyter_server: the
+# token is a credential no cross-site page holds, unlike the cookie a browser adds by itself.)
+
+
+def caller_headers(caller: str, cookie: str) -> dict[str, str]:
+    return {
+        "no credentials": {"Authorization": ""},
+        "another hub user": {},  # the server's token, but the identity provider names mallory
+        "cookie without XSRF": browser(cookie, xsrf=False),
+        "cookie, foreign Referer, no Origin": browser(
+            cookie, xsrf=False, Referer=f"{FOREIGN}/page.html"
+        ),
+        "cookie + XSRF, foreign Origin": browser(cookie, Origin=FOREIGN),
+    }[caller]
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+async def test_every_route_refuses_the_caller_and_vault_sees_nothing(
+    caller, jp_fetch, jp_serverapp, proxy, monkeypatch
+):
+    login_cookie = await log_in(jp_fetch, proxy)
+    expected_status, expected_code = CALLERS[caller]
+    headers = caller_headers(caller, login_cookie)
+    if caller == "another hub user":
+        monkeypatch.setattr(jp_serverapp.identity_provider, "username", "mallory")
+    checked = 0
+    for route in ROUTES:
+        for verb in route.verbs:
+            before = dict(proxy.stats)
+            status, body, raw = await fetch(jp_fetch, route.path, verb, headers=dict(headers))
+            where = f"{caller}: {verb} {route}"
+            assert status == expected_status, (where, raw[:300])
+            if expected_code is not None:
+                assert body["error"]["code"] == expected_code, (where, body)
+            assert proxy.stats["requests"] == before["requests"], f"{where} reached Vault"
+            assert SECRET_VALUE.encode() not in raw
+            checked += 1
+    assert checked >= len(ROUTES)
+
+
+async def test_the_owner_in_a_browser_gets_through(jp_fetch, proxy):
+    login_cookie = await log_in(jp_fetch, proxy)
+    # The control: the same routes with the cookie, the XSRF token and a same-site page work
+    # (GETs, and the POST that only reads), so the refusals above are about the attack.
+    for route, verb in (
+        ("identity", "GET"),
+        ("vault", "GET"),
+        ("vault/catalog", "GET"),
+        ("identity/token", "POST"),
+    ):
+        status, body, _ = await fetch(
+            jp_fetch, f"{NAMESPACE}/{route}", verb, headers=browser(login_cookie)
+        )
+        assert status == 200, (route, body)
+
+
+# --- hostile parameters ------------------------------------------------------------------------
+
+
+def good_params(route: Route, stack) -> dict[str, str]:
+    values = {"mount": stack.kv1, "path": "app/db", "refresh": "false", "force": "false"}
+    return {name: values[name] for name in route.params}
+
+
+@pytest.mark.parametrize("value_name", list(HOSTILE))
+async def test_every_parameter_refuses_hostile_values_before_vault(
+    value_name, jp_fetch, proxy, stack
+):
+    login_cookie = await log_in(jp_fetch, proxy)
+    value = HOSTILE[value_name]
+    checked = 0
+    for route in ROUTES:
+        # Every declared parameter, plus one the route does not read (a long one is refused
+        # anywhere; short unknown ones are ignored).
+        long = value_name.endswith("KB")
+        names = [*route.params, "unread"] if long else list(route.params)
+        for name in names:
+            for verb in route.verbs:
+                params = {**good_params(route, stack), name: value}
+                before = dict(proxy.stats)
+                status, body, raw = await fetch(
+                    jp_fetch, route.path, verb, headers=browser(login_cookie), params=params
+                )
+                where = f"{verb} {route}?{name}={value_name}"
+                if value_name == "100KB":
+                    # Longer than tornado's 64 KiB request head: the server closes the
+                    # connection before any handler runs (the client reports 599).
+                    assert status == 599, (where, raw[:300])
+                else:
+                    assert status == 400, (where, raw[:300])
+                    expected = {
+                        "60KB": "parameter_too_long",
+                        "nul": "unsafe_path",
+                        "refresh": "bad_request",
+                        "force": "bad_request",
+                    }
+                    code = expected.get(value_name) or expected.get(name) or "unsafe_path"
+                    assert body["error"]["code"] == code, (where, body)
+                assert proxy.stats["requests"] == before["requests"], f"{where} reached Vault"
+                # Parameters are never echoed at length.
+                assert len(raw) < 1000, (where, len(raw))
+                checked += 1
+    assert checked >= 4
+
+
+async def test_hostile_values_in_a_mount_name_too(jp_fetch, proxy, stack):
+    login_cookie = await log_in(jp_fetch, proxy)
+    for value in ("..", ".", "//", "%2e%2e", "..%2f", f"{stack.kv1}..\\", f"{stack.kv1}\x00"):
+        before = proxy.stats["requests"]
+        status, body, _ = await fetch(
+            jp_fetch,
+            f"{NAMESPACE}/vault/secret/keys",
+            "GET",
+            headers=browser(login_cookie),
+            params={"mount": value, "path": "app/db"},
+        )
+        assert (status, body["error"]["code"]) == (400, "unsafe_path"), (value, body)
+        assert proxy.stats["requests"] == before, f"mount={value!r} reached Vault"
+
+
+async def test_a_real_read_still_works(jp_fetch, proxy, stack):
+    login_cookie = await log_in(jp_fetch, proxy)
+    for mount in (stack.kv1, stack.kv2, stack.kv2.rstrip("/")):
+        status, body, raw = await fetch(
+            jp_fetch,
+            f"{NAMESPACE}/vault/secret/keys",
+            "GET",
+            headers=browser(login_cookie),
+            params={"mount": mount, "path": "app/db"},
+        )
+        assert (status, body["keys"]) == (200, ["password"]), body
+        assert SECRET_VALUE.encode() not in raw
+
+
+# --- the reproductions of issue 11, item 1 -----------------------------------------------------
+
+
+async def test_repro_dotdot_path_does_not_list_every_mount(jp_fetch, proxy, stack):
+    login_cookie = await log_in(jp_fetch, proxy)
+    # Was: 200 with the names of every mount (httpx removed the dot segments). The token may
+    # read sys/mounts here, so only the guard stands between the request and the answer.
+    for path in ("../sys/mounts", "../../sys/mounts", "app/../../sys/mounts"):
+        for mount in (stack.kv1, stack.kv2):
+            for headers in ({}, browser(login_cookie)):  # the server's token; the browser
+                before = proxy.stats["requests"]
+                status, body, raw = await fetch(
+                    jp_fetch,
+                    f"{NAMESPACE}/vault/secret/keys",
+                    "GET",
+                    headers=dict(headers),
+                    params={"mount": mount, "path": path},
+                )
+                assert (status, body["error"]["code"]) == (400, "unsafe_path"), (path, body)
+                assert "'..' segment" in body["error"]["message"]
+                assert b"sys/" not in raw.replace(path.encode(), b"")
+                assert proxy.stats["requests"] == before
+
+
+async def test_repro_cross_site_get_with_only_the_cookie(jp_fetch, proxy, stack):
+    login_cookie = await log_in(jp_fetch, proxy)
+    # Was: 200 for a GET carrying only the login cookie, a foreign Referer and no Origin (an
+    # <img src> on another site), for secret/keys and catalog?refresh=true.
+    attack = {"Authorization": "", "Cookie": login_cookie, "Referer": f"{FOREIGN}/x.html"}
+    for route, params in (
+        ("vault/secret/keys", {"mount": stack.kv1, "path": "app/db"}),
+        ("vault/catalog", {"refresh": "true"}),
+        ("identity", {}),
+    ):
+        before = proxy.stats["requests"]
+        status, body, _ = await fetch(
+            jp_fetch, f"{NAMESPACE}/{route}", "GET", headers=dict(attack), params=params
+        )
+        assert (status, body["error"]["code"]) == (403, "forbidden"), (route, body)
+        assert "xsrf" in body["error"]["message"].lower()
+        assert proxy.stats["requests"] == before, f"{route} reached Vault"
+
+
+async def test_the_url_builder_refuses_dot_segments_by_itself(jp_serverapp, proxy, stack):
+    # The second guard: even a caller inside the server cannot send a dot segment.
+    from jupyter_extension_server.errors import UnsafePath
+    from jupyter_extension_server.vault.api import VaultApi, quote_path
+
+    api = VaultApi(proxy.url)
+    root = stack.bao.http.headers["X-Vault-Token"]
+    try:
+        for path in (
+            f"{stack.kv1}../sys/mounts",
+            f"{stack.kv1}./app/db",
+            f"{stack.kv1}app//db",
+            f"{stack.kv1}%2e%2e/sys/mounts",
+            f"{stack.kv1}..%2fsys",
+            f"{stack.kv1}app%2f..%2f..%2fsys%2fmounts",
+        ):
+            before = proxy.stats["requests"]
+            with pytest.raises(UnsafePath):
+                await api.request("GET", path, token=root)
+            with pytest.raises(UnsafePath):
+                quote_path(path)
+            assert proxy.stats["requests"] == before, path
+        # A name with an encoded slash (no dot segment) is still a name.
+        assert quote_path(f"{stack.kv1}a%2Fb") == f"{stack.kv1}a%252Fb"
+        reply = await api.request("GET", f"{stack.kv1}app/db", token=root)
+        assert reply["data"] == {"password": SECRET_VALUE}
+    finally:
+        await api.aclose()
