@@ -72,7 +72,7 @@ async def test_get_identity_from_the_hub(hub_env, jp_fetch):
     assert response.code == 200
     assert set(body) == REPLY_KEYS
     assert body["source"] == "hub"
-    assert body["source_detail"] == "JupyterHub API users/alice"
+    assert body["source_detail"] == "JupyterHub service vault-jwt-id-token"
     assert body["id_token"] == hub_env.id_token
     assert body["hint"] is None
     assert isinstance(body["server_time"], float)
