@@ -191,8 +191,17 @@ class Keycloak:
         self.admin = f"{base}/admin/realms/jupyterhub"
         self.oidc = httpx.get(f"{self.realm}/.well-known/openid-configuration", timeout=30).json()
         self.jwks = jwt.PyJWKClient(self.oidc["jwks_uri"], cache_keys=True)
+        self._admin: tuple[float, dict[str, str]] | None = None
+        self._admin_lock = asyncio.Lock()
 
     async def admin_headers(self, http: httpx.AsyncClient) -> dict[str, str]:
+        """The master realm admin's bearer header (its token lives 60 s: renewed after 30 s)."""
+        async with self._admin_lock:
+            if self._admin is None or time.monotonic() - self._admin[0] > 30:
+                self._admin = (time.monotonic(), await self._admin_login(http))
+            return self._admin[1]
+
+    async def _admin_login(self, http: httpx.AsyncClient) -> dict[str, str]:
         response = await http.post(
             f"{self.base}/realms/master/protocol/openid-connect/token",
             data={
@@ -221,11 +230,10 @@ class Keycloak:
         return claims.get("preferred_username") == user
 
 
-async def make_user(
-    http: httpx.AsyncClient, kc: Keycloak, hub: BenchHub, admin: dict, name: str
-) -> str:
+async def make_user(http: httpx.AsyncClient, kc: Keycloak, hub: BenchHub, name: str) -> str:
     """Keycloak user, login tokens, hub user with auth_state, server token: the token."""
     password = f"{name}-password"
+    admin = await kc.admin_headers(http)
     response = await http.post(
         f"{kc.admin}/users",
         headers=admin,
@@ -399,12 +407,11 @@ async def run(args: argparse.Namespace) -> None:
         )
         async with httpx.AsyncClient(timeout=30, limits=limits) as http:
             t0 = time.monotonic()
-            admin = await kc.admin_headers(http)
             sem = asyncio.Semaphore(args.setup_concurrency)
 
             async def one(name: str) -> str:
                 async with sem:
-                    return await make_user(http, kc, hub, admin, name)
+                    return await make_user(http, kc, hub, name)
 
             tokens = await asyncio.gather(*(one(n) for n in names))
             first = jwt.decode(
