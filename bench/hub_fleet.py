@@ -81,6 +81,11 @@ c.JupyterHub.load_roles.append(
 )
 c.JupyterHub.log_level = "INFO"
 """
+MAX_CLIENTS_CONFIG = """\
+# --hub-max-clients: tornado's default client makes at most 10 requests at once (to the IdP).
+from tornado.httpclient import AsyncHTTPClient
+AsyncHTTPClient.configure(None, max_clients={max_clients})
+"""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -110,7 +115,9 @@ def find_pid(env_key: str, env_value: str, api_url: str) -> int | None:
 class BenchHub:
     """The demo JupyterHub with a bench admin service, in a temporary state directory."""
 
-    def __init__(self, port: int, kc_url: str, lead: float, refresh_age: int, vault: str):
+    def __init__(
+        self, port: int, kc_url: str, lead: float, refresh_age: int, vault: str, max_clients: int
+    ):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.api = f"http://127.0.0.1:{port + 81}/hub/api"
@@ -317,13 +324,20 @@ async def simulated_server(
 ) -> None:
     headers = {"Authorization": f"token {token}"}
     await asyncio.sleep(max(0, start_at - time.monotonic()))
-    response = await http.get(f"{hub.api}/services/{SERVICE}", headers=headers)
-    stats.lookups += 1
-    model = response.json()
-    url = f"{model['url'].rstrip('/')}{model['prefix']}id-token"
+    url = None
+    while url is None and time.monotonic() < end_at:
+        stats.lookups += 1
+        try:
+            response = await http.get(f"{hub.api}/services/{SERVICE}", headers=headers)
+            model = response.json()
+            url = f"{model['url'].rstrip('/')}{model['prefix']}id-token"
+        except (httpx.HTTPError, ValueError, KeyError) as e:
+            key = f"lookup {type(e).__name__}"
+            stats.errors[key] = stats.errors.get(key, 0) + 1
+            await asyncio.sleep(15)
     last = None
     seen = stats.tokens_seen.setdefault(name, set())
-    while time.monotonic() < end_at:
+    while url is not None and time.monotonic() < end_at:
         started = time.monotonic()
         try:
             response = await http.get(url, headers=headers, params={"user": name})
@@ -398,7 +412,14 @@ def parse_hub_log(path: Path, since: float, until: float) -> tuple[dict, int]:
 async def run(args: argparse.Namespace) -> None:
     kc = Keycloak(args.kc_url)
     lifespan = None
-    hub = BenchHub(args.hub_port, args.kc_url, args.hub_lead, args.refresh_age, args.vault or "")
+    hub = BenchHub(
+        args.hub_port,
+        args.kc_url,
+        args.hub_lead,
+        args.refresh_age,
+        args.vault or "",
+        args.hub_max_clients,
+    )
     try:
         await asyncio.to_thread(hub.wait_up)
         names = [f"fleet-{i:04d}" for i in range(args.users)]
@@ -451,6 +472,7 @@ async def run(args: argparse.Namespace) -> None:
             end = start + args.duration
             wall_start = time.time()
             cpu0 = {k: cpu_seconds(p) for k, p in pids.items() if p}
+            load0 = os.getloadavg()
             await asyncio.gather(
                 *(
                     simulated_server(
@@ -469,6 +491,7 @@ async def run(args: argparse.Namespace) -> None:
                 )
             )
             cpu1 = {k: cpu_seconds(p) for k, p in pids.items() if p}
+            load1 = os.getloadavg()
             wall_end = time.time()
     finally:
         await asyncio.to_thread(hub.stop)
@@ -479,7 +502,8 @@ async def run(args: argparse.Namespace) -> None:
     print()
     print(
         f"hub_fleet: {args.users} simulated servers for {elapsed:.0f}s against JupyterHub "
-        f"(demo config, refresh lead {args.hub_lead:g}s, auth_refresh_age {args.refresh_age}s), "
+        f"(demo config, refresh lead {args.hub_lead:g}s, auth_refresh_age {args.refresh_age}s, "
+        f"HTTP client max_clients {args.hub_max_clients or 'default'}), "
         f"Keycloak ({lifespan}s id_tokens), OpenBao "
         f"({'login with each new id_token' if args.vault else 'not used'})"
     )
@@ -523,6 +547,10 @@ async def run(args: argparse.Namespace) -> None:
         f"{args.users * elapsed / max(cpu['hub'], 1e-9):.0f}; "
         f"hub + service {args.users * elapsed / max(hub_side, 1e-9):.0f} (at this refresh cadence)"
     )
+    print(
+        f"  machine: {os.cpu_count()} cores, load average {load0[0]:.1f} at the start, "
+        f"{load1[0]:.1f} at the end (everything else running on it competes for the cores)"
+    )
     print(f"  hub log: {hub.log_path}")
 
 
@@ -530,7 +558,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1000, help="simulated servers [1000]")
     parser.add_argument("--duration", type=float, default=600, help="seconds [600]")
-    parser.add_argument("--ramp", type=float, default=30, help="spread the starts over [30] s")
+    parser.add_argument("--ramp", type=float, default=60, help="spread the starts over [60] s")
     parser.add_argument(
         "--client-lead",
         type=float,
@@ -540,6 +568,13 @@ def main() -> None:
     parser.add_argument("--hub-lead", type=float, default=20, help="hub refresh_lead_seconds [20]")
     parser.add_argument("--refresh-age", type=int, default=10, help="hub auth_refresh_age [10]")
     parser.add_argument("--connections", type=int, default=200, help="HTTP pool size [200]")
+    parser.add_argument(
+        "--hub-max-clients",
+        type=int,
+        default=0,
+        help="the hub's tornado AsyncHTTPClient max_clients (0: JupyterHub's default, 10 "
+        "without pycurl) [0]",
+    )
     parser.add_argument("--setup-concurrency", type=int, default=8, help="[8]")
     parser.add_argument(
         "--hub-port", type=int, default=int(os.environ.get("BENCH_HUB_PORT", 18400 + OFFSET))

@@ -196,7 +196,7 @@ async def serve(args: argparse.Namespace) -> None:
         deadline=args.deadline,
         max_connections=args.max_connections,
     )
-    server = httpserver.HTTPServer(make_app(broker, args.prefix), xheaders=True)
+    server = httpserver.HTTPServer(make_app(broker, args.prefix))
     server.listen(bind.port, address=bind.hostname or "")
     log.info(
         "%s: id_token service listening on %s:%s under %s",
