@@ -180,14 +180,8 @@ render_realm() {
   esac
   [ "$KC_TOKEN_LIFESPAN" -ge 10 ] || die "KC_TOKEN_LIFESPAN must be at least 10 seconds"
   local out=$1
-  # The test hub's URLs follow HUB_PORT (scripts/test.sh moves it with TEST_PORT_OFFSET).
-  local hub_port="${HUB_PORT:-18000}"
-  case "$hub_port" in
-    '' | *[!0-9]*) die "HUB_PORT must be a port number" ;;
-  esac
   sed -e "s/\"@KC_TOKEN_LIFESPAN@\"/$KC_TOKEN_LIFESPAN/" \
     -e "s/\"@KC_SSO_SESSION_IDLE@\"/$KC_SSO_SESSION_IDLE/" \
-    -e "s/127\.0\.0\.1:18000/127.0.0.1:$hub_port/g" \
     "$KC_REALM_TEMPLATE" >"$out"
   if grep -q '@KC_' "$out"; then
     die "unrendered placeholder left in $out"
