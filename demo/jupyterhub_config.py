@@ -4,7 +4,9 @@ Started by ``scripts/hub.sh start`` (which sets JUPYTERHUB_CRYPT_KEY and CONFIGP
 from files in $STACK_DIR/hub/). Everything listens on 127.0.0.1 only. Environment:
 
 - ``STACK_DIR``: state directory [<repo>/.stack]; the hub keeps its files in ``$STACK_DIR/hub``.
-- ``HUB_PORT``: public port of the proxy [8000]; proxy API on HUB_PORT+1, hub API on HUB_PORT+81.
+- ``HUB_PORT``: public port of the proxy [8000]; proxy API on HUB_PORT+1, hub API on HUB_PORT+81,
+  the id_token service (``jupyter_extension_server.hubservice``, started by the hub) on
+  HUB_PORT+82.
 - ``KC_URL``: Keycloak base URL (``http://127.0.0.1:18080``) or realm URL
   (``http://127.0.0.1:18080/realms/jupyterhub``) [the latter]; ``KC_CLIENT_SECRET`` [demo secret].
 - ``HUB_REFRESH_LEAD_SECONDS`` [60] and ``HUB_AUTH_REFRESH_AGE`` [30]: see
@@ -85,11 +87,13 @@ c.GenericOAuthenticator.logout_redirect_url = (
 # check that a user granted access to someone else's server still gets 403 from its extension).
 c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", "shares!user", "read:users:name"]}]
 
-# auth_state + roles + expiry-aware refresh of the id_token (jupyter_extension_server/hub.py).
+# auth_state + the id_token service and its roles + expiry-aware refresh of the id_token
+# (jupyter_extension_server/hub.py).
 configure_jupyterhub(
     c,
     refresh_lead_seconds=float(os.environ.get("HUB_REFRESH_LEAD_SECONDS", "60")),
     auth_refresh_age=int(os.environ.get("HUB_AUTH_REFRESH_AGE", "30")),
+    service_url=f"http://127.0.0.1:{HUB_PORT + 82}",
 )
 
 # --- single-user servers: local processes of this unix user (root here) -------------------
@@ -103,7 +107,7 @@ c.Spawner.default_url = "/lab"
 c.Spawner.ip = "127.0.0.1"
 # The venv's tools (jupyter, python with the extension) first on the servers' PATH.
 c.Spawner.environment = {"PATH": f"{REPO / '.venv/bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
-# No token goes into the environment: the server companion asks the hub for the id_token.
+# No token goes into the environment: the server companion asks the hub's id_token service.
 # Only the Vault/OpenBao client settings are passed on when the hub has them.
 c.Spawner.env_keep.extend(
     f"{prefix}_{name}"

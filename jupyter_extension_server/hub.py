@@ -1,16 +1,21 @@
 """JupyterHub side of jupyterlab-vault-jwt: one helper to call from ``jupyterhub_config.py``.
 
-The single-user server companion reads the user's OIDC ``id_token`` from the hub's REST API
-(``GET {JUPYTERHUB_API_URL}/users/{name}`` with the server's own API token, the response's
-``auth_state.id_token``). For that to work and for the token to stay fresh, the hub needs:
+The single-user server companion gets its owner's OIDC ``id_token`` from the **id_token
+service** (:mod:`jupyter_extension_server.hubservice`), a hub-managed service that runs beside
+the hub: the server asks it with its own API token and gets that user's fresh id_token and
+nothing else. Only the service may read ``auth_state``; no token of a user or of their servers
+can (they would get the access_token and the refresh_token, which outlive the server). For that
+to work and for the token to stay fresh, :func:`configure_jupyterhub` sets:
 
 - ``enable_auth_state`` (and thus ``JUPYTERHUB_CRYPT_KEY``), so tokens are kept at all;
-- the ``admin:auth_state!user`` scope in BOTH the ``user`` role (a token never gets more than
-  its owner has) and the ``server`` role (the scopes of ``$JUPYTERHUB_API_TOKEN``). No read
-  scope is needed besides: every token may read its owner's name and groups (JupyterHub's
-  "identify" scopes), which lets ``GET /users/{name}`` answer, with ``auth_state`` filled in
-  only under ``admin:auth_state``;
-- a short ``auth_refresh_age``, so each read lets the hub re-check the tokens;
+- the service (``c.JupyterHub.services``: name, URL, command) and its role: ``admin:auth_state``
+  and ``read:users:name``, the least that lets it read ``GET /users/{name}`` with auth_state;
+- ``access:services!service=<name>`` (to call it) and ``read:services!service=<name>`` (to look
+  up its URL) in BOTH the ``user`` role (a token never gets more than its owner has) and the
+  ``server`` role (the scopes of ``$JUPYTERHUB_API_TOKEN``); any ``admin:auth_state`` scope
+  configured on these two roles (what earlier versions of this helper added) is removed;
+- a short ``auth_refresh_age``: the service's "who is calling" request, made with the caller's
+  token, lets the hub refresh that user's auth (at most this often) before the service reads it;
 - an expiry-aware ``refresh_user_hook`` (oauthenticator >= 17.3): stock ``refresh_user`` only
   uses the refresh_token once the userinfo endpoint rejects the access token and never looks
   at the id_token's ``exp``, so the stored id_token can be expired for a while. The hook
@@ -22,9 +27,11 @@ Usage, in ``jupyterhub_config.py``::
 
     c.JupyterHub.authenticator_class = "generic-oauth"  # any OAuthenticator
     ...
-    configure_jupyterhub(c)
+    configure_jupyterhub(c)  # service on http://127.0.0.1:8181
 
-Nothing here runs inside the hub as a service or handler; it only sets configuration.
+On Kubernetes (Zero to JupyterHub), where servers reach the hub pod by the name ``hub``::
+
+    configure_jupyterhub(c, service_url="http://hub:8181", service_bind_url="http://0.0.0.0:8181")
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ import copy
 import json
 import logging
 import os
+import re
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -41,9 +50,11 @@ from typing import Any
 import jwt
 
 __all__ = [
-    "SERVER_ROLE_SCOPES",
-    "USER_ROLE_SCOPES",
+    "DEFAULT_SERVICE_NAME",
+    "DEFAULT_SERVICE_URL",
+    "SERVICE_ROLE_SCOPES",
     "HubConfigError",
+    "caller_scopes",
     "configure_jupyterhub",
     "id_token_seconds_left",
     "make_refresh_user_hook",
@@ -52,12 +63,22 @@ __all__ = [
 # Used when the authenticator has no logger of its own (JupyterHub's is ``authenticator.log``).
 _fallback_log = logging.getLogger(__name__)
 
-#: Scopes added to the ``user`` role: users may read their own auth_state (needed because a
-#: server's token only gets the scopes its owner holds).
-USER_ROLE_SCOPES = ("admin:auth_state!user",)
-#: Scopes added to the ``server`` role (the scopes of ``$JUPYTERHUB_API_TOKEN``): the owner's
-#: model from ``GET /users/{name}`` comes with auth_state.
-SERVER_ROLE_SCOPES = ("admin:auth_state!user",)
+#: The id_token service's name (``/services/<name>/`` on the proxy).
+DEFAULT_SERVICE_NAME = "vault-jwt-id-token"
+#: Where the service listens by default: loopback, beside the hub.
+DEFAULT_SERVICE_URL = "http://127.0.0.1:8181"
+#: The service's own scopes: read any user's auth_state (``admin:auth_state`` alone does not
+#: open ``GET /users/{name}``, which needs one of its read scopes: the smallest is the name).
+SERVICE_ROLE_SCOPES = ("admin:auth_state", "read:users:name")
+
+
+def caller_scopes(service_name: str = DEFAULT_SERVICE_NAME) -> tuple[str, ...]:
+    """Scopes added to the ``user`` and ``server`` roles: call the service, look up its URL."""
+    return (
+        f"access:services!service={service_name}",
+        f"read:services!service={service_name}",
+    )
+
 
 # HTTP statuses from the token endpoint that mean "this refresh_token is no good":
 # RFC 6749 section 5.2 (invalid_grant/invalid_client...: 400 or 401); some proxies say 403.
@@ -77,8 +98,12 @@ def configure_jupyterhub(
     refresh_lead_seconds: float = 60,
     auth_refresh_age: int = 30,
     require_crypt_key: bool = True,
+    service_name: str = DEFAULT_SERVICE_NAME,
+    service_url: str = DEFAULT_SERVICE_URL,
+    service_bind_url: str | None = None,
+    service_command: list[str] | None = None,
 ) -> None:
-    """Configure JupyterHub so single-user servers can read a fresh id_token of their owner.
+    """Configure JupyterHub so single-user servers can get a fresh id_token of their owner.
 
     Parameters
     ----------
@@ -90,17 +115,32 @@ def configure_jupyterhub(
         every check refreshes.
     auth_refresh_age
         ``Authenticator.auth_refresh_age``: the hub re-checks a user's tokens at most this often
-        (seconds), when a request authenticated as that user arrives. Such a request (e.g. the
-        server extension reading the id_token) then sees an id_token valid for at least about
+        (seconds), when a request authenticated as that user arrives (the id_token service's
+        "who is calling" request, made with the server's token, is one). The service then
+        hands out an id_token valid for at least about
         ``refresh_lead_seconds - auth_refresh_age`` seconds.
     require_crypt_key
         Fail unless ``JUPYTERHUB_CRYPT_KEY`` is set (or ``c.CryptKeeper.keys``): without it
         JupyterHub cannot store auth_state.
+    service_name
+        Name of the id_token service (the servers' ``c.IdTokenService.hub_service_name`` must
+        match; both default to ``vault-jwt-id-token``).
+    service_url
+        Where the hub, the proxy and the single-user servers reach the service. The hub gives
+        it to the servers (``GET /hub/api/services/<name>``). Default: loopback port 8181,
+        for a hub and servers on one machine.
+    service_bind_url
+        Where the service listens, when the host of ``service_url`` is not an address of the
+        hub's machine (Kubernetes: ``service_url="http://hub:8181"``,
+        ``service_bind_url="http://0.0.0.0:8181"``). Default: ``service_url``.
+    service_command
+        The command that runs the service. Default: this Python running
+        ``-m jupyter_extension_server.hubservice``.
 
     Raises
     ------
     HubConfigError
-        When the crypt key is missing or the numbers make no sense.
+        When the crypt key is missing or the numbers or names make no sense.
 
     Notes
     -----
@@ -111,9 +151,12 @@ def configure_jupyterhub(
     - ``c.OAuthenticator.refresh_user_hook`` = :func:`make_refresh_user_hook` (applies to every
       OAuthenticator subclass unless configured more specifically, e.g.
       ``c.GenericOAuthenticator.refresh_user_hook``)
-    - ``c.JupyterHub.load_roles``: the ``user`` and ``server`` roles get
-      :data:`USER_ROLE_SCOPES` / :data:`SERVER_ROLE_SCOPES` added to their scopes; their default
-      scopes (or those already configured) and every other role are kept.
+    - ``c.JupyterHub.services``: the service (replacing an entry of the same name), managed
+      (the hub starts it, restarts it when it exits, and stops it), not shown on the home page;
+    - ``c.JupyterHub.load_roles``: a role ``<name>-service`` with :data:`SERVICE_ROLE_SCOPES`
+      for the service; the ``user`` and ``server`` roles get :func:`caller_scopes` added and
+      lose any ``admin:auth_state`` scope; their default scopes (or those already configured)
+      and every other role are kept.
     """
     if refresh_lead_seconds < 0:
         raise HubConfigError("refresh_lead_seconds must be >= 0")
@@ -121,6 +164,13 @@ def configure_jupyterhub(
         raise HubConfigError(
             "auth_refresh_age must be > 0: with 0 the hub never refreshes auth_state on its own"
         )
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", service_name):
+        raise HubConfigError(
+            f"service_name {service_name!r}: use lowercase letters, digits, '.', '_' and '-'"
+        )
+    for label, url in (("service_url", service_url), ("service_bind_url", service_bind_url)):
+        if url is not None and not re.fullmatch(r"https?://[^/?#\s]+:\d+/?", url):
+            raise HubConfigError(f"{label} must look like http://host:port, not {url!r}")
     if require_crypt_key and not _has_crypt_key(c):
         raise HubConfigError(
             "jupyterlab-vault-jwt needs JupyterHub's auth_state, which needs JUPYTERHUB_CRYPT_KEY "
@@ -132,10 +182,37 @@ def configure_jupyterhub(
     c.Authenticator.auth_refresh_age = int(auth_refresh_age)
     c.Authenticator.refresh_pre_spawn = True
     c.OAuthenticator.refresh_user_hook = make_refresh_user_hook(refresh_lead_seconds)
-    c.JupyterHub.load_roles = _merge_roles(
-        _configured_list(c.JupyterHub, "load_roles"),
-        {"user": USER_ROLE_SCOPES, "server": SERVER_ROLE_SCOPES},
+
+    command = list(service_command or [sys.executable, "-m", "jupyter_extension_server.hubservice"])
+    if service_bind_url:
+        command.append(f"--bind-url={service_bind_url}")
+    service = {
+        "name": service_name,
+        "url": service_url.rstrip("/"),
+        "command": command,
+        "display": False,
+    }
+    services = [
+        s for s in _configured_list(c.JupyterHub, "services") if s.get("name") != service_name
+    ]
+    c.JupyterHub.services = [*services, service]
+
+    callers = caller_scopes(service_name)
+    roles = _merge_roles(
+        _configured_list(c.JupyterHub, "load_roles"), {"user": callers, "server": callers}
     )
+    role_name = f"{service_name}-service"
+    roles = [role for role in roles if role.get("name") != role_name]
+    roles.append(
+        {
+            "name": role_name,
+            "description": "jupyterlab-vault-jwt: reads a user's auth_state to hand the user "
+            "their own fresh id_token",
+            "scopes": list(SERVICE_ROLE_SCOPES),
+            "services": [service_name],
+        }
+    )
+    c.JupyterHub.load_roles = roles
 
 
 def _configured_list(section: Any, key: str) -> list[Any]:
@@ -157,10 +234,16 @@ def _has_crypt_key(c: Any) -> bool:
     return "CryptKeeper" in c and bool(c.CryptKeeper.get("keys"))
 
 
+def _grants_auth_state(scope: str) -> bool:
+    """Whether ``scope`` (filtered or not) is ``admin:auth_state``."""
+    return scope.partition("!")[0] == "admin:auth_state"
+
+
 def _merge_roles(
     roles: list[dict[str, Any]], extra: dict[str, tuple[str, ...]]
 ) -> list[dict[str, Any]]:
-    """Return a copy of ``roles`` where each role named in ``extra`` has those scopes too.
+    """Return a copy of ``roles`` where each role named in ``extra`` has those scopes too, and
+    no ``admin:auth_state`` scope.
 
     JupyterHub merges a configured default role with its defaults key by key, so a configured
     ``scopes`` list *replaces* the default scopes: when we add a role spec we start from the
@@ -181,7 +264,16 @@ def _merge_roles(
             merged.append(spec)
         elif "scopes" not in spec:
             spec["scopes"] = list(defaults[name]["scopes"])
-        spec["scopes"] = list(spec["scopes"]) + [s for s in scopes if s not in spec["scopes"]]
+        dropped = [s for s in spec["scopes"] if _grants_auth_state(s)]
+        if dropped:
+            _fallback_log.warning(
+                "jupyterlab-vault-jwt: removing %s from the %r role: a user's tokens and "
+                "servers must not read auth_state (the id_token service hands out the id_token)",
+                ", ".join(dropped),
+                name,
+            )
+        kept = [s for s in spec["scopes"] if not _grants_auth_state(s)]
+        spec["scopes"] = kept + [s for s in scopes if s not in kept]
     return merged
 
 

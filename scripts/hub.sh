@@ -12,7 +12,8 @@
 #                (jupyterhub.sqlite, cookie secret, crypt_key, proxy_token, pid files, logs, and
 #                home/<user>/ for each single-user server)
 #   HUB_PORT     public port (configurable-http-proxy) [8000]; the proxy API listens on
-#                HUB_PORT+1 and the hub itself (its REST API) on HUB_PORT+81
+#                HUB_PORT+1, the hub itself (its REST API) on HUB_PORT+81 and its id_token
+#                service (a managed service of the hub) on HUB_PORT+82
 #   KC_URL       Keycloak base URL or realm URL [http://127.0.0.1:18080]
 #   HUB_REFRESH_LEAD_SECONDS / HUB_AUTH_REFRESH_AGE
 #                refresh the id_token when it expires within this many seconds [60] /
@@ -90,9 +91,9 @@ cmd_start() {
     return 0
   fi
   local port
-  for port in "$HUB_PORT" $((HUB_PORT + 1)) $((HUB_PORT + 81)); do
+  for port in "$HUB_PORT" $((HUB_PORT + 1)) $((HUB_PORT + 81)) $((HUB_PORT + 82)); do
     if port_in_use "$port"; then
-      die "port $port is in use by another process (HUB_PORT=$HUB_PORT uses $HUB_PORT, $((HUB_PORT + 1)) and $((HUB_PORT + 81)))"
+      die "port $port is in use by another process (HUB_PORT=$HUB_PORT uses $HUB_PORT, $((HUB_PORT + 1)), $((HUB_PORT + 81)) and $((HUB_PORT + 82)))"
     fi
   done
   local t0
@@ -129,6 +130,12 @@ cmd_start() {
     tail_log "$HUB_LOG"
     cmd_stop || true
     die "JupyterHub did not start"
+  fi
+  # The id_token service the hub starts beside itself, through the proxy's route to it.
+  if ! wait_http "$HUB_URL_BASE/services/vault-jwt-id-token/" "$HUB_START_TIMEOUT" "$pid"; then
+    tail_log "$HUB_LOG"
+    cmd_stop || true
+    die "the hub's id_token service did not start"
   fi
   log "running (pid $pid) at $HUB_URL_BASE; started in $(elapsed "$t0")s"
 }

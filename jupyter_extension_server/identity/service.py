@@ -4,10 +4,12 @@ The source is picked once, by what is configured (the first configured one is us
 source does not fall back to the next one):
 
 1. JupyterHub, when its API URL, user and API token are all set (a spawner sets
-   ``JUPYTERHUB_API_URL``, ``JUPYTERHUB_USER`` and ``JUPYTERHUB_API_TOKEN``):
-   ``GET {api_url}/users/{user}`` with the server's own token, the reply's ``auth_state.id_token``.
-   Not ``/user``: that endpoint always answers ``auth_state: null`` (jupyterhub#5103). Each such
-   call also lets the hub refresh the tokens in ``auth_state`` (see :mod:`.hub`).
+   ``JUPYTERHUB_API_URL``, ``JUPYTERHUB_USER`` and ``JUPYTERHUB_API_TOKEN``): the hub's id_token
+   service (:mod:`jupyter_extension_server.hubservice`), asked with the server's own token,
+   answers the owner's fresh id_token (it lets the hub refresh the tokens first). The server
+   itself cannot read ``auth_state``. The service's URL comes from the hub
+   (``GET {api_url}/services/{name}``: its ``url`` and ``prefix``) unless
+   ``c.IdTokenService.hub_service_url`` sets it.
 2. an environment variable (``OIDC_ID_TOKEN``), when it is set and not empty;
 3. a file (``OIDC_ID_TOKEN_FILE``), read again on every refresh.
 
@@ -47,7 +49,7 @@ from ..errors import (
     SourceUnreadable,
     StaleIdToken,
 )
-from ..httpclient import DeadlineExceeded, ReplyTooLarge, SharedHttpClient
+from ..httpclient import BoundedReply, DeadlineExceeded, ReplyTooLarge, SharedHttpClient
 from ..singleflight import SingleFlight
 from .limits import ReadBudget, UnchangedBackoff
 
@@ -57,6 +59,8 @@ SourceName = Literal["hub", "env", "file"]
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 
 HUB_HELPER = "jupyter_extension_server.hub.configure_jupyterhub(c) in jupyterhub_config.py"
+#: The hub's id_token service, as configure_jupyterhub names it by default.
+HUB_SERVICE_NAME = "vault-jwt-id-token"
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,13 @@ class TokenSource(Protocol):
 
 
 class HubSource:
-    """The id_token in the hub's ``auth_state``, read with the server's own API token.
+    """The owner's id_token from the hub's id_token service, asked with the server's token.
+
+    The service's base URL is ``service_url`` when given; else it is looked up once, at the
+    first fetch, with ``GET {api_url}/services/{service_name}`` (the ``url`` the hub and its
+    proxy reach the service at, plus its ``prefix``), and looked up again after the service
+    could not be reached. Then each fetch is ``GET {base}id-token?user={user}``; the service's
+    error codes become the identity errors of the same codes.
 
     Parameters
     ----------
@@ -114,24 +124,100 @@ class HubSource:
         The hub user who owns this server.
     api_token
         The server's API token (sent in the ``Authorization`` header, never logged).
+    service_name
+        The id_token service's name.
+    service_url
+        The service's base URL including its prefix (e.g.
+        ``http://hub:8181/services/vault-jwt-id-token/``), or "" to ask the hub.
     """
 
     name: SourceName = "hub"
 
-    def __init__(self, http: SharedHttpClient, api_url: str, user: str, api_token: str) -> None:
+    def __init__(
+        self,
+        http: SharedHttpClient,
+        api_url: str,
+        user: str,
+        api_token: str,
+        service_name: str = HUB_SERVICE_NAME,
+        service_url: str = "",
+    ) -> None:
         self._http = http
         self._user = user
-        self._url = url_path_join(api_url, "users", quote(user, safe=""))
+        self._service = service_name
+        self._lookup_url = url_path_join(api_url, "services", quote(service_name, safe=""))
+        self._whoami_url = url_path_join(api_url, "user")
+        self._configured_base = service_url
+        self._base: str | None = service_url.rstrip("/") + "/" if service_url else None
         self._headers = {"Authorization": f"token {api_token}", "Accept": "application/json"}
-        self.detail = f"JupyterHub API users/{user}"
+        self.detail = f"JupyterHub service {service_name}"
 
     def __repr__(self) -> str:
-        return f"HubSource({self._url!r})"
+        return f"HubSource(service={self._service!r}, base={self._base!r})"
 
     async def fetch(self) -> str:
-        """GET the user model and return ``auth_state.id_token``."""
+        """Ask the id_token service for the owner's id_token."""
+        base = self._base or await self._look_up()
+        response = await self._get(f"{base}id-token", params={"user": self._user})
+        if response is None:
+            # Unreachable: the hub may have moved it; look the URL up again next time.
+            self._base = self._configured_base.rstrip("/") + "/" if self._configured_base else None
+            raise HubUnreachable(
+                f"The hub's id_token service ({self._service}) cannot be reached; try again in "
+                "a moment, or ask the hub's administrator if it persists."
+            )
+        body = _json_object(response)
+        if response.status_code == 200:
+            token = body.get("id_token") if body else None
+            if not isinstance(token, str) or not token.strip():
+                raise HubError(
+                    f"The hub's id_token service ({self._service}) answered without an id_token."
+                )
+            return token.strip()
+        raise self._error_of(response.status_code, body)
+
+    async def _look_up(self) -> str:
+        """The service's base URL, from the hub's service model."""
+        response = await self._get(self._lookup_url)
+        if response is None:
+            raise HubUnreachable(
+                "JupyterHub's API cannot be reached; try again in a moment, or ask the hub's "
+                "administrator if it persists."
+            )
+        model = _json_object(response)
+        if response.status_code == 200 and model:
+            url, prefix = model.get("url"), model.get("prefix")
+            if isinstance(url, str) and url and isinstance(prefix, str):
+                self._base = url_path_join(url, prefix).rstrip("/") + "/"
+                return self._base
+            raise HubMisconfigured(
+                f"The hub's service {self._service} has no URL: set it up with {HUB_HELPER}."
+            )
+        if response.status_code == 404:
+            raise HubMisconfigured(self._not_upgraded())
+        if response.status_code in (401, 403):
+            # Either this server's token may not read the service (an older hub config) or
+            # the hub refuses the token altogether (the login ended): the whoami tells.
+            whoami = await self._get(self._whoami_url)
+            if whoami is not None and whoami.status_code == 200:
+                raise HubMisconfigured(self._not_upgraded())
+            raise LoginRequired("Your JupyterHub login has expired; log in again at the hub.")
+        raise HubError(
+            f"JupyterHub's API answered HTTP {response.status_code} to the lookup of the "
+            f"{self._service} service; try again, or ask the hub's administrator if it persists."
+        )
+
+    def _not_upgraded(self) -> str:
+        return (
+            f"JupyterHub has no id_token service {self._service} that this server may use: "
+            f"the hub's configuration predates it. Call {HUB_HELPER} (it adds the service and "
+            "the scopes), then restart the hub and this server."
+        )
+
+    async def _get(self, url: str, params: dict | None = None) -> BoundedReply | None:
+        """GET with the server's token; None when unreachable (timeouts raise HubTimeout)."""
         try:
-            response = await self._http.request("GET", self._url, headers=self._headers)
+            return await self._http.request("GET", url, headers=self._headers, params=params)
         except DeadlineExceeded as e:
             raise HubDeadlineExceeded(
                 f"JupyterHub's API did not complete its answer within the deadline of "
@@ -146,52 +232,59 @@ class HubSource:
             raise HubTimeout(
                 "JupyterHub's API did not answer in time; try again in a moment."
             ) from e
-        except httpx.HTTPError as e:
-            raise HubUnreachable(
-                f"JupyterHub's API cannot be reached ({type(e).__name__}); "
-                "try again in a moment, or ask the hub's administrator if it persists."
-            ) from e
-        if response.status_code in (401, 403):
-            raise LoginRequired("Your JupyterHub login has expired; log in again at the hub.")
-        if response.status_code != 200:
-            raise HubError(
-                f"JupyterHub's API answered HTTP {response.status_code} for the user "
-                f"{self._user}; try again, or ask the hub's administrator if it persists."
-            )
-        try:
-            model = response.json()
-        except ValueError:
-            model = None
-        if not isinstance(model, dict):
-            raise HubError("JupyterHub's API answered something that is not a user model.")
-        return self._id_token_of(model)
+        except httpx.HTTPError:
+            return None
 
-    def _id_token_of(self, model: dict) -> str:
-        if "auth_state" not in model:
-            # The hub leaves the key out when the token lacks the admin:auth_state scope.
-            raise HubMisconfigured(
-                "JupyterHub does not share auth_state with this server: the 'user' and "
-                "'server' roles need the 'admin:auth_state!user' scope, and the hub needs "
-                "c.Authenticator.enable_auth_state = True with JUPYTERHUB_CRYPT_KEY set. "
-                f"Call {HUB_HELPER}, then restart the hub and this server."
+    def _error_of(self, status: int, body: dict | None) -> IdentityError:
+        error = body.get("error") if body else None
+        code = error.get("code") if isinstance(error, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
+        if not isinstance(message, str) or len(message) > 500:
+            message = None
+        if code == "login_required":
+            return LoginRequired("Your JupyterHub login has expired; log in again at the hub.")
+        if code == "stale_id_token":
+            exp = error.get("exp")
+            ago = (
+                f" {format_age(time.time() - exp)} ago"
+                if isinstance(exp, int | float) and not isinstance(exp, bool)
+                else ""
             )
-        auth_state = model["auth_state"]
-        if not isinstance(auth_state, dict):
-            # null: auth_state is off, cannot be decrypted, or was never stored for this user.
-            raise HubMisconfigured(
-                f"JupyterHub holds no auth_state for {self._user}: the hub needs "
-                "c.Authenticator.enable_auth_state = True with JUPYTERHUB_CRYPT_KEY set (and "
-                "the 'admin:auth_state!user' scope on the 'user' and 'server' roles: "
-                f"{HUB_HELPER}). "
-                "If it was enabled after you logged in, log out of the hub and in again."
+            return StaleIdToken(
+                f"JupyterHub's id_token for you expired{ago} and the hub could not get a new "
+                "one from the identity provider (down, or unreachable from the hub). This panel "
+                "tries again by itself; if it lasts, log in again at the hub."
             )
-        token = auth_state.get("id_token")
-        if not isinstance(token, str) or not token.strip():
-            raise NoIdToken(
-                "Your JupyterHub login holds no id_token: the identity provider issued none. "
-                "Is the 'openid' scope requested (c.GenericOAuthenticator.scope)?"
+        if code == "hub_timeout":
+            return HubTimeout("JupyterHub's API did not answer in time; try again in a moment.")
+        if code == "hub_unreachable":
+            return HubUnreachable(
+                "JupyterHub's API cannot be reached from its id_token service; try again in a "
+                "moment, or ask the hub's administrator if it persists."
             )
-        return token.strip()
+        if code == "hub_misconfigured":
+            return HubMisconfigured(message or f"The hub is not set up: {HUB_HELPER}.")
+        if code == "no_id_token":
+            return NoIdToken(
+                message
+                or "Your JupyterHub login holds no id_token: the identity provider issued none."
+            )
+        if status == 404:
+            # A proxy or server that does not know the route: the service is not there.
+            return HubMisconfigured(self._not_upgraded())
+        return HubError(
+            f"The hub's id_token service ({self._service}) answered HTTP {status}"
+            + (f" ({code})" if isinstance(code, str) and code.isidentifier() else "")
+            + (f": {message}" if message else "; ask the hub's administrator if it persists.")
+        )
+
+
+def _json_object(response: BoundedReply) -> dict | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 class EnvSource:
@@ -322,8 +415,20 @@ class IdTokenService(LoggingConfigurable):
     )
     hub_api_token = Unicode(
         config=True,
-        help="This server's JupyterHub API token, used to read the owner's auth_state (never "
-        "logged, never returned). Default: the JUPYTERHUB_API_TOKEN environment variable.",
+        help="This server's JupyterHub API token, sent to the hub's id_token service to get the "
+        "owner's id_token (never logged, never returned). Default: the JUPYTERHUB_API_TOKEN "
+        "environment variable.",
+    )
+    hub_service_name = Unicode(
+        HUB_SERVICE_NAME,
+        config=True,
+        help="Name of the hub's id_token service (configure_jupyterhub's service_name).",
+    )
+    hub_service_url = Unicode(
+        config=True,
+        help="Base URL of the hub's id_token service as this server reaches it, prefix "
+        "included (e.g. http://hub:8181/services/vault-jwt-id-token/). Default: asked from the "
+        "hub (GET {hub_api_url}/services/{hub_service_name}: its url and prefix).",
     )
     request_timeout = Float(
         10.0,
@@ -548,7 +653,14 @@ class IdTokenService(LoggingConfigurable):
         }
         source: TokenSource | None
         if all(hub.values()):
-            source = HubSource(self._http, self.hub_api_url, self.hub_user, self.hub_api_token)
+            source = HubSource(
+                self._http,
+                self.hub_api_url,
+                self.hub_user,
+                self.hub_api_token,
+                self.hub_service_name,
+                self.hub_service_url,
+            )
         else:
             if any(hub.values()):
                 missing = ", ".join(name for name, value in hub.items() if not value)

@@ -1,9 +1,11 @@
 """Fixtures of the server companion's unit tests.
 
-``FakeHub`` is a plainly named fake of the one JupyterHub REST route the companion uses,
-``GET /hub/api/users/{name}``, served by tornado on a free loopback port in the test's own event
-loop, so the identity code runs its real HTTP client against real HTTP. The integration tests
-(``tests/integration/``) use a real hub.
+``FakeHub`` is a plainly named fake of the JupyterHub REST routes that the companion and the
+hub's id_token service use (``GET /hub/api/services/{name}``, ``/hub/api/user``,
+``/hub/api/users/{name}``), served by tornado on a free loopback port in the test's own event
+loop, together with the REAL id_token service (``jupyter_extension_server.hubservice``) pointed
+at it, so the identity code runs its real HTTP client against real HTTP and the real service.
+The integration tests (``tests/integration/``) use a real hub.
 
 Async tests run in pytest-jupyter's event loop (``jp_asyncio_loop``), the loop the Jupyter server
 of ``jp_fetch`` runs in; that is why pyproject.toml keeps pytest-asyncio in strict mode.
@@ -23,6 +25,8 @@ from jupyter_server.auth.identity import PasswordIdentityProvider, User
 from tornado import httpserver, testing, web
 from traitlets import Unicode
 
+from jupyter_extension_server.hubservice.app import IdTokenHandler
+from jupyter_extension_server.hubservice.broker import IdTokenBroker
 from jupyter_extension_server.identity import IdTokenService
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
@@ -59,42 +63,60 @@ def mint_id_token(lifetime: float = 300, **claims: Any) -> str:
     return jwt.encode(payload, SIGNING_KEY, algorithm="HS256")
 
 
+SERVICE_TOKEN = "api-token-of-the-id-token-service-0123456789"
+SERVICE_NAME = "vault-jwt-id-token"
+SERVICE_PREFIX = f"/services/{SERVICE_NAME}/"
+
+
 class FakeHub:
-    """A fake JupyterHub API: set what it answers, read what it was asked.
+    """A fake JupyterHub API with the real id_token service beside it: set what the hub
+    answers, read what was asked.
 
     Attributes
     ----------
     url
         The API URL to configure (``http://127.0.0.1:<port>/hub/api``, no trailing slash).
     token
-        The only API token it accepts (others get 403, like a real hub).
+        The only server API token it accepts (others get 403, like a real hub); its owner is
+        ``owner``.
+    owner
+        The user the server token belongs to (``GET /hub/api/user``).
     status
-        Status to answer an authorised request with (200: the user model).
+        Status the hub answers the service's "who is calling" request with (200: the model).
     auth_state
-        The ``auth_state`` of the user model (``None`` answers ``"auth_state": null``).
+        The ``auth_state`` of the user model the service reads (``None``: ``null``).
     include_auth_state
         False leaves the ``auth_state`` key out, as a hub does for a token without the
         ``admin:auth_state`` scope.
+    service_present
+        False: ``GET /hub/api/services/<name>`` answers 404 (a hub without the service).
     delay
-        Seconds to wait before answering.
+        Seconds the hub waits before answering the "who is calling" request.
     requests
-        ``(path, Authorization header)`` of every request received.
+        ``(path, Authorization header)`` of every request the service received.
+    lookups
+        How many times the service's URL was looked up.
     """
 
     def __init__(self) -> None:
         self.url = ""
         self.token = HUB_TOKEN
+        self.owner = OWNER
         self.status = 200
         self.auth_state: dict | None = {"id_token": mint_id_token()}
         self.include_auth_state = True
+        self.service_present = True
         self.delay = 0.0
         self.requests: list[tuple[str, str]] = []
+        self.user_params: list[str | None] = []
+        self.lookups = 0
         self.active = 0
         self.released = asyncio.Event()
+        self.service_base = ""
 
     @property
     def calls(self) -> int:
-        """How many requests it received."""
+        """How many id_token requests the service received."""
         return len(self.requests)
 
     @property
@@ -105,58 +127,97 @@ class FakeHub:
 
     def serve_token(self, token: str) -> None:
         """Answer with ``auth_state.id_token = token`` from now on."""
-        self.auth_state = {"id_token": token, "access_token": "opaque-access-token"}
+        self.auth_state = {
+            "id_token": token,
+            "access_token": "opaque-access-token",
+            "refresh_token": "opaque-refresh-token",
+        }
 
-    def user_model(self, name: str) -> dict:
-        model: dict[str, Any] = {"kind": "user", "name": name, "admin": False, "groups": []}
-        if self.include_auth_state:
-            model["auth_state"] = self.auth_state
-        return model
+
+def _json(handler: web.RequestHandler, status: int, body: Any) -> None:
+    handler.set_status(status)
+    handler.set_header("Content-Type", "application/json")
+    handler.finish(json.dumps(body))
 
 
 class _FakeHubHandler(web.RequestHandler):
-    def initialize(self, hub: FakeHub) -> None:
+    def initialize(self, hub: FakeHub, route: str) -> None:
         self.hub = hub
+        self.route = route
 
     async def get(self, name: str | None = None) -> None:
         hub = self.hub
-        hub.requests.append((self.request.path, self.request.headers.get("Authorization", "")))
-        hub.active += 1
-        try:
-            if hub.delay:
-                try:
-                    await asyncio.wait_for(hub.released.wait(), hub.delay)
-                except asyncio.TimeoutError:
-                    pass
-            self.set_header("Content-Type", "application/json")
-            if self.request.headers.get("Authorization") != f"token {hub.token}":
-                self.set_status(403)
-                self.finish(
-                    json.dumps({"status": 403, "message": "Missing or invalid credentials."})
-                )
-            elif name is None:
-                # GET /hub/api/user: a real hub never includes auth_state here (jupyterhub#5103).
-                self.finish(json.dumps({**hub.user_model(OWNER), "auth_state": None}))
-            elif hub.status != 200:
-                self.set_status(hub.status)
-                self.finish(json.dumps({"status": hub.status, "message": "fake hub failure"}))
+        auth = self.request.headers.get("Authorization")
+        if self.route == "service":
+            hub.lookups += 1
+            if auth != f"token {hub.token}":
+                _json(self, 403, {"status": 403, "message": "Missing or invalid credentials."})
+            elif not hub.service_present or name != SERVICE_NAME:
+                _json(self, 404, {"status": 404, "message": f"No such service: {name}"})
             else:
-                self.finish(json.dumps(hub.user_model(name)))
-        finally:
-            hub.active -= 1
+                _json(
+                    self,
+                    200,
+                    {
+                        "kind": "service",
+                        "name": name,
+                        "url": hub.service_base,
+                        "prefix": SERVICE_PREFIX,
+                    },
+                )
+        elif self.route == "user":  # whoami, asked by the service with the caller's token
+            hub.active += 1
+            try:
+                if hub.delay:
+                    try:
+                        await asyncio.wait_for(hub.released.wait(), hub.delay)
+                    except asyncio.TimeoutError:
+                        pass
+                if auth != f"token {hub.token}":
+                    _json(self, 403, {"status": 403, "message": "Missing or invalid credentials."})
+                elif hub.status != 200:
+                    _json(self, hub.status, {"status": hub.status, "message": "fake hub failure"})
+                else:
+                    scopes = [f"access:services!service={SERVICE_NAME}", "read:users:name!user"]
+                    _json(self, 200, {"kind": "user", "name": hub.owner, "scopes": scopes})
+            finally:
+                hub.active -= 1
+        else:  # users/{name}: only the service's token reads auth_state
+            if auth != f"token {SERVICE_TOKEN}":
+                _json(self, 403, {"status": 403, "message": "Action is not authorized"})
+                return
+            model: dict[str, Any] = {"kind": "user", "name": name}
+            if hub.include_auth_state:
+                model["auth_state"] = hub.auth_state
+            _json(self, 200, model)
+
+
+class _RecordingIdTokenHandler(IdTokenHandler):
+    """The real service handler, recording what it was asked."""
+
+    def prepare(self) -> None:
+        hub: FakeHub = self.settings["fake_hub"]
+        hub.requests.append((self.request.path, self.request.headers.get("Authorization", "")))
+        hub.user_params.append(self.get_query_argument("user", None))
 
 
 @pytest.fixture
 def fake_hub(jp_asyncio_loop) -> Iterator[FakeHub]:
-    """A FakeHub listening on a free loopback port in the test's event loop."""
+    """A FakeHub and the real id_token service, on a free loopback port in the test's loop."""
     hub = FakeHub()
+    sock, port = testing.bind_unused_port()  # 127.0.0.1
+    hub.url = f"http://127.0.0.1:{port}/hub/api"
+    hub.service_base = f"http://127.0.0.1:{port}"
+    broker = IdTokenBroker(hub.url, SERVICE_TOKEN, SERVICE_NAME)
     app = web.Application(
         [
-            (r"/hub/api/users/([^/]+)", _FakeHubHandler, {"hub": hub}),
-            (r"/hub/api/user", _FakeHubHandler, {"hub": hub}),
-        ]
+            (r"/hub/api/services/([^/]+)", _FakeHubHandler, {"hub": hub, "route": "service"}),
+            (r"/hub/api/users/([^/]+)", _FakeHubHandler, {"hub": hub, "route": "users"}),
+            (r"/hub/api/user", _FakeHubHandler, {"hub": hub, "route": "user"}),
+            (SERVICE_PREFIX + "id-token", _RecordingIdTokenHandler, {"broker": broker}),
+        ],
+        fake_hub=hub,
     )
-    sock, port = testing.bind_unused_port()  # 127.0.0.1
 
     async def start() -> httpserver.HTTPServer:
         server = httpserver.HTTPServer(app)
@@ -164,7 +225,6 @@ def fake_hub(jp_asyncio_loop) -> Iterator[FakeHub]:
         return server
 
     server = jp_asyncio_loop.run_until_complete(start())
-    hub.url = f"http://127.0.0.1:{port}/hub/api"
     yield hub
 
     async def stop() -> None:
@@ -175,6 +235,7 @@ def fake_hub(jp_asyncio_loop) -> Iterator[FakeHub]:
             await asyncio.sleep(0.01)
         server.stop()
         await server.close_all_connections()
+        await broker.close()
 
     jp_asyncio_loop.run_until_complete(stop())
 

@@ -8,8 +8,6 @@ from pathlib import Path
 import jupyter_extension_server
 from jupyter_extension_server.identity import IdTokenService
 
-from .conftest import OWNER
-
 PACKAGE_DIR = Path(jupyter_extension_server.__file__).parent
 REPO = PACKAGE_DIR.parent
 
@@ -52,7 +50,7 @@ def test_the_server_loads_the_extension(jp_serverapp):
 
 async def test_shutdown_closes_the_http_client(hub_env, jp_serverapp, jp_fetch):
     response = await jp_fetch("vault-jwt", "identity")
-    assert json.loads(response.body)["source_detail"] == f"JupyterHub API users/{OWNER}"
+    assert json.loads(response.body)["source_detail"] == "JupyterHub service vault-jwt-id-token"
     service = the_service(jp_serverapp)
     assert service._http.is_open
     await jp_serverapp.cleanup_extensions()  # what the server runs when it stops

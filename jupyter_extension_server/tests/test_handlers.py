@@ -82,7 +82,7 @@ async def test_get_identity_from_the_hub(hub_env, jp_fetch):
     assert response.code == 200
     assert set(body) == REPLY_KEYS
     assert body["source"] == "hub"
-    assert body["source_detail"] == "JupyterHub API users/alice"
+    assert body["source_detail"] == "JupyterHub service vault-jwt-id-token"
     # Claims and a fingerprint, never the raw token (issue 11).
     assert hub_env.id_token not in response.body.decode()
     assert body["claims"]["preferred_username"] == OWNER

@@ -1,6 +1,7 @@
-"""Unit tests of jupyter_extension_server.hub: the jupyterhub_config.py helper and the
-expiry-aware refresh_user_hook, run through oauthenticator's real refresh_user against a
-loopback fake of an IdP's token and userinfo endpoints (FakeTokenEndpoint)."""
+"""Unit tests of jupyter_extension_server.hub: the jupyterhub_config.py helper (also loaded by
+JupyterHub's own role and service set-up) and the expiry-aware refresh_user_hook, run through
+oauthenticator's real refresh_user against a loopback fake of an IdP's token and userinfo
+endpoints (FakeTokenEndpoint)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import logging
 import secrets
 import socket
+import sys
 import time
 import uuid
 
@@ -21,9 +23,10 @@ from tornado import httpserver, netutil, web
 from traitlets.config import Config
 
 from jupyter_extension_server.hub import (
-    SERVER_ROLE_SCOPES,
-    USER_ROLE_SCOPES,
+    DEFAULT_SERVICE_NAME,
+    SERVICE_ROLE_SCOPES,
     HubConfigError,
+    caller_scopes,
     configure_jupyterhub,
     id_token_seconds_left,
     make_refresh_user_hook,
@@ -69,7 +72,10 @@ def test_configure_enables_auth_state_refresh_and_hook(crypt_key):
     assert authenticator.refresh_pre_spawn is True
 
 
-def test_roles_add_auth_state_scopes_and_keep_the_defaults(crypt_key):
+CALLER_SCOPES = list(caller_scopes())
+
+
+def test_roles_give_callers_the_service_only_and_keep_the_defaults(crypt_key):
     c = Config()
     configure_jupyterhub(c)
 
@@ -77,13 +83,73 @@ def test_roles_add_auth_state_scopes_and_keep_the_defaults(crypt_key):
     server = role(c, "server")
     # JupyterHub replaces a default role's scopes by the configured ones: the defaults must
     # be in the list, or users and servers would lose e.g. 'self' / 'users:activity!user'.
-    assert user["scopes"] == [*default_scopes("user"), *USER_ROLE_SCOPES]
-    assert server["scopes"] == [*default_scopes("server"), *SERVER_ROLE_SCOPES]
-    assert "self" in user["scopes"]
-    assert {"users:activity!user", "access:servers!server"} <= set(server["scopes"])
-    assert "admin:auth_state!user" in user["scopes"]
-    assert "admin:auth_state!user" in server["scopes"]
-    assert {r["name"] for r in c.JupyterHub.load_roles} == {"user", "server"}
+    assert user["scopes"] == [*default_scopes("user"), *CALLER_SCOPES]
+    assert server["scopes"] == [*default_scopes("server"), *CALLER_SCOPES]
+    assert CALLER_SCOPES == [
+        "access:services!service=vault-jwt-id-token",
+        "read:services!service=vault-jwt-id-token",
+    ]
+    # No token of a user or of their server may read auth_state: only the service may.
+    for spec in (user, server):
+        assert not [s for s in spec["scopes"] if "auth_state" in s], spec
+    service_role = role(c, "vault-jwt-id-token-service")
+    assert service_role["scopes"] == list(SERVICE_ROLE_SCOPES)
+    assert SERVICE_ROLE_SCOPES == ("admin:auth_state", "read:users:name")
+    assert service_role["services"] == [DEFAULT_SERVICE_NAME]
+    assert {r["name"] for r in c.JupyterHub.load_roles} == {
+        "user",
+        "server",
+        "vault-jwt-id-token-service",
+    }
+
+
+def test_the_service_is_managed_by_the_hub_on_loopback(crypt_key):
+    c = Config()
+    configure_jupyterhub(c)
+    (service,) = c.JupyterHub.services
+    assert service == {
+        "name": "vault-jwt-id-token",
+        "url": "http://127.0.0.1:8181",
+        "command": [sys.executable, "-m", "jupyter_extension_server.hubservice"],
+        "display": False,
+    }
+
+
+def test_service_name_url_bind_url_and_command_are_configurable(crypt_key):
+    c = Config()
+    configure_jupyterhub(
+        c,
+        service_name="idtok",
+        service_url="http://hub:8181/",
+        service_bind_url="http://0.0.0.0:8181",
+        service_command=["/opt/hub/bin/python", "-m", "jupyter_extension_server.hubservice"],
+    )
+    (service,) = c.JupyterHub.services
+    assert service["name"] == "idtok"
+    assert service["url"] == "http://hub:8181"
+    assert service["command"] == [
+        "/opt/hub/bin/python",
+        "-m",
+        "jupyter_extension_server.hubservice",
+        "--bind-url=http://0.0.0.0:8181",
+    ]
+    assert "access:services!service=idtok" in role(c, "server")["scopes"]
+    assert role(c, "idtok-service")["services"] == ["idtok"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"service_name": "Vault JWT"}, "service_name"),
+        ({"service_name": ""}, "service_name"),
+        ({"service_url": "127.0.0.1:8181"}, "service_url"),
+        ({"service_url": "http://127.0.0.1"}, "service_url"),
+        ({"service_bind_url": "http://0.0.0.0:8181/x"}, "service_bind_url"),
+    ],
+)
+def test_bad_service_settings_are_refused(crypt_key, kwargs, message):
+    with pytest.raises(HubConfigError, match=message):
+        configure_jupyterhub(Config(), **kwargs)
 
 
 def test_roles_merge_into_existing_config(crypt_key):
@@ -92,7 +158,9 @@ def test_roles_merge_into_existing_config(crypt_key):
         "scopes": ["list:users", "read:users:activity", "delete:servers"],
         "services": ["jupyterhub-idle-culler-service"],
     }
+    culler_service = {"name": "jupyterhub-idle-culler-service", "command": ["cull"]}
     c = Config()
+    c.JupyterHub.services = [culler_service]
     c.JupyterHub.load_roles = [
         culler,
         {"name": "user", "scopes": ["self", "shares!user"]},
@@ -102,18 +170,88 @@ def test_roles_merge_into_existing_config(crypt_key):
     configure_jupyterhub(c)  # idempotent
 
     assert c.JupyterHub.load_roles[0] == culler
-    assert role(c, "user")["scopes"] == ["self", "shares!user", *USER_ROLE_SCOPES]
+    assert role(c, "user")["scopes"] == ["self", "shares!user", *CALLER_SCOPES]
     server = role(c, "server")
     assert server["description"] == "Servers of our users"
-    assert server["scopes"] == [*default_scopes("server"), *SERVER_ROLE_SCOPES]
-    assert len(c.JupyterHub.load_roles) == 3
+    assert server["scopes"] == [*default_scopes("server"), *CALLER_SCOPES]
+    assert len(c.JupyterHub.load_roles) == 4
+    assert [s["name"] for s in c.JupyterHub.services] == [
+        "jupyterhub-idle-culler-service",
+        "vault-jwt-id-token",
+    ]
+
+
+def test_upgrading_removes_the_auth_state_scopes_of_earlier_versions(crypt_key, caplog):
+    """What the helper used to add (or an operator copied into load_roles) goes away."""
+    c = Config()
+    c.JupyterHub.load_roles = [
+        {"name": "user", "scopes": ["self", "admin:auth_state!user"]},
+        {"name": "server", "scopes": ["users:activity!user", "admin:auth_state!user=alice"]},
+    ]
+    with caplog.at_level(logging.WARNING):
+        configure_jupyterhub(c)
+    assert role(c, "user")["scopes"] == ["self", *CALLER_SCOPES]
+    assert role(c, "server")["scopes"] == ["users:activity!user", *CALLER_SCOPES]
+    assert "removing admin:auth_state!user from the 'user' role" in caplog.text
 
 
 def test_roles_appended_lazily_are_kept(crypt_key):
     c = Config()
     c.JupyterHub.load_roles.append({"name": "auditor", "scopes": ["read:users"], "users": ["x"]})
+    c.JupyterHub.services.append({"name": "other", "url": "http://127.0.0.1:9999"})
     configure_jupyterhub(c)
-    assert [r["name"] for r in c.JupyterHub.load_roles] == ["auditor", "user", "server"]
+    assert [r["name"] for r in c.JupyterHub.load_roles] == [
+        "auditor",
+        "user",
+        "server",
+        "vault-jwt-id-token-service",
+    ]
+    assert [s["name"] for s in c.JupyterHub.services] == ["other", "vault-jwt-id-token"]
+
+
+@pytest.mark.asyncio
+async def test_jupyterhub_loads_it_and_only_the_service_may_read_auth_state(crypt_key, tmp_path):
+    """JupyterHub's own start-up steps take the configuration (as demo/jupyterhub_config.py
+    calls it): the expanded scopes of a user, of a server token and of a personal token hold
+    the service access and no auth_state; the service holds admin:auth_state."""
+    from jupyterhub import orm
+    from jupyterhub import scopes as hub_scopes
+    from jupyterhub.app import JupyterHub
+
+    c = Config()
+    c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", "admin:auth_state!user"]}]
+    configure_jupyterhub(c)
+    hub = JupyterHub(config=c, db_url=f"sqlite:///{tmp_path / 'hub.sqlite'}")
+    hub.cookie_secret = secrets.token_bytes(32)
+    hub.init_db()
+    hub.init_hub()
+    hub.init_oauth()
+    await hub.init_role_creation()
+    hub.init_services()
+    await hub.init_api_tokens()
+    await hub.init_role_assignment()
+
+    service = hub._service_map["vault-jwt-id-token"]
+    assert service.managed
+    assert service.url == "http://127.0.0.1:8181"
+    assert service.server.base_url == "/services/vault-jwt-id-token/"
+    assert service.display is False
+    service_scopes = hub_scopes.get_scopes_for(service.orm)
+    assert {"admin:auth_state", "read:users:name"} <= service_scopes
+
+    user = orm.User(name="alice")
+    hub.db.add(user)
+    hub.db.commit()
+    from jupyterhub.roles import assign_default_roles
+
+    assign_default_roles(hub.db, entity=user)
+    server_token = user.new_api_token(roles=["server"], note="Server at /user/alice/")
+    personal = user.new_api_token(note="personal")  # inherits everything alice has
+    for who in (user, orm.APIToken.find(hub.db, server_token), orm.APIToken.find(hub.db, personal)):
+        expanded = hub_scopes.get_scopes_for(who)
+        assert "access:services!service=vault-jwt-id-token" in expanded, who
+        assert not [s for s in expanded if s.startswith("admin:")], (who, expanded)
+    hub.db.close()
 
 
 def test_missing_crypt_key_fails_fast(monkeypatch):

@@ -8,6 +8,7 @@ import logging
 import time
 import weakref
 
+import httpx
 import jwt
 import pytest
 from tornado import testing
@@ -16,7 +17,7 @@ from jupyter_extension_server import errors
 from jupyter_extension_server.identity import Identity, IdTokenService, format_age
 from jupyter_extension_server.singleflight import SingleFlight
 
-from .conftest import HUB_TOKEN, OWNER, SIGNING_KEY, mint_id_token
+from .conftest import HUB_TOKEN, OWNER, SERVICE_NAME, SERVICE_PREFIX, SIGNING_KEY, mint_id_token
 
 
 async def failure(service: IdTokenService, expected: type[errors.VaultJwtError]):
@@ -29,34 +30,88 @@ async def failure(service: IdTokenService, expected: type[errors.VaultJwtError])
 # -- source chain ---------------------------------------------------------------------------
 
 
-async def test_hub_source_reads_auth_state_of_users_name(hub_env, make_service):
+async def test_hub_source_asks_the_hubs_id_token_service(hub_env, make_service):
     service = make_service()
     before = time.time()
     identity = await service.current()
     assert identity.source == "hub"
-    assert identity.source_detail == "JupyterHub API users/alice"
+    assert identity.source_detail == "JupyterHub service vault-jwt-id-token"
     assert identity.id_token == hub_env.id_token
     assert identity.exp == jwt.decode(identity.id_token, options={"verify_signature": False})["exp"]
     assert before <= identity.fetched_at <= time.time()
-    # /users/{name} with the server's token; never /user (its auth_state is always null).
-    assert hub_env.requests == [("/hub/api/users/alice", f"token {HUB_TOKEN}")]
-
-
-@pytest.mark.parametrize(
-    ("api_url_suffix", "user", "path"),
-    [
-        ("/", OWNER, "/hub/api/users/alice"),
-        ("", "a b@x.org", "/hub/api/users/a%20b%40x.org"),
-        ("", "dev/../admin", "/hub/api/users/dev%2F..%2Fadmin"),
-    ],
-)
-async def test_hub_url_is_joined_and_the_name_quoted(
-    hub_env, make_service, api_url_suffix, user, path
-):
-    service = make_service(hub_api_url=hub_env.url + api_url_suffix, hub_user=user)
-    assert service.source.detail == f"JupyterHub API users/{user}"
+    # The service's URL from the hub once, then the service with the server's own token,
+    # naming the owner (the service refuses a token of anyone else).
+    assert hub_env.lookups == 1
+    assert hub_env.requests == [(f"{SERVICE_PREFIX}id-token", f"token {HUB_TOKEN}")]
+    assert hub_env.user_params == [OWNER]
     await service.refresh()
-    assert [p for p, _ in hub_env.requests] == [path]
+    assert (hub_env.lookups, hub_env.calls) == (1, 2)
+
+
+@pytest.mark.parametrize("user", [OWNER, "a b@x.org", "dev/../admin"])
+async def test_the_owner_name_reaches_the_service_intact(hub_env, make_service, user):
+    hub_env.owner = user
+    service = make_service(hub_user=user)
+    assert service.source.detail == "JupyterHub service vault-jwt-id-token"
+    await service.refresh()
+    assert hub_env.user_params == [user]
+
+
+async def test_a_token_of_another_user_is_refused_by_the_service(hub_env, make_service):
+    hub_env.owner = "bob"  # the hub says the server's token is bob's
+    error = await failure(make_service(), errors.HubError)
+    assert "wrong_user" in error.message
+    assert hub_env.id_token not in error.message
+
+
+async def test_a_configured_service_url_needs_no_lookup(hub_env, make_service):
+    service = make_service(hub_service_url=f"{hub_env.service_base}{SERVICE_PREFIX}")
+    assert (await service.refresh()).id_token == hub_env.id_token
+    assert hub_env.lookups == 0
+
+
+async def test_a_hub_without_the_service_says_the_hub_was_not_upgraded(hub_env, make_service):
+    hub_env.service_present = False
+    error = await failure(make_service(), errors.HubMisconfigured)
+    assert (error.code, error.status) == ("hub_misconfigured", 503)
+    for advice in ("no id_token service vault-jwt-id-token", "configure_jupyterhub", "restart"):
+        assert advice in error.message
+    assert hub_env.calls == 0
+
+
+async def test_a_server_token_that_may_not_see_the_service_says_not_upgraded(
+    hub_env, make_service, monkeypatch
+):
+    """A hub of the old configuration: the lookup is refused (403) but the token is good."""
+    service = make_service()
+    real_get = service.source._get
+
+    async def refuse_lookup(url, params=None):
+        response = await real_get(url, params)
+        if url.endswith(f"/services/{SERVICE_NAME}"):
+            return httpx.Response(403, json={"status": 403}, request=response.request)
+        return response
+
+    monkeypatch.setattr(service.source, "_get", refuse_lookup)
+    error = await failure(service, errors.HubMisconfigured)
+    assert "configure_jupyterhub" in error.message
+    # ...and when the hub refuses the token itself, it is the login that ended.
+    hub_env.token = "a-newer-token"
+    await failure(service, errors.LoginRequired)
+
+
+async def test_an_unreachable_service_is_looked_up_again(hub_env, make_service):
+    service = make_service()
+    await service.refresh()
+    real_base = hub_env.service_base
+    sock, port = testing.bind_unused_port()
+    sock.close()
+    service.source._base = f"http://127.0.0.1:{port}{SERVICE_PREFIX}"  # the service moved
+    error = await failure(service, errors.HubUnreachable)
+    assert "id_token service" in error.message
+    assert hub_env.service_base == real_base
+    assert (await service.refresh()).id_token == hub_env.id_token
+    assert hub_env.lookups == 2
 
 
 async def test_hub_comes_first_when_everything_is_configured(
@@ -163,18 +218,18 @@ async def test_other_hub_statuses_are_hub_errors(hub_env, make_service, status):
     assert "fake hub failure" not in error.message  # the status, not the body
 
 
-async def test_missing_auth_state_key_names_the_scope(hub_env, make_service):
-    hub_env.include_auth_state = False
+async def test_missing_auth_state_key_names_the_service_scope(hub_env, make_service):
+    hub_env.include_auth_state = False  # the service's role lacks admin:auth_state
     error = await failure(make_service(), errors.HubMisconfigured)
     assert (error.code, error.status) == ("hub_misconfigured", 503)
-    for advice in ("admin:auth_state!user", "'server' roles", "enable_auth_state"):
+    for advice in ("admin:auth_state", "configure_jupyterhub"):
         assert advice in error.message
 
 
 async def test_null_auth_state_names_the_hub_settings(hub_env, make_service):
     hub_env.auth_state = None
     error = await failure(make_service(), errors.HubMisconfigured)
-    for advice in ("enable_auth_state", "JUPYTERHUB_CRYPT_KEY", "admin:auth_state!user"):
+    for advice in ("enable_auth_state", "JUPYTERHUB_CRYPT_KEY", "log out of the hub"):
         assert advice in error.message
 
 
@@ -201,7 +256,7 @@ async def test_malformed_tokens(hub_env, make_service, token):
     hub_env.serve_token(token)
     error = await failure(make_service(), errors.MalformedToken)
     assert (error.code, error.status) == ("malformed_token", 502)
-    assert "JupyterHub API users/alice" in error.message
+    assert "JupyterHub service vault-jwt-id-token" in error.message
     assert token not in error.message
 
 
@@ -413,7 +468,7 @@ async def test_no_token_is_logged(hub_env, make_service, caplog):
         + [str(r.exc_info) for r in caplog.records if r.exc_info]
     )
     # The log says what happened...
-    assert "id_token source: JupyterHub API users/alice" in logged
+    assert "id_token source: JupyterHub service vault-jwt-id-token" in logged
     assert "failed: malformed_token (HTTP 502)" in logged
     assert "failed: login_required (HTTP 401)" in logged
     # ...and holds no secret.

@@ -20,6 +20,12 @@ CLIENT_SECRET = os.environ.get("KC_CLIENT_SECRET", "jupyterhub-demo-secret")
 HUB_REFRESH_LEAD_SECONDS = float(os.environ.get("HUB_REFRESH_LEAD_SECONDS", "60"))
 HUB_AUTH_REFRESH_AGE = float(os.environ.get("HUB_AUTH_REFRESH_AGE", "30"))
 USERS = {"alice": "alice-password", "bob": "bob-password"}
+KC_ADMIN = os.environ.get("KC_BOOTSTRAP_ADMIN_USERNAME", "admin")
+KC_ADMIN_PASSWORD = os.environ.get("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin")
+#: The hub's id_token service (configure_jupyterhub in demo/jupyterhub_config.py), through
+#: the proxy's route.
+SERVICE_NAME = "vault-jwt-id-token"
+SERVICE_URL = f"{HUB_URL}/services/{SERVICE_NAME}/"
 
 
 @cache
@@ -84,6 +90,58 @@ def end_keycloak_session(refresh_token: str) -> None:
         timeout=30,
     )
     assert response.status_code in (200, 204), response.text
+
+
+def end_keycloak_sessions_as_admin(username: str) -> None:
+    """End every Keycloak session of ``username``, as a realm administrator would (Keycloak's
+    admin API): the hub's refresh_token for that user stops working."""
+    base = KC_REALM_URL.split("/realms/")[0]
+    token = httpx.post(
+        f"{base}/realms/master/protocol/openid-connect/token",
+        data={
+            "grant_type": "password",
+            "client_id": "admin-cli",
+            "username": KC_ADMIN,
+            "password": KC_ADMIN_PASSWORD,
+        },
+        timeout=30,
+    )
+    assert token.status_code == 200, token.status_code
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    admin = f"{base}/admin/realms/jupyterhub"
+    users = httpx.get(
+        f"{admin}/users", params={"exact": "true", "username": username}, headers=headers
+    ).json()
+    assert len(users) == 1, users
+    response = httpx.post(f"{admin}/users/{users[0]['id']}/logout", headers=headers, timeout=30)
+    assert response.status_code == 204, response.status_code
+
+
+def ask_service(token: str | None, *, user: str | None = None, url: str = SERVICE_URL, **kw):
+    """``GET {service}id-token`` with ``Authorization: token <token>`` (none when None)."""
+    headers = {"Authorization": f"token {token}"} if token is not None else {}
+    params = {"user": user} if user is not None else None
+    return httpx.get(f"{url}id-token", headers=headers, params=params, timeout=30, **kw)
+
+
+def service_id_token(token: str, **kwargs) -> str:
+    """The id_token the hub's id_token service answers to ``token`` (asserting a 200)."""
+    response = ask_service(token, **kwargs)
+    assert response.status_code == 200, (response.status_code, response.text[:300])
+    body = response.json()
+    assert set(body) == {"id_token"}, set(body)
+    return body["id_token"]
+
+
+def personal_token(browser: HubBrowser, note: str = "integration test", **model) -> str:
+    """A personal API token the logged-in user makes through the hub API (default scopes:
+    everything the user may do)."""
+    name = browser.client.get(f"{browser.hub_url}/hub/api/user").json()["name"]
+    response = browser.api(
+        "POST", f"/users/{name}/tokens", json={"note": note, "expires_in": 3600, **model}
+    )
+    assert response.status_code == 201, response.text[:300]
+    return response.json()["token"]
 
 
 class HubBrowser:

@@ -1,6 +1,7 @@
 """The real hub (demo/jupyterhub_config.py + jupyter_extension_server/hub.py) with the real
 Keycloak: log in through the OAuth flow without a browser, start a single-user server, read
-the id_token through our server extension, watch the hub refresh it, and the 403 paths."""
+the id_token through our server extension (from the hub's id_token service), watch the hub
+refresh it, and the 403 paths. What no token of a user can read: test_hub_service.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import pytest
 from integration_stack import (
     HUB_URL,
     HubBrowser,
-    end_keycloak_session,
+    ask_service,
+    end_keycloak_sessions_as_admin,
+    personal_token,
+    service_id_token,
     unverified_claims,
     verify_id_token,
     wait_until_hub_refreshes,
@@ -67,26 +71,26 @@ def read_identity(browser: HubBrowser) -> dict:
     return response.json()
 
 
-def test_login_stores_the_id_token_the_user_may_read(alice):
-    """The user role's admin:auth_state!user: alice reads her own auth_state."""
+def test_login_stores_the_id_token_and_the_service_hands_it_to_its_user(alice):
+    """The login's id_token is kept in auth_state; alice gets it from the id_token service
+    (with a token of hers), never auth_state itself."""
     response = alice.api("GET", "/users/alice")
     assert response.status_code == 200
-    state = response.json()["auth_state"]
-    assert state, "no auth_state: enable_auth_state or the user role's scope is missing"
-    claims = verify_id_token(state["id_token"])
+    assert "auth_state" not in response.json()
+    claims = verify_id_token(service_id_token(personal_token(alice)))
     assert claims["preferred_username"] == "alice"
     assert claims["email"] == "alice@example.org"
     assert "management" in claims["groups"]
-    assert state["refresh_token"]
     # Keycloak's groups became hub groups (manage_groups in the demo config).
     assert "management" in response.json()["groups"]
 
 
 def test_server_reads_its_owners_id_token_through_the_extension(alice, alice_server):
-    """The server role's scopes: with $JUPYTERHUB_API_TOKEN the extension gets alice's model
-    with auth_state from the hub (GET /hub/api/users/alice), behind the proxy."""
+    """The server role's scopes: with $JUPYTERHUB_API_TOKEN the extension gets alice's fresh
+    id_token from the hub's id_token service, behind the proxy."""
     identity = read_identity(alice)
     assert identity["source"] == "hub"
+    assert identity["source_detail"] == "JupyterHub service vault-jwt-id-token"
     # GET identity carries the claims, never the raw token (issue 11)...
     assert "id_token" not in identity and "eyJ" not in json.dumps(identity)
     assert identity["claims"]["preferred_username"] == "alice"
@@ -103,26 +107,26 @@ def test_server_reads_its_owners_id_token_through_the_extension(alice, alice_ser
 
 
 def test_hub_refreshes_near_expiry_tokens_and_logs_out_ended_sessions(alice, bob):
-    """The refresh_user_hook inside the running hub: a near-expiry id_token is replaced on the
-    next auth refresh; a user whose Keycloak session ended gets 403 (must log in again)."""
-    before = alice.api("GET", "/users/alice").json()["auth_state"]["id_token"]
-    bob_state = bob.api("GET", "/users/bob").json()["auth_state"]
-    assert verify_id_token(bob_state["id_token"])["preferred_username"] == "bob"
-    end_keycloak_session(bob_state["refresh_token"])
+    """The refresh_user_hook inside the running hub, run for the caller of the id_token
+    service: a near-expiry id_token is replaced on the next auth refresh; a user whose
+    Keycloak session ended gets login_required (must log in again)."""
+    alice_token, bob_token = personal_token(alice), personal_token(bob)
+    before = service_id_token(alice_token)
+    bob_before = service_id_token(bob_token)
+    assert verify_id_token(bob_before)["preferred_username"] == "bob"
+    end_keycloak_sessions_as_admin("bob")
 
     wait_until_hub_refreshes(before)
 
-    response = alice.api("GET", "/users/alice")
-    assert response.status_code == 200
-    after = response.json()["auth_state"]["id_token"]
+    after = service_id_token(alice_token)
     assert after != before, "the hub did not refresh the near-expiry id_token"
     assert verify_id_token(after)["exp"] > unverified_claims(before)["exp"]
 
     # bob's own token reaches the hub's refresh window on its own schedule.
-    wait_until_hub_refreshes(bob_state["id_token"])
-    response = bob.api("GET", "/users/bob")
-    # (never print the body: it holds tokens)
-    assert response.status_code == 403, f"HTTP {response.status_code}"
+    wait_until_hub_refreshes(bob_before)
+    response = ask_service(bob_token)
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "login_required")
+    assert bob.api("GET", "/users/bob").status_code == 403
 
 
 def test_tokens_without_the_scopes_get_403(alice):
@@ -134,29 +138,33 @@ def test_tokens_without_the_scopes_get_403(alice):
 
     assert get_alice("not-a-hub-token").status_code == 403
 
-    def token_with(*scopes: str) -> str:
-        response = alice.api(
+    def token_with(*scopes: str) -> httpx.Response:
+        return alice.api(
             "POST",
             "/users/alice/tokens",
             json={"scopes": list(scopes), "expires_in": 600, "note": "integration test"},
         )
-        assert response.status_code == 201, response.text
-        return response.json()["token"]
 
     # Every token may read its owner's name and groups (JupyterHub's "identify" scopes), so
-    # a token of alice without admin:auth_state reads her model, but without auth_state;
-    # and it gets 403 for what it has no scope for.
-    plain = token_with("access:servers!user=alice")
+    # a token of alice reads her model, without auth_state; and gets 403 for what it has no
+    # scope for.
+    response = token_with("access:servers!user=alice")
+    assert response.status_code == 201, response.text
+    plain = response.json()["token"]
     response = get_alice(plain)
     assert response.status_code == 200
     assert response.json()["name"] == "alice"
     assert "auth_state" not in response.json()
     listing = httpx.get(f"{HUB_URL}/hub/api/users", headers={"Authorization": f"token {plain}"})
     assert listing.status_code == 403
-    # With the server role's scope: the model with the id_token.
-    response = get_alice(token_with("admin:auth_state!user=alice"))
-    assert response.status_code == 200
-    assert verify_id_token(response.json()["auth_state"]["id_token"])["sub"]
+    # alice cannot even make a token that reads her auth_state: she does not have the scope
+    # (JupyterHub 5.5 answers 400, "Not assigning requested scopes").
+    response = token_with("admin:auth_state!user=alice")
+    assert response.status_code in (400, 403), response.status_code
+    assert "token" not in response.json()
+    # A token without the service's scope is refused by the service.
+    response = ask_service(plain)
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "forbidden")
 
 
 def test_other_users_cannot_read_alices_id_token(alice_server):

@@ -311,20 +311,13 @@ export async function browserStorage(page: Page): Promise<string> {
  */
 export const seenTokens = new Set<string>();
 
-/** Remember the user's current tokens: hub auth_state and ~/.vault-token. */
+/**
+ * Remember the user's current tokens: the id_token the companion serves and
+ * ~/.vault-token. (The hub's access and refresh tokens are out of reach: no
+ * token of the user or of their server may read auth_state, so they never
+ * reach the server or the browser.)
+ */
 export async function collectTokens(page: Page, user: string): Promise<void> {
-  const model = await page.evaluate(async user => {
-    const response = await fetch(`/hub/api/users/${user}`, {
-      credentials: 'same-origin'
-    });
-    return response.ok ? response.json() : null;
-  }, user);
-  const state = model?.auth_state ?? {};
-  for (const key of ['id_token', 'refresh_token', 'access_token']) {
-    if (typeof state[key] === 'string' && state[key].length > 20) {
-      seenTokens.add(state[key]);
-    }
-  }
   // GET identity carries claims only; the raw token comes from the copy route.
   const identity = await companion<{ id_token: string | null }>(
     page,
