@@ -44,7 +44,8 @@ async def test_a_dripping_hub_gives_a_deadline_error_and_the_next_read_works(
             assert isinstance(result, errors.HubDeadlineExceeded), result
             assert result.code == "hub_deadline"
             assert "request_deadline" in result.message
-        assert fake_hub.calls == 1
+        # One request reached the hub: the lookup of its id_token service, whose reply dripped.
+        assert fake_hub.lookups + fake_hub.calls == 1
         assert proxy.stats["dripped"] > 0
         await proxy.set_mode("pass")
         identity = await asyncio.wait_for(service.refresh(), DEADLINE * 5)
@@ -52,11 +53,12 @@ async def test_a_dripping_hub_gives_a_deadline_error_and_the_next_read_works(
 
 
 async def test_a_hub_reply_larger_than_the_cap_is_refused(hub_env, make_service):
-    hub_env.auth_state = {"id_token": mint_id_token(), "junk": "x" * 50_000}
-    service = make_service(max_reply_bytes=10_000)
+    # The id_token service answers the token alone (hundreds of bytes): a cap below that refuses
+    # the reply, with the limit named; the default cap reads it.
+    hub_env.serve_token(mint_id_token())
     with pytest.raises(errors.HubReplyTooLarge) as info:
-        await service.refresh()
+        await make_service(max_reply_bytes=100).refresh()
     assert info.value.code == "hub_reply_too_large"
-    assert "10000 bytes" in info.value.message
-    hub_env.auth_state = {"id_token": mint_id_token()}
-    assert (await service.refresh()) is not None
+    assert "100 bytes" in info.value.message
+    identity = await make_service().refresh()
+    assert identity is not None and identity.id_token == hub_env.id_token

@@ -8,12 +8,12 @@ import logging
 import time
 import weakref
 
-import httpx
 import jwt
 import pytest
 from tornado import testing
 
 from jupyter_extension_server import errors
+from jupyter_extension_server.httpclient import BoundedReply
 from jupyter_extension_server.identity import Identity, IdTokenService, format_age
 from jupyter_extension_server.singleflight import SingleFlight
 
@@ -89,7 +89,7 @@ async def test_a_server_token_that_may_not_see_the_service_says_not_upgraded(
     async def refuse_lookup(url, params=None):
         response = await real_get(url, params)
         if url.endswith(f"/services/{SERVICE_NAME}"):
-            return httpx.Response(403, json={"status": 403}, request=response.request)
+            return BoundedReply(403, b'{"status": 403}')
         return response
 
     monkeypatch.setattr(service.source, "_get", refuse_lookup)

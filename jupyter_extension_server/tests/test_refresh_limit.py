@@ -115,7 +115,7 @@ async def test_refreshes_past_the_budget_are_refused_without_a_hub_call_and_it_r
             await service.refresh()
     assert hub_env.calls == 3  # refused before reaching the hub
     assert info.value.retry_after == 60
-    assert "JupyterHub API users/alice" in info.value.message
+    assert "JupyterHub service vault-jwt-id-token" in info.value.message
     # One warning for the run of refusals, not one per request.
     assert caplog.text.count("Too many id_token refreshes") == 1
     clock.advance(60)
