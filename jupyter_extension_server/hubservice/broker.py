@@ -44,6 +44,7 @@ MAX_HUB_REPLY_BYTES = 1024 * 1024
 #: ``c.IdTokenService.clock_skew`` allows for a clock between them and the hub.
 CLOCK_SKEW_SECONDS = 30
 
+
 class BrokerError(Exception):
     """A refusal or failure, answered as ``{"error": {"code", "message"}}`` with ``status``.
 
