@@ -48,9 +48,11 @@ c.GenericOAuthenticator.logout_redirect_url = (
 )
 
 # --- the id_token for the single-user servers -------------------------------------------------
-# auth_state on (fails here when JUPYTERHUB_CRYPT_KEY is missing), admin:auth_state!user for the
-# `user` and `server` roles (other roles and your own load_roles are kept, so call it after
-# setting c.JupyterHub.load_roles), auth_refresh_age, and an expiry-aware refresh_user_hook.
+# auth_state on (fails here when JUPYTERHUB_CRYPT_KEY is missing), the hub-managed id_token
+# service (the only holder of admin:auth_state; it answers each caller with their own id_token),
+# access to that service for the `user` and `server` roles (other roles and your own load_roles
+# are kept, so call it after setting c.JupyterHub.load_roles), auth_refresh_age, and an
+# expiry-aware refresh_user_hook.
 # Keep refresh_lead_seconds below Keycloak's token lifespan (300 s by default).
 configure_jupyterhub(c, refresh_lead_seconds=60, auth_refresh_age=30)
 
