@@ -473,9 +473,10 @@ describe('IdentityModel refresh schedule over a simulated hour', () => {
   it('an undecodable token from the source is retried backing off, not every 15 s', async () => {
     sameTokenSource(3 * 3600);
     await model.load();
+    // Claims without a numeric exp: the token cannot be used.
     client.onRefresh = () => ({
       ...hubReply({ iat: now(), lifetime: 300 }),
-      id_token: 'garbage'
+      claims: { sub: 'garbage', exp: 'never' }
     });
     await model.refresh();
     expect(model.state.error?.code).toBe('malformed_token');

@@ -180,16 +180,21 @@ def test_the_extension_gets_a_fresh_id_token_before_expiry(alice, alice_server):
     for it within the lead time, and the extension serves the new, still valid one."""
     xsrf = {"X-XSRFToken": alice.client.cookies.get("_xsrf", path="/user/alice/") or ""}
 
-    def refresh() -> dict:
+    def refresh() -> str:
+        """Refresh, then read the raw token the way the copy action does (GET identity and the
+        refresh reply carry claims and a fingerprint only)."""
         response = alice.client.post(
             f"{HUB_URL}/user/alice/vault-jwt/identity/refresh", headers=xsrf
         )
         assert response.status_code == 200, response.text[:300]
-        return response.json()
+        assert "id_token" not in response.json()
+        copied = alice.client.post(f"{HUB_URL}/user/alice/vault-jwt/identity/token", headers=xsrf)
+        assert copied.status_code == 200, copied.text[:300]
+        return copied.json()["id_token"]
 
-    before = refresh()["id_token"]
+    before = refresh()
     wait_until_hub_refreshes(before)
-    after = refresh()["id_token"]
+    after = refresh()
     assert after != before
     claims = verify_id_token(after)  # valid: signature, audience, issuer, not expired
     assert claims["exp"] > unverified_claims(before)["exp"]
