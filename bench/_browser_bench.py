@@ -323,14 +323,19 @@ def stack(
 
 
 def run_playwright(
-    workdir: Path, lab: Lab, spec: str, input_file: Path, output_file: Path
+    workdir: Path,
+    base_url: str,
+    spec: str,
+    input_file: Path,
+    output_file: Path,
+    timeout_s: float = PLAYWRIGHT_TIMEOUT_S,
 ) -> tuple[int, str, float]:
-    """Run the spec ``spec`` (a file of ui-tests/bench/) against ``lab``."""
+    """Run the spec ``spec`` (a file of ui-tests/bench/) against the lab at ``base_url``."""
     if not PLAYWRIGHT.exists():
         raise BenchFailure(f"{PLAYWRIGHT} not found: npm ci in ui-tests")
     env = child_env(
         {
-            "BENCH_BASE_URL": lab.url,
+            "BENCH_BASE_URL": base_url,
             "BENCH_SPEC": spec,
             "BENCH_INPUT": str(input_file),
             "BENCH_OUTPUT": str(output_file),
@@ -353,7 +358,7 @@ def run_playwright(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            rc = proc.wait(timeout=PLAYWRIGHT_TIMEOUT_S)
+            rc = proc.wait(timeout=timeout_s)
     finally:
         stop_group(proc)
     return rc, log_path.read_text(errors="replace"), time.perf_counter() - t0
@@ -371,7 +376,7 @@ def run_spec(
     output_file = workdir / "bench-output.json"
     profile_file = Path(f"{output_file}.profile.json")
     input_file.write_text(json.dumps(bench_input))
-    rc, log, seconds = run_playwright(workdir, lab, spec, input_file, output_file)
+    rc, log, seconds = run_playwright(workdir, lab.url, spec, input_file, output_file)
     print(f"  playwright finished in {seconds:.1f} s (exit {rc})")
     if rc != 0 or not output_file.exists():
         tail = "\n".join(log.splitlines()[-40:])

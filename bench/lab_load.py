@@ -58,16 +58,14 @@ if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
 from _browser_bench import (  # noqa: E402
-    PLAYWRIGHT,
-    UI_TESTS,
     VENV_BIN,
     BenchFailure,
     child_env,
+    run_playwright,
     stop_group,
 )
 
 SPEC = "lab-load.bench.spec.ts"
-PW_CONFIG = "bench/playwright.bench.config.js"
 EXTENSION = "jupyterlab-vault-jwt"
 SERVER_EXTENSION = "jupyter_extension_server"
 TARGET = 1.05
@@ -278,8 +276,6 @@ def servers(workdir: Path) -> Iterator[dict[str, LabServer]]:
 
 
 def run_spec(workdir: Path, labs: dict[str, LabServer], args: argparse.Namespace) -> dict:
-    if not PLAYWRIGHT.exists():
-        raise BenchFailure(f"{PLAYWRIGHT} not found: npm ci in ui-tests")
     input_file = workdir / "bench-input.json"
     output_file = workdir / "bench-output.json"
     input_file.write_text(
@@ -300,37 +296,12 @@ def run_spec(workdir: Path, labs: dict[str, LabServer], args: argparse.Namespace
             }
         )
     )
-    env = child_env(
-        {
-            "BENCH_BASE_URL": labs["off"].url,
-            "BENCH_SPEC": SPEC,
-            "BENCH_INPUT": str(input_file),
-            "BENCH_OUTPUT": str(output_file),
-            "BENCH_OUTPUT_DIR": str(workdir / "playwright"),
-            "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
-            "CI": "",
-        }
+    rc, log, seconds = run_playwright(
+        workdir, labs["off"].url, SPEC, input_file, output_file, PLAYWRIGHT_TIMEOUT_S
     )
-    log_path = workdir / "playwright.log"
-    t0 = time.perf_counter()
-    proc = None
-    try:
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                [str(PLAYWRIGHT), "test", "--config", PW_CONFIG],
-                cwd=str(UI_TESTS),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            rc = proc.wait(timeout=PLAYWRIGHT_TIMEOUT_S)
-    finally:
-        stop_group(proc)
-    print(f"  playwright finished in {time.perf_counter() - t0:.0f} s (exit {rc})")
+    print(f"  playwright finished in {seconds:.0f} s (exit {rc})")
     if rc != 0 or not output_file.exists():
-        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
+        tail = "\n".join(log.splitlines()[-40:])
         raise BenchFailure(f"playwright failed:\n{tail}")
     if args.keep_output:
         args.keep_output.mkdir(parents=True, exist_ok=True)
