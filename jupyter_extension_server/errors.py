@@ -220,10 +220,17 @@ class VaultPermissionDenied(VaultHttpError):
 
 
 class VaultNotFound(VaultHttpError):
-    """Vault answered 404 for a path."""
+    """Vault answered 404 for a path.
+
+    Attributes
+    ----------
+    kv_metadata
+        The version metadata KV v2 sends with a 404 for a deleted or destroyed version, or None.
+    """
 
     code = "vault_not_found"
     status = 404
+    kv_metadata: dict | None = None
 
 
 class SecretNotFound(VaultError):

@@ -352,9 +352,18 @@ def catalog_reply(catalog: Catalog, cached: bool) -> str:
                     "error": _error(m.error),
                     "secrets": m.secrets,
                     "unlisted": m.unlisted,
+                    "unchecked": m.unchecked,
+                    "states": m.states,
+                    "details": m.details,
+                    "unbrowsable": m.unbrowsable,
+                    "missing": [
+                        {"path": x.path, "what": x.what, "reason": x.reason} for x in m.missing
+                    ],
                 }
                 for m in catalog.mounts
             ],
+            "notices": catalog.notices,
+            "retried": catalog.retried,
         }
     )
 
@@ -368,6 +377,8 @@ def keys_reply(keys: SecretKeys) -> str:
             "version": keys.version,
             "keys": keys.keys,
             "metadata": keys.metadata,
+            "state": keys.state,
+            "details": keys.details,
         }
     )
 

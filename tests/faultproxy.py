@@ -70,6 +70,7 @@ import logging
 import signal
 import sys
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -251,6 +252,8 @@ class _Connection:
                     return
                 proxy.stats["requests"] += 1
                 mode = proxy.mode
+                if proxy.select is not None and not proxy.select(request.raw):
+                    mode = Mode()
                 if mode.name == "latency" and mode.seconds > 0:
                     await asyncio.sleep(mode.seconds)
                     mode = proxy.mode if proxy.mode.name != "latency" else Mode()
@@ -371,6 +374,9 @@ class FaultProxy:
         self._control_at = _hostport(control) if control is not None else None
         self.control_port: int | None = None
         self.mode = mode or Mode()
+        #: In-process only: when set, the mode applies to the requests it returns True for
+        #: (given the raw request, head and body); the others pass.
+        self.select: Callable[[bytes], bool] | None = None
         self.stats = {
             "connections": 0,
             "requests": 0,

@@ -271,7 +271,13 @@ class VaultApi:
         if status == 403:
             raise VaultPermissionDenied(f"Vault denied {method} {path}: {said}.", status, errors)
         if status == 404:
-            raise VaultNotFound(f"Vault has nothing at {path}.", status, errors)
+            missing = VaultNotFound(f"Vault has nothing at {path}.", status, errors)
+            # KV v2 answers a read of a deleted or destroyed version with 404 and the version's
+            # metadata (its data is null): kept so the catalog can say which it is.
+            data = body.get("data") if isinstance(body, dict) else None
+            meta = data.get("metadata") if isinstance(data, dict) else None
+            missing.kv_metadata = meta if isinstance(meta, dict) else None
+            raise missing
         if status in (502, 503, 504):
             raise VaultHttpError(
                 f"Vault at {self.address} is unavailable (HTTP {status}: {said}); try again in "

@@ -1,17 +1,27 @@
 """The catalog: every KV (v1 and v2) secret path the Vault token can read, found in few requests.
 
 1. ``GET sys/internal/ui/mounts`` (KV mounts) and ``GET sys/internal/ui/resultant-acl`` (the
-   token's merged policy), together.
-2. Starting folders per mount: its root, plus each folder of a policy glob under the mount's list
-   prefix (``list`` on ``secret/metadata/team/*`` without ``list`` on the root still shows
-   ``team/``). One batched ``POST sys/capabilities-self`` tells which of them may be listed, and
-   which may be scanned.
+   token's merged policy), together. Without the resultant ACL (a token lacking OpenBao's
+   ``default`` policy gets 403) listing starts at each mount's root, and the catalog says so.
+2. Starting folders per mount: its root, plus the literal folder of each ``list``/``scan`` rule
+   under the mount's list prefix, glob or exact (:mod:`.acl`). One batched
+   ``POST sys/capabilities-self`` tells which may be listed or scanned, under
+   ``detailed-metadata/`` (KV v2: each secret's versions come with the listing) or
+   ``metadata/``.
 3. OpenBao (>= 2.2) ``SCAN`` lists a whole subtree in one request where the token has ``scan``;
    elsewhere a breadth-first ``LIST`` per folder, ``concurrency`` requests at a time. 404 is an
    empty folder; 403 ends that branch. LIST results are not ACL-filtered, so:
 4. batched ``POST sys/capabilities-self`` on the read paths (``batch_size`` per request) keeps
-   the paths with ``read`` (or ``root``);
-5. exact-path ``read`` grants of the resultant ACL add secrets that are readable but not listable.
+   the paths with ``read`` (or ``root``). OpenBao answers for the path with trailing whitespace
+   trimmed, so a name ending in whitespace is checked by reading it instead.
+5. exact-path ``read`` grants of the resultant ACL not found by listing are read once: a
+   secret that does not exist is not shown; a deleted or destroyed one is marked.
+6. read grants that no listing reached are named (``unbrowsable``), so the user can add such a
+   path by hand.
+
+A request failing with a timeout, a transport error, 429 or 5xx is sent again with back-off
+(``retries``); a part still failing is left out and named (``MountCatalog.missing``), the rest
+is kept. Only a failure of ``sys/internal/ui/mounts`` fails the catalog.
 
 Requests: mounts + resultant-acl + 1 capabilities + one per listed folder (or one per scanned
 subtree) + ceil(leaves / batch_size). Results are cached per Vault token for ``cache_ttl``.
@@ -36,8 +46,11 @@ from ..errors import (
     VaultJwtError,
     VaultNotFound,
     VaultPermissionDenied,
+    VaultTimeout,
+    VaultUnreachable,
 )
 from ..singleflight import SingleFlight
+from .acl import acl_pattern, exact_reads, read_grants, start_folders, unbrowsable
 from .api import LIST, SCAN, VaultApi, quote_path
 from .kv import (
     KvMount,
@@ -47,8 +60,29 @@ from .kv import (
     kv_mounts,
     read_key_names,
 )
+from .kvstate import secret_details, version_state
 from .paths import shown, unsafe_reason
 from .session import VaultSession
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A part of a mount that could not be read while building the catalog.
+
+    Attributes
+    ----------
+    path
+        The folder, subtree or secret, relative to the mount (``''``: the mount).
+    what
+        ``folder`` (its LIST failed), ``subtree`` (its SCAN failed), ``secret`` (reading it to
+        check it failed) or ``read-check`` (capability checks of listed secrets failed).
+    reason
+        The error's message.
+    """
+
+    path: str
+    what: str
+    reason: str
 
 
 @dataclass
@@ -65,14 +99,32 @@ class MountCatalog:
         Readable secret paths found by listing, relative to the mount, sorted.
     unlisted
         Readable by an exact-path grant, not found by listing (the folder is not listable).
+    unchecked
+        Listed, but their read access could not be checked (``capabilities-self`` denied or
+        failed): reading one may be denied.
+    states
+        KV v2 secrets whose latest version is not readable: path -> ``deleted``,
+        ``destroyed`` or ``metadata-only`` (see :mod:`.kvstate`).
+    details
+        KV v2 facts per secret where ``detailed-metadata/`` gave them: version count, last
+        update, ``custom_metadata``.
+    unbrowsable
+        Read grants of the resultant ACL (as the policy writes them) that no listing reaches.
+    missing
+        Parts that could not be read (after retries): which, and why.
     error
-        What went wrong on this mount (the other mounts are still listed), or None.
+        Why nothing of this mount could be listed, or None.
     """
 
     mount: KvMount
     method: str = "none"
     secrets: list[str] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
+    states: dict[str, str] = field(default_factory=dict)
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unbrowsable: list[str] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
     error: VaultJwtError | None = None
 
 
@@ -85,6 +137,8 @@ class Catalog:
     requests: int
     duration: float
     accessor: str | None = None
+    notices: list[str] = field(default_factory=list)
+    retried: int = 0
 
     def mount(self, path: str) -> KvMount | None:
         """The mount at ``path`` (with or without its trailing slash), or None."""
@@ -128,6 +182,17 @@ class SecretCatalog(LoggingConfigurable):
         config=True,
         help="Use OpenBao's SCAN (one request per subtree) where the token has the 'scan' "
         "capability; LIST otherwise.",
+    )
+    retries = Int(
+        2,
+        config=True,
+        help="How many more times a catalog request is sent after a timeout, a transport "
+        "failure, 429 or 5xx (a part still failing is left out and named in the reply).",
+    )
+    retry_backoff = Float(
+        0.5,
+        config=True,
+        help="The first wait before such a retry, in seconds (doubled for each next one).",
     )
 
     def __init__(self, session: VaultSession, **kwargs: Any) -> None:
@@ -189,6 +254,8 @@ class SecretCatalog(LoggingConfigurable):
             use_scan=self.use_scan,
             include=self.include_mounts,
             exclude=self.exclude_mounts,
+            retries=self.retries,
+            retry_backoff=self.retry_backoff,
         ).build()
         catalog.accessor = self._session.accessor
         total = sum(len(m.secrets) + len(m.unlisted) for m in catalog.mounts)
@@ -203,36 +270,25 @@ class SecretCatalog(LoggingConfigurable):
         return catalog
 
 
-def _glob_folders(acl: dict[str, Any], mount: KvMount) -> list[str]:
-    """Folders (relative to the mount) that policy globs under its list prefix name."""
-    folders = set()
-    for path, rule in (acl.get("glob_paths") or {}).items():
-        caps = set((rule or {}).get("capabilities") or [])
-        if not caps & {"list", "scan", "root", "sudo"} or not path.startswith(mount.list_prefix):
-            continue
-        rel = path[len(mount.list_prefix) :]
-        folder = rel[: rel.rfind("/") + 1] if "/" in rel else ""
-        if folder:
-            folders.add(folder)
-    return sorted(folders, key=lambda f: (f.count("/"), f))
-
-
-def _exact_reads(acl: dict[str, Any], mount: KvMount) -> list[str]:
-    """Secrets (relative to the mount) that exact-path policy rules let the token read."""
-    found = []
-    for path, rule in (acl.get("exact_paths") or {}).items():
-        caps = set((rule or {}).get("capabilities") or [])
-        if not caps & {"read", "root"} or not path.startswith(mount.read_prefix):
-            continue
-        rel = path[len(mount.read_prefix) :]
-        if rel and not rel.endswith("/"):
-            found.append(rel)
-    return found
-
-
 def _matches(path: str, patterns: list[str]) -> bool:
     bare = path.rstrip("/")
     return any(fnmatch.fnmatchcase(bare, p.rstrip("/")) for p in patterns)
+
+
+#: Vault statuses worth another try (Vault or a proxy was busy or restarting).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def retryable(error: VaultJwtError) -> bool:
+    """Whether a failed request may succeed when sent again (timeouts, transport failures,
+    429 and 5xx); a denial, a 404, a sealed Vault or a refused path may not."""
+    if isinstance(error, VaultTimeout | VaultUnreachable):
+        return True
+    return (
+        isinstance(error, VaultHttpError)
+        and not isinstance(error, VaultPermissionDenied | VaultNotFound)
+        and error.vault_status in RETRY_STATUSES
+    )
 
 
 class CatalogBuilder:
@@ -252,6 +308,10 @@ class CatalogBuilder:
         Use ``SCAN`` where allowed.
     include, exclude
         fnmatch patterns of mount paths.
+    retries
+        How many more times a request that failed in a retryable way is sent.
+    retry_backoff
+        The first wait before a retry, in seconds (doubled for each next one).
     """
 
     def __init__(
@@ -264,6 +324,8 @@ class CatalogBuilder:
         use_scan: bool = True,
         include: list[str] | None = None,
         exclude: list[str] | None = None,
+        retries: int = 2,
+        retry_backoff: float = 0.5,
     ) -> None:
         self._api = api
         self._token = token
@@ -273,16 +335,33 @@ class CatalogBuilder:
         self._use_scan = use_scan
         self._include = list(include or [])
         self._exclude = list(exclude or [])
+        self._retries = max(0, retries)
+        self._backoff = max(0.0, retry_backoff)
         self.requests = 0
+        self.retried = 0
+        self.notices: list[str] = []
+        self._listed: dict[str, dict[str, bool]] = {}  # mount -> folder -> listed (or denied)
+        self._scanned: dict[str, list[str]] = {}
+        self._capabilities_denied = False
 
     async def _call(
         self, method: str, path: str, json: Any = None, params: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        async with self._limit:
-            self.requests += 1
-            return await self._api.request(
-                method, path, token=self._token, json=json, params=params
-            )
+        """One request, sent again (with back-off) when it fails in a retryable way."""
+        attempt = 0
+        while True:
+            try:
+                async with self._limit:
+                    self.requests += 1
+                    return await self._api.request(
+                        method, path, token=self._token, json=json, params=params
+                    )
+            except VaultJwtError as e:
+                if attempt >= self._retries or not retryable(e):
+                    raise
+            attempt += 1
+            self.retried += 1
+            await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
 
     async def build(self) -> Catalog:
         """Build the catalog.
@@ -292,7 +371,8 @@ class CatalogBuilder:
         VaultPermissionDenied
             When the token may not read ``sys/internal/ui/mounts`` (it is no longer valid).
         VaultJwtError
-            Other failures that concern the whole catalog (unreachable, sealed, timeout...).
+            Other failures of ``sys/internal/ui/mounts`` (unreachable, sealed, timeout...); any
+            later request that fails only leaves its part out (see ``MountCatalog.missing``).
         """
         started = time.monotonic()
         mounts_reply, acl = await asyncio.gather(
@@ -305,122 +385,206 @@ class CatalogBuilder:
             and not _matches(m.path, self._exclude)
         ]
         results = [MountCatalog(m) for m in mounts]
-        starts = {m.path: ["", *_glob_folders(acl, m)] for m in mounts}
-        caps = await self._capabilities(
-            [m.list_prefix + folder for m in mounts for folder in starts[m.path]]
-        )
+        for m in mounts:
+            self._listed[m.path] = {}
+            self._scanned[m.path] = []
+        starts = {m.path: ["", *start_folders(acl or {}, m)] for m in mounts}
+        exact_lists = {
+            m.path: {f for f in start_folders({"exact_paths": (acl or {}).get("exact_paths")}, m)}
+            for m in mounts
+        }
+        probe = [
+            prefix + folder for m in mounts for folder in starts[m.path] for prefix in _prefixes(m)
+        ]
+        caps, failed = await self._capabilities(probe)
+        if failed is not None:
+            self._note_capabilities(failed, "the starting folders")
         leaves = _ReadChecker(self, mounts)
-        list_jobs: list[tuple[MountCatalog, str]] = []
-        scan_jobs = []
+        list_jobs: list[tuple[MountCatalog, str, str]] = []
+        scan_jobs: list[tuple[MountCatalog, str, str]] = []
         for result in results:
             mount = result.mount
             scanned: list[str] = []
             for folder in starts[mount.path]:
                 if any(folder.startswith(s) for s in scanned):
                     continue
-                allowed = set(caps.get(mount.list_prefix + folder, []))
-                if self._use_scan and allowed & {"scan", "root"}:
-                    scanned.append(folder)
-                    scan_jobs.append((result, folder))
-                elif allowed & {"list", "root"}:
-                    list_jobs.append((result, folder))
-            if not scanned and not any(r is result for r, _ in list_jobs):
-                result.error = VaultPermissionDenied(
-                    f"Your Vault policies allow no listing on {mount.path}.", 403
+                job = self._start_job(
+                    caps, failed is not None, mount, folder, folder in exact_lists[mount.path]
                 )
-        fallback = await asyncio.gather(*(self._scan(r, f, leaves) for r, f in scan_jobs))
-        scanned = {
-            (r.mount.path, f) for (r, f), back in zip(scan_jobs, fallback, strict=True) if not back
-        }
+                if job is None:
+                    continue
+                kind, prefix = job
+                if kind == "scan":
+                    scanned.append(folder)
+                    scan_jobs.append((result, folder, prefix))
+                else:
+                    list_jobs.append((result, folder, prefix))
+        fallback = await asyncio.gather(*(self._scan(r, f, p, leaves) for r, f, p in scan_jobs))
         list_jobs.extend(job for job in fallback if job is not None)
         try:
-            await self._walk(list_jobs, leaves, scanned)
+            await self._walk(list_jobs, leaves)
             readable = await leaves.finish()
         finally:
             leaves.cancel()
+        exact = {m.path: exact_reads(acl or {}, m) for m in mounts}
+        await self._verify(results, readable, exact, leaves)
         for result in results:
-            mount = result.mount
-            result.secrets = sorted(readable[mount.path])
-            result.unlisted = sorted(set(_exact_reads(acl, mount)) - readable[mount.path])
-            if result.unlisted and isinstance(result.error, VaultPermissionDenied):
-                result.error = None
-        return Catalog(results, time.time(), self.requests, time.monotonic() - started)
+            self._finish_mount(result, readable[result.mount.path], acl, leaves)
+        catalog = Catalog(results, time.time(), self.requests, time.monotonic() - started)
+        catalog.notices = list(dict.fromkeys(self.notices))
+        catalog.retried = self.retried
+        return catalog
 
-    async def _resultant_acl(self) -> dict[str, Any]:
+    def _start_job(
+        self,
+        caps: dict[str, list[str]],
+        unknown: bool,
+        mount: KvMount,
+        folder: str,
+        exact_list: bool,
+    ) -> tuple[str, str] | None:
+        """How to list a starting folder: (``scan``|``list``, the API prefix), or None.
+
+        ``detailed-metadata/`` (KV v2) is preferred where allowed: it gives each secret's
+        versions in the same request. With capabilities unknown (the check failed or is
+        denied) a LIST is tried: a 403 only ends that branch.
+        """
+        for prefix in _prefixes(mount):
+            allowed = set(caps.get(prefix + folder, []))
+            if self._use_scan and allowed & {"scan", "root"}:
+                return "scan", prefix
+            if allowed & {"list", "root"}:
+                return "list", prefix
+        if unknown or exact_list:
+            # An exact `list` rule on a folder is matched by LIST (which tries the path with and
+            # without its slash), not always by capabilities-self: try it.
+            return "list", mount.list_prefix
+        return None
+
+    def _note_capabilities(self, error: VaultJwtError, what: str) -> None:
+        if isinstance(error, VaultPermissionDenied):
+            if not self._capabilities_denied:
+                self._capabilities_denied = True
+                self.notices.append(
+                    "Your token may not call sys/capabilities-self (it lacks OpenBao's default "
+                    "policy): folders were listed where LIST is allowed, and the secrets found "
+                    "are shown unchecked (marked '?'): reading one may be denied."
+                )
+            return
+        self.notices.append(
+            f"Capabilities of {what} could not be checked ({error.message}); "
+            "listing was tried instead."
+        )
+
+    async def _resultant_acl(self) -> dict[str, Any] | None:
+        """The token's resultant ACL, or None (then listing starts at each mount's root)."""
         try:
             reply = await self._call("GET", "sys/internal/ui/resultant-acl")
         except VaultPermissionDenied:
-            raise
-        except VaultHttpError:
-            return {}  # an old server without it: exact-path grants are not found
+            self.notices.append(
+                "Your token may not read sys/internal/ui/resultant-acl (it lacks OpenBao's "
+                "default policy), so the catalog was found by listing from each mount's root: "
+                "secrets readable through exact-path grants, or below folders you may not "
+                "list, are not shown (add them by hand)."
+            )
+            return None
+        except VaultJwtError as e:
+            self.notices.append(
+                f"The resultant ACL could not be read ({e.message}), so the catalog was found "
+                "by listing from each mount's root: secrets readable through exact-path "
+                "grants, or below folders you may not list, are not shown."
+            )
+            return None
         return reply.get("data") or {}
 
-    async def _capabilities(self, paths: list[str]) -> dict[str, list[str]]:
-        """``sys/capabilities-self`` for many paths, ``batch_size`` per request."""
+    async def _capabilities(
+        self, paths: list[str]
+    ) -> tuple[dict[str, list[str]], VaultJwtError | None]:
+        """``sys/capabilities-self`` for many paths, ``batch_size`` per request.
+
+        OpenBao trims whitespace from the paths asked about and answers under the trimmed
+        path: the answer is looked up under both. Returns the capabilities found and the first
+        failure (the paths of a failed batch are missing from the answer).
+        """
         unique = list(dict.fromkeys(paths))
         batches = [
             unique[i : i + self._batch_size] for i in range(0, len(unique), self._batch_size)
         ]
         replies = await asyncio.gather(
-            *(self._call("POST", "sys/capabilities-self", json={"paths": b}) for b in batches)
+            *(self._call("POST", "sys/capabilities-self", json={"paths": b}) for b in batches),
+            return_exceptions=True,
         )
         caps: dict[str, list[str]] = {}
+        failure: VaultJwtError | None = None
         for batch, reply in zip(batches, replies, strict=True):
+            if isinstance(reply, BaseException):
+                if not isinstance(reply, VaultJwtError):
+                    raise reply
+                failure = failure or reply
+                continue
             data = reply.get("data") if isinstance(reply.get("data"), dict) else reply
             for path in batch:
                 value = data.get(path)
+                if value is None:
+                    value = data.get(path.strip())
                 if value is None and len(batch) == 1:
                     value = data.get("capabilities")
                 caps[path] = list(value or [])
-        return caps
+        return caps, failure
 
     async def _scan(
-        self, result: MountCatalog, folder: str, leaves: _ReadChecker
-    ) -> tuple[MountCatalog, str] | None:
+        self, result: MountCatalog, folder: str, prefix: str, leaves: _ReadChecker
+    ) -> tuple[MountCatalog, str, str] | None:
         """SCAN one subtree; on failure return it as a LIST job instead."""
         mount = result.mount
         try:
-            reply = await self._call(SCAN, quote_path(mount.list_prefix + folder))
+            reply = await self._call(SCAN, quote_path(prefix + folder))
         except VaultNotFound:
             result.method = _method(result.method, "scan")
+            self._scanned[mount.path].append(folder)
             return None
         except VaultHttpError:  # not OpenBao >= 2.2, or scan refused after all: LIST instead
-            return (result, folder)
+            return (result, folder, prefix)
+        except VaultJwtError as e:
+            result.missing.append(Missing(folder, "subtree", e.message))
+            self._listed[mount.path][folder] = False
+            return None
         result.method = _method(result.method, "scan")
-        for key in (reply.get("data") or {}).get("keys") or []:
+        self._scanned[mount.path].append(folder)
+        data = reply.get("data") or {}
+        info = data.get("key_info") if isinstance(data.get("key_info"), dict) else {}
+        for key in data.get("keys") or []:
             if isinstance(key, str) and key and not key.endswith("/"):
-                leaves.add(mount, folder + key)
+                leaves.add(mount, folder + key, info.get(key))
         return None
 
-    async def _walk(
-        self,
-        jobs: list[tuple[MountCatalog, str]],
-        leaves: _ReadChecker,
-        scanned: set[tuple[str, str]],
-    ) -> None:
-        """Breadth-first LIST from the given folders, ``concurrency`` at a time."""
-        queue: asyncio.Queue[tuple[MountCatalog, str]] = asyncio.Queue()
-        seen: set[tuple[str, str]] = set(scanned)  # a scanned subtree is not listed again
-        for result, folder in jobs:
-            if (result.mount.path, folder) not in seen:
-                seen.add((result.mount.path, folder))
-                queue.put_nowait((result, folder))
-        failures: dict[str, list[VaultJwtError]] = {}
+    async def _walk(self, jobs: list[tuple[MountCatalog, str, str]], leaves: _ReadChecker) -> None:
+        """Breadth-first LIST from the given folders, ``concurrency`` at a time. A folder
+        whose LIST fails (after its retries) is recorded as missing; the rest goes on."""
+        queue: asyncio.Queue[tuple[MountCatalog, str, str]] = asyncio.Queue()
+        seen: set[tuple[str, str]] = set()
+        for result, folder, prefix in jobs:
+            key = (result.mount.path, folder)
+            if key in seen or any(folder.startswith(s) for s in self._scanned[key[0]]):
+                continue
+            seen.add(key)
+            queue.put_nowait((result, folder, prefix))
+        if queue.empty():
+            return
 
         async def worker() -> None:
             while True:
-                result, folder = await queue.get()
+                result, folder, prefix = await queue.get()
                 try:
-                    await self._list_one(result, folder, leaves, queue, seen)
+                    await self._list_one(result, folder, prefix, leaves, queue, seen)
                 except VaultPermissionDenied:
-                    pass  # no list here: this branch ends
+                    self._listed[result.mount.path].setdefault(folder, False)
                 except VaultJwtError as e:
-                    failures.setdefault(result.mount.path, []).append(e)
+                    self._listed[result.mount.path][folder] = False
+                    result.missing.append(Missing(folder, "folder", e.message))
                 finally:
                     queue.task_done()
 
-        if queue.empty():
-            return
         workers = [asyncio.ensure_future(worker()) for _ in range(self._concurrency)]
         try:
             await queue.join()
@@ -428,30 +592,34 @@ class CatalogBuilder:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-        for result, _ in jobs:
-            errors = failures.pop(result.mount.path, None)
-            if errors:
-                result.error = errors[0].with_message(
-                    f"{len(errors)} folder(s) of {result.mount.path} could not be listed: "
-                    f"{errors[0].message}"
-                )
 
     async def _list_one(
         self,
         result: MountCatalog,
         folder: str,
+        prefix: str,
         leaves: _ReadChecker,
-        queue: asyncio.Queue[tuple[MountCatalog, str]],
+        queue: asyncio.Queue[tuple[MountCatalog, str, str]],
         seen: set[tuple[str, str]],
     ) -> None:
         mount = result.mount
         try:
+            reply = await self._call(LIST, quote_path(prefix + folder))
+        except VaultPermissionDenied:
+            if prefix == mount.list_prefix:
+                raise
+            # detailed-metadata/ denied below this folder: metadata/ may still be allowed
             reply = await self._call(LIST, quote_path(mount.list_prefix + folder))
+            prefix = mount.list_prefix
         except VaultNotFound:
             result.method = _method(result.method, "list")
+            self._listed[mount.path][folder] = True
             return
         result.method = _method(result.method, "list")
-        for key in (reply.get("data") or {}).get("keys") or []:
+        self._listed[mount.path][folder] = True
+        data = reply.get("data") or {}
+        info = data.get("key_info") if isinstance(data.get("key_info"), dict) else {}
+        for key in data.get("keys") or []:
             if not isinstance(key, str) or not key:
                 continue
             if key.endswith("/"):
@@ -460,9 +628,127 @@ class CatalogBuilder:
                     continue  # a folder no URL may carry (see .paths): it cannot be listed
                 if (mount.path, sub) not in seen:
                     seen.add((mount.path, sub))
-                    queue.put_nowait((result, sub))
+                    queue.put_nowait((result, sub, prefix))
             else:
-                leaves.add(mount, folder + key)
+                leaves.add(mount, folder + key, info.get(key))
+
+    async def _verify(
+        self,
+        results: list[MountCatalog],
+        readable: dict[str, set[str]],
+        exact: dict[str, list[str]],
+        leaves: _ReadChecker,
+    ) -> None:
+        """Read the secrets whose answer ``capabilities-self`` cannot give: exact-path grants
+        not found by listing (they may not exist) and names ending in whitespace (OpenBao
+        answers for the trimmed path). The values read are dropped at once."""
+        jobs = []
+        for result in results:
+            mount = result.mount
+            found = readable[mount.path]
+            for rel in exact[mount.path]:
+                if rel not in found and rel not in leaves.listed(mount):
+                    jobs.append((result, rel, True))
+            for rel in leaves.listed(mount):
+                if rel != rel.rstrip() and not unsafe_reason(rel):
+                    jobs.append((result, rel, False))
+        answers = await asyncio.gather(*(self._probe(r.mount, rel) for r, rel, _ in jobs))
+        for (result, rel, unlisted), (state, error) in zip(jobs, answers, strict=True):
+            found = readable[result.mount.path]
+            if error is not None:
+                result.missing.append(Missing(rel, "secret", error))
+                continue
+            if state == "absent" or state == "denied":
+                found.discard(rel)
+                continue
+            if unlisted:
+                result.unlisted.append(rel)
+            else:
+                found.add(rel)
+            if state not in ("live", None):
+                result.states[rel] = state
+
+    async def _probe(self, mount: KvMount, rel: str) -> tuple[str | None, str | None]:
+        """Read one secret: (``live``, a KV v2 state, ``absent`` or ``denied``, None) or
+        (None, why it failed). The value read is never kept."""
+        try:
+            await self._call("GET", quote_path(mount.read_path(rel)))
+        except VaultNotFound as e:
+            state = version_state(e.kv_metadata) if e.kv_metadata else None
+            return (state or "absent"), None
+        except VaultPermissionDenied:
+            return "denied", None
+        except VaultJwtError as e:
+            return None, e.message
+        return "live", None
+
+    def _finish_mount(
+        self,
+        result: MountCatalog,
+        found: set[str],
+        acl: dict[str, Any] | None,
+        leaves: _ReadChecker,
+    ) -> None:
+        mount = result.mount
+        result.secrets = sorted(found)
+        result.unlisted = sorted(set(result.unlisted) - found)
+        result.unchecked = sorted(leaves.unchecked(mount) - found)
+        for rel in result.secrets:
+            meta = leaves.metadata(mount, rel)
+            if meta is not None:
+                details = secret_details(meta)
+                result.details[rel] = details
+                if details["state"]:
+                    result.states[rel] = details["state"]
+        if leaves.failure(mount):
+            count, reason = leaves.failure(mount)
+            result.missing.append(
+                Missing(
+                    "",
+                    "read-check",
+                    f"{count} listed secret(s) could not be checked for read access "
+                    f"({reason}); they are shown unchecked.",
+                )
+            )
+        listed = self._listed[mount.path]
+        scanned = self._scanned[mount.path]
+
+        def reached(folder: str) -> bool | None:
+            if any(folder.startswith(s) for s in scanned):
+                return True
+            return listed.get(folder)
+
+        if acl is not None:
+            result.unbrowsable = [
+                acl_pattern(path, acl) for path in unbrowsable(read_grants(acl, mount), reached)
+            ]
+        anything = result.secrets or result.unlisted or result.unchecked
+        if not listed and not scanned and not anything and not result.missing:
+            if acl is None:
+                why = (
+                    f"Nothing on {mount.path} could be listed (LIST is denied on its root), and "
+                    "without the resultant ACL the grants below it cannot be found."
+                )
+            elif result.unbrowsable:
+                why = (
+                    f"No folder of {mount.path} may be listed with your Vault policies; these "
+                    f"read grants cannot be browsed: {', '.join(result.unbrowsable)}. Add a "
+                    "path by hand to use one."
+                )
+            else:
+                why = (
+                    f"Your Vault policies grant no list and no read on {mount.path} (rules "
+                    "with '+' segments are not reported by OpenBao's resultant ACL: add such a "
+                    "path by hand)."
+                )
+            result.error = VaultPermissionDenied(why, 403)
+
+
+def _prefixes(mount: KvMount) -> list[str]:
+    """The API prefixes a folder of ``mount`` may be listed under, preferred first."""
+    if mount.version == 2:
+        return [f"{mount.path}detailed-metadata/", mount.list_prefix]
+    return [mount.list_prefix]
 
 
 class _ReadChecker:
@@ -471,25 +757,48 @@ class _ReadChecker:
     A batch is sent as soon as ``batch_size`` new leaves are collected, so the capability
     checks (OpenBao evaluates each path on its own: the costliest part) run while the walk
     goes on; :meth:`finish` sends the rest and waits. Batches are only ever cut full, so the
-    request count stays ceil(leaves / batch_size).
+    request count stays ceil(leaves / batch_size). A batch that fails (after its retries)
+    leaves its secrets unchecked rather than failing the catalog.
     """
 
     def __init__(self, builder: CatalogBuilder, mounts: list[KvMount]) -> None:
         self._builder = builder
         self._seen: dict[str, set[str]] = {m.path: set() for m in mounts}
+        self._meta: dict[str, dict[str, dict[str, Any]]] = {m.path: {} for m in mounts}
+        self._unchecked: dict[str, set[str]] = {m.path: set() for m in mounts}
+        self._failures: dict[str, tuple[int, str]] = {}
         self._pending: dict[str, tuple[str, str]] = {}
-        self._batches: list[asyncio.Task[dict[str, list[str]]]] = []
+        self._batches: list[asyncio.Task[tuple[dict[str, list[str]], VaultJwtError | None]]] = []
         self._sent: list[dict[str, tuple[str, str]]] = []
 
-    def add(self, mount: KvMount, leaf: str) -> None:
-        """Queue one leaf (duplicates are ignored)."""
+    def add(self, mount: KvMount, leaf: str, meta: Any = None) -> None:
+        """Queue one leaf (duplicates are ignored), with its KV v2 metadata when listed from
+        ``detailed-metadata/``."""
         seen = self._seen[mount.path]
         if leaf in seen:
             return
         seen.add(leaf)
+        if isinstance(meta, dict):
+            self._meta[mount.path][leaf] = meta
         self._pending[mount.read_path(leaf)] = (mount.path, leaf)
         if len(self._pending) >= self._builder._batch_size:
             self._send()
+
+    def listed(self, mount: KvMount) -> set[str]:
+        """Every leaf found under ``mount``."""
+        return self._seen[mount.path]
+
+    def metadata(self, mount: KvMount, leaf: str) -> dict[str, Any] | None:
+        """The leaf's KV v2 metadata, when it was listed with it."""
+        return self._meta[mount.path].get(leaf)
+
+    def unchecked(self, mount: KvMount) -> set[str]:
+        """Leaves whose read check failed."""
+        return self._unchecked[mount.path]
+
+    def failure(self, mount: KvMount) -> tuple[int, str] | None:
+        """How many leaves of ``mount`` could not be checked, and why."""
+        return self._failures.get(mount.path)
 
     def _send(self) -> None:
         batch, self._pending = self._pending, {}
@@ -507,10 +816,20 @@ class _ReadChecker:
             self._send()
         replies = await asyncio.gather(*self._batches)
         readable: dict[str, set[str]] = {mount: set() for mount in self._seen}
-        for batch, caps in zip(self._sent, replies, strict=True):
+        for batch, (caps, failure) in zip(self._sent, replies, strict=True):
+            if failure is not None:
+                if isinstance(failure, VaultPermissionDenied):
+                    self._builder._note_capabilities(failure, "listed secrets")
+                for mount, leaf in batch.values():
+                    self._unchecked[mount].add(leaf)
+                    count, _ = self._failures.get(mount, (0, ""))
+                    self._failures[mount] = (count + 1, failure.message)
+                continue
             for path, (mount, leaf) in batch.items():
                 if set(caps.get(path, [])) & {"read", "root"}:
                     readable[mount].add(leaf)
+        if self._builder._capabilities_denied:
+            self._failures.clear()  # said once, in the catalog's notices
         return readable
 
 

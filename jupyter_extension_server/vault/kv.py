@@ -11,8 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import BadRequest, SecretNotFound, VaultNotFound, VaultPermissionDenied
+from ..errors import (
+    BadRequest,
+    SecretNotFound,
+    VaultJwtError,
+    VaultNotFound,
+    VaultPermissionDenied,
+)
 from .api import VaultApi, quote_path
+from .kvstate import METADATA_ONLY, secret_details, version_state
 from .paths import MAX_NAME_LENGTH, check_secret_name, shown
 
 #: Longest secret path accepted from the browser.
@@ -54,13 +61,25 @@ class KvMount:
 
 @dataclass(frozen=True)
 class SecretKeys:
-    """The key names of one secret (never its values)."""
+    """The key names of one secret (never its values).
+
+    Attributes
+    ----------
+    state
+        KV v2: ``deleted``, ``destroyed`` or ``metadata-only`` when the latest version cannot
+        be read (then ``keys`` is empty), else None.
+    details
+        KV v2, where the token may read ``metadata/<path>``: version count, readable versions,
+        last update and ``custom_metadata`` (see :func:`.kvstate.secret_details`).
+    """
 
     mount: str
     path: str
     version: int
     keys: list[str]
     metadata: dict[str, Any] | None
+    state: str | None = None
+    details: dict[str, Any] | None = None
 
 
 def kv_mounts(reply: dict[str, Any]) -> list[KvMount]:
@@ -118,13 +137,28 @@ def check_mount_name(mount: str) -> str:
     return check_secret_name(mount, "mount", trailing_slash=True)
 
 
+async def _details(api: VaultApi, token: str, mount: KvMount, path: str) -> dict | None:
+    """``GET <mount>metadata/<path>`` made into the secret's details, or None (not allowed,
+    absent, or failing: details are optional)."""
+    try:
+        reply = await api.request("GET", quote_path(f"{mount.path}metadata/{path}"), token=token)
+    except VaultJwtError:
+        return None
+    meta = reply.get("data")
+    return secret_details(meta) if isinstance(meta, dict) else None
+
+
 async def read_key_names(api: VaultApi, token: str, mount: KvMount, path: str) -> SecretKeys:
     """Read a secret and return its key names and (v2) version metadata, never the values.
+
+    A KV v2 secret whose latest version is deleted or destroyed, or which has metadata and no
+    data, is returned with its ``state`` and no keys (an older version may still be readable:
+    ``details`` says how many are).
 
     Raises
     ------
     SecretNotFound
-        When nothing is at that path (or the current version is deleted or destroyed).
+        When nothing is at that path.
     VaultPermissionDenied
         When the token may not read it.
     """
@@ -132,13 +166,25 @@ async def read_key_names(api: VaultApi, token: str, mount: KvMount, path: str) -
     try:
         reply = await api.request("GET", quote_path(mount.read_path(path)), token=token)
     except VaultNotFound as e:
-        raise SecretNotFound(f"There is no secret at {where} (or it was deleted).") from e
+        if mount.version != 2:
+            raise SecretNotFound(f"There is no secret at {where}.") from e
+        details = await _details(api, token, mount, path)
+        state = (details or {}).get("state")
+        if state is None and e.kv_metadata:
+            state = version_state(e.kv_metadata)
+        if state is None:
+            raise SecretNotFound(
+                f"There is no secret at {where} (or it was deleted, and your policies do not "
+                "allow reading its metadata to tell)."
+            ) from e
+        return SecretKeys(mount.path, path, 2, [], e.kv_metadata, state, details)
     except VaultPermissionDenied as e:
         raise VaultPermissionDenied(
             f"Your Vault policies do not allow reading {where}.", e.vault_status, e.errors
         ) from e
     data = reply.get("data") or {}
     metadata = None
+    details = None
     if mount.version == 2:
         raw = data.get("metadata") or {}
         metadata = {
@@ -147,7 +193,11 @@ async def read_key_names(api: VaultApi, token: str, mount: KvMount, path: str) -
             if key in raw
         }
         data = data.get("data")
+        details = await _details(api, token, mount, path)
+        if details is None and isinstance(raw.get("custom_metadata"), dict):
+            details = {"custom_metadata": raw["custom_metadata"]}
         if data is None:
-            raise SecretNotFound(f"The current version of {where} is deleted or destroyed.")
+            state = version_state(raw) or (details or {}).get("state") or METADATA_ONLY
+            return SecretKeys(mount.path, path, 2, [], metadata, state, details)
     keys = sorted(str(k) for k in data) if isinstance(data, dict) else []
-    return SecretKeys(mount.path, path, mount.version, keys, metadata)
+    return SecretKeys(mount.path, path, mount.version, keys, metadata, None, details)
