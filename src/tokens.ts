@@ -204,6 +204,47 @@ export interface ICatalogMount {
   secrets: string[];
   /** Readable through an exact-path grant, but not listable. */
   unlisted: string[];
+  /** Listed, but read access could not be checked (reading may be denied). */
+  unchecked?: string[];
+  /** KV v2 secrets whose latest version cannot be read, by path. */
+  states?: Record<string, SecretState>;
+  /** KV v2 facts per secret, where `detailed-metadata/` gave them. */
+  details?: Record<string, ISecretDetails>;
+  /** Read grants (as the policy writes them) that no listing reaches. */
+  unbrowsable?: string[];
+  /** Parts that could not be read (after retries), and why. */
+  missing?: ICatalogMissing[];
+  /** Paths the user added by hand (checked readable), shown apart. */
+  manual?: string[];
+}
+
+/** Why a KV v2 secret's latest version cannot be read. */
+export type SecretState = 'deleted' | 'destroyed' | 'metadata-only';
+
+/** KV v2 facts about one secret (never a value). */
+export interface ISecretDetails {
+  /** How many versions it keeps. */
+  versions?: number;
+  /** How many of them are neither deleted nor destroyed. */
+  readable_versions?: number;
+  /** The latest version. */
+  current_version?: number;
+  /** Its last update (RFC 3339). */
+  updated_time?: string | null;
+  /** The secret's `custom_metadata`. */
+  custom_metadata?: Record<string, string>;
+  /** Its state, null when the latest version is readable. */
+  state?: SecretState | null;
+}
+
+/** A part of a mount missing from the catalog. */
+export interface ICatalogMissing {
+  /** The folder, subtree or secret, relative to the mount (`''`: the mount). */
+  path: string;
+  /** `folder`, `subtree`, `secret` or `read-check`. */
+  what: string;
+  /** Why. */
+  reason: string;
 }
 
 /** Reply of `GET vault-jwt/vault/catalog[?refresh=true]`. */
@@ -220,6 +261,10 @@ export interface ICatalogReply {
   duration_ms: number;
   /** The KV mounts the token can see. */
   mounts: ICatalogMount[];
+  /** What the catalog could not find out for every mount, and why. */
+  notices?: string[];
+  /** How many requests were sent again after a failure. */
+  retried?: number;
 }
 
 /** Reply of `GET vault-jwt/vault/secret/keys?mount=…&path=…`: key names only. */
@@ -234,6 +279,10 @@ export interface ISecretKeysReply {
   keys: string[];
   /** KV v2 version metadata, or null. */
   metadata: null | { version: number; created_time: string };
+  /** Why the latest version cannot be read (then `keys` is empty), or null. */
+  state?: SecretState | null;
+  /** KV v2 details where the token may read the secret's metadata. */
+  details?: ISecretDetails | null;
 }
 
 /**

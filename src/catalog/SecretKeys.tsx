@@ -5,6 +5,7 @@ import { ISecretKeysState } from './model';
 import { displayName } from './tree';
 import { ErrorNote, ProgressNote } from '../components/Card';
 import { InsertButton } from './SecretTree';
+import { SecretDetails } from './SecretDetails';
 
 /** Props of {@link SecretKeys}. */
 export interface ISecretKeysProps {
@@ -64,6 +65,7 @@ export function SecretKeys(props: ISecretKeysProps): JSX.Element | null {
               )}
             </p>
           )}
+          <SecretDetails reply={reply} trans={trans} />
           <ul
             className="jp-VaultJwt-keyList"
             data-testid="vault-jwt-keys"
@@ -101,7 +103,7 @@ export function SecretKeys(props: ISecretKeysProps): JSX.Element | null {
               </li>
             ))}
           </ul>
-          {reply.keys.length === 0 && (
+          {reply.keys.length === 0 && !reply.state && (
             <p className="jp-VaultJwt-muted">
               {trans.__('This secret has no keys.')}
             </p>

@@ -13,6 +13,8 @@ import React, {
 } from 'react';
 
 import { ICatalogState } from './model';
+import { CatalogNotices } from './CatalogNotices';
+import { RowMarker } from './RowMarker';
 import { ICatalogNode, displayName } from './tree';
 import { ICatalogMount } from '../tokens';
 import { Card, ErrorNote, ProgressNote } from '../components/Card';
@@ -221,6 +223,7 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
           )}
         </ErrorNote>
       )}
+      <CatalogNotices reply={state.reply} trans={trans} />
       {index && index.nodes.length === 0 && (
         <p className="jp-VaultJwt-muted">
           {trans.__('No KV mount is visible to your Vault token.')}
@@ -364,6 +367,7 @@ function TreeRow(props: ITreeRowProps): JSX.Element {
           {`v${mount.version}`}
         </span>
       )}
+      <RowMarker marker={node.marker} trans={trans} />
       {node.unlisted && (
         <span
           className="jp-VaultJwt-badge jp-VaultJwt-unlisted"

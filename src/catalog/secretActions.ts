@@ -225,6 +225,31 @@ export class SecretActions {
   }
 
   /**
+   * Why inserting a snippet for this secret deserves a warning, or null: its
+   * latest version is deleted or destroyed, it has no data (KV v2), or its
+   * read access could not be checked. The snippet would fail when it runs.
+   *
+   * @param choice the secret (or key)
+   */
+  warningFor(choice: ISecretChoice): string | null {
+    const index = this._options.catalogIndex();
+    const at = index?.byId.get(choice.id);
+    const node = at === undefined ? undefined : index!.nodes[at];
+    switch (node?.marker) {
+      case 'deleted':
+        return `The latest version of ${choice.id} is deleted: the snippet will fail when it runs, unless the secret is undeleted or written again.`;
+      case 'destroyed':
+        return `The latest version of ${choice.id} is destroyed: the snippet will fail when it runs, unless a new version is written.`;
+      case 'metadata-only':
+        return `${choice.id} has metadata but no data: the snippet will fail when it runs, until a version is written.`;
+      case 'unchecked':
+        return `Your read access to ${choice.id} could not be checked: the snippet may fail with "permission denied" when it runs.`;
+      default:
+        return null;
+    }
+  }
+
+  /**
    * Insert the snippet into the target (see `SnippetInserter.insert`).
    *
    * @throws SecretActionError, NoInsertTargetError

@@ -1,4 +1,9 @@
-import { ICatalogMount, ICatalogReply, ISecretKeysReply } from '../tokens';
+import {
+  ICatalogMount,
+  ICatalogReply,
+  ISecretKeysReply,
+  SecretState
+} from '../tokens';
 
 /*
  * The catalog of readable secrets as a tree, in pure functions: the index,
@@ -13,6 +18,13 @@ export interface ICatalogClient {
   /** `GET vault-jwt/vault/secret/keys?mount=…&path=…` */
   secretKeys(mount: string, path: string): Promise<ISecretKeysReply>;
 }
+
+/**
+ * What a secret row is marked with: its KV v2 state (latest version deleted,
+ * destroyed, or no data), `unchecked` (listed, read access not checked) or
+ * `manual` (added by hand, not found by listing).
+ */
+export type SecretMarker = SecretState | 'unchecked' | 'manual';
 
 /** What a tree node stands for. */
 export type CatalogNodeKind = 'mount' | 'folder' | 'secret';
@@ -42,6 +54,8 @@ export interface ICatalogNode {
   readonly count: number;
   /** A secret readable by an exact-path grant, but not listable. */
   readonly unlisted: boolean;
+  /** A secret's marker, or null (folders, mounts, ordinary secrets). */
+  readonly marker: SecretMarker | null;
   /** 1-based position among its siblings (ARIA `aria-posinset`). */
   readonly posInSet: number;
   /** Number of siblings including itself (ARIA `aria-setsize`). */
@@ -68,9 +82,12 @@ export interface ICatalogIndex {
   readonly total: number;
 }
 
+/** Where a secret path of the reply came from (listed wins). */
+type Origin = 'listed' | 'unlisted' | 'unchecked' | 'manual';
+
 interface ITrieFolder {
   folders: Map<string, ITrieFolder>;
-  secrets: Map<string, boolean>;
+  secrets: Map<string, Origin>;
 }
 
 function compareNames(a: string, b: string): number {
@@ -113,7 +130,8 @@ export function buildCatalogIndex(reply: ICatalogReply): ICatalogIndex {
     prefix: string,
     level: number,
     parent: number,
-    mount: number
+    mount: number,
+    states: Readonly<Record<string, SecretState>> | undefined
   ): number => {
     const folderNames = [...folder.folders.keys()].sort(compareNames);
     const secretNames = [...folder.secrets.keys()].sort(compareNames);
@@ -132,6 +150,7 @@ export function buildCatalogIndex(reply: ICatalogReply): ICatalogIndex {
           mount,
           path,
           unlisted: false,
+          marker: null,
           posInSet: ++position,
           setSize
         },
@@ -142,13 +161,15 @@ export function buildCatalogIndex(reply: ICatalogReply): ICatalogIndex {
             path,
             level + 1,
             nodes.length - 1,
-            mount
+            mount,
+            states
           )
       );
     }
     for (const name of secretNames) {
       const path = prefix + name;
       const id = mountPath + path;
+      const origin = folder.secrets.get(name)!;
       secrets.push(nodes.length);
       haystack.push(id.toLowerCase());
       count += emit(
@@ -160,7 +181,10 @@ export function buildCatalogIndex(reply: ICatalogReply): ICatalogIndex {
           parent,
           mount,
           path,
-          unlisted: folder.secrets.get(name)!,
+          unlisted: origin === 'unlisted',
+          marker:
+            states?.[path] ??
+            (origin === 'unchecked' || origin === 'manual' ? origin : null),
           posInSet: ++position,
           setSize
         },
@@ -182,13 +206,15 @@ export function buildCatalogIndex(reply: ICatalogReply): ICatalogIndex {
   visibleMounts.forEach((entry, position) => {
     const mountPath = mountPathOf(entry);
     const root: ITrieFolder = { folders: new Map(), secrets: new Map() };
-    // Listed paths win over unlisted duplicates.
-    for (const [list, unlisted] of [
-      [entry.unlisted, true],
-      [entry.secrets, false]
+    // Listed paths win over unlisted, unchecked and manual duplicates.
+    for (const [list, origin] of [
+      [entry.manual ?? [], 'manual'],
+      [entry.unchecked ?? [], 'unchecked'],
+      [entry.unlisted, 'unlisted'],
+      [entry.secrets, 'listed']
     ] as const) {
       for (const secret of list) {
-        addPath(root, secret, unlisted);
+        addPath(root, secret, origin);
       }
     }
     const index = nodes.length;
@@ -203,10 +229,11 @@ export function buildCatalogIndex(reply: ICatalogReply): ICatalogIndex {
         mount: index,
         path: '',
         unlisted: false,
+        marker: null,
         posInSet: position + 1,
         setSize: visibleMounts.length
       },
-      () => walk(root, mountPath, '', 2, index, index)
+      () => walk(root, mountPath, '', 2, index, index, entry.states)
     );
   });
 
@@ -224,7 +251,7 @@ function mountPathOf(entry: ICatalogMount): string {
   return entry.path.endsWith('/') ? entry.path : `${entry.path}/`;
 }
 
-function addPath(root: ITrieFolder, path: string, unlisted: boolean): void {
+function addPath(root: ITrieFolder, path: string, origin: Origin): void {
   if (!path || path.endsWith('/')) {
     return; // A folder, not a secret: nothing to read there.
   }
@@ -239,7 +266,7 @@ function addPath(root: ITrieFolder, path: string, unlisted: boolean): void {
     }
     folder = next;
   }
-  folder.secrets.set(name, unlisted);
+  folder.secrets.set(name, origin);
 }
 
 /**

@@ -1,5 +1,10 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Clipboard, Notification } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  Dialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import {
@@ -94,9 +99,29 @@ export function addSnippetCommands(
   const noTarget = () =>
     trans.__('Open a notebook or a code console to insert a snippet.');
 
-  const insert = (choice: ISecretChoice, templateId?: string) => {
+  // A secret whose latest version cannot be read (or whose access is
+  // unchecked): say so before inserting code that would fail when it runs.
+  const confirmInsert = async (choice: ISecretChoice): Promise<boolean> => {
+    const warning = actions.warningFor(choice);
+    if (!warning) {
+      return true;
+    }
+    const result = await showDialog({
+      title: trans.__('Insert a snippet for %1?', choice.id),
+      body: warning,
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.warnButton({ label: trans.__('Insert anyway') })
+      ]
+    });
+    return result.button.accept;
+  };
+
+  const insert = async (choice: ISecretChoice, templateId?: string) => {
     try {
-      actions.insert(choice, templateId);
+      if (await confirmInsert(choice)) {
+        actions.insert(choice, templateId);
+      }
     } catch (error) {
       fail(error);
     }
@@ -163,7 +188,9 @@ export function addSnippetCommands(
         try {
           switch (outcome.action) {
             case 'insert':
-              actions.insert(outcome.choice, templateId);
+              if (await confirmInsert(outcome.choice)) {
+                actions.insert(outcome.choice, templateId);
+              }
               break;
             case 'copy-path':
               copy(actions.path(outcome.choice), trans.__('Path'));
@@ -197,9 +224,7 @@ export function addSnippetCommands(
       isEnabled: () => inserter.target !== null && vault.loggedIn,
       execute: args => {
         const choice = choiceFrom(app, args);
-        if (choice) {
-          insert(choice, template(args));
-        }
+        return choice ? insert(choice, template(args)) : undefined;
       }
     })
   );
