@@ -356,6 +356,7 @@ def catalog_reply(catalog: Catalog, cached: bool) -> str:
                     "states": m.states,
                     "details": m.details,
                     "unbrowsable": m.unbrowsable,
+                    "manual": m.manual,
                     "missing": [
                         {"path": x.path, "what": x.what, "reason": x.reason} for x in m.missing
                     ],
@@ -442,6 +443,27 @@ class CatalogHandler(BaseHandler):
         self.finish(catalog_reply(catalog, cached))
 
 
+class ManualPathHandler(BaseHandler):
+    """``POST|DELETE vault-jwt/vault/catalog/manual?mount=<mount>&path=<path>``: add a secret path
+    by hand (once Vault says it is readable) or forget one; remembered per user."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        mount = self.get_query_argument("mount", "")
+        path = self.get_query_argument("path", "")
+        mount, path = await self.catalog.add_manual(mount, path)
+        self.finish(json.dumps({"mount": mount, "path": path, "added": True}))
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self) -> None:
+        mount = self.get_query_argument("mount", "")
+        path = self.get_query_argument("path", "")
+        removed = await self.catalog.remove_manual(mount, path)
+        self.finish(json.dumps({"mount": mount, "path": path, "removed": removed}))
+
+
 class SecretKeysHandler(BaseHandler):
     """``GET vault-jwt/vault/secret/keys?mount=<mount>&path=<path>``: a secret's key names."""
 
@@ -480,5 +502,6 @@ def route_table(
         (f"/{NAMESPACE}/vault/logout", VaultLogoutHandler, services),
         (f"/{NAMESPACE}/vault/token-file", VaultTokenFileHandler, services),
         (f"/{NAMESPACE}/vault/catalog", CatalogHandler, services),
+        (f"/{NAMESPACE}/vault/catalog/manual", ManualPathHandler, services),
         (f"/{NAMESPACE}/vault/secret/keys", SecretKeysHandler, services),
     ]

@@ -33,10 +33,12 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from jupyter_core.paths import jupyter_data_dir
 from traitlets import Bool, Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
@@ -61,6 +63,7 @@ from .kv import (
     read_key_names,
 )
 from .kvstate import secret_details, version_state
+from .manual import ManualPaths
 from .paths import shown, unsafe_reason
 from .session import VaultSession
 
@@ -112,6 +115,9 @@ class MountCatalog:
         Read grants of the resultant ACL (as the policy writes them) that no listing reaches.
     missing
         Parts that could not be read (after retries): which, and why.
+    manual
+        Paths the user added by hand (:mod:`.manual`) that the token may read, not found
+        otherwise.
     error
         Why nothing of this mount could be listed, or None.
     """
@@ -125,6 +131,7 @@ class MountCatalog:
     details: dict[str, dict[str, Any]] = field(default_factory=dict)
     unbrowsable: list[str] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
+    manual: list[str] = field(default_factory=list)
     error: VaultJwtError | None = None
 
 
@@ -195,11 +202,106 @@ class SecretCatalog(LoggingConfigurable):
         help="The first wait before such a retry, in seconds (doubled for each next one).",
     )
 
+    manual_paths_file = Unicode(
+        "",
+        config=True,
+        help="Where the secret paths the user added by hand are remembered (JSON, mode 0600). "
+        "Empty: manual-paths.json in jupyterlab-vault-jwt/ under the Jupyter data directory.",
+    )
+
     def __init__(self, session: VaultSession, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._session = session
         self._cache: dict[str, Catalog] = {}
         self._flight: SingleFlight[Catalog] = SingleFlight()
+        file = self.manual_paths_file or os.path.join(
+            jupyter_data_dir(), "jupyterlab-vault-jwt", "manual-paths.json"
+        )
+        self._manual = ManualPaths(file)
+
+    @property
+    def _server(self) -> str:
+        """The key of the paths added by hand: the Vault server and namespace."""
+        return f"{self._session.api.address}\0{self._session.api.namespace}"
+
+    async def _kv_mount(self, token: str, mount: str) -> KvMount:
+        catalog = self._cache.get(self._session.accessor or "")
+        kv = catalog.mount(mount) if catalog else None
+        if kv is None:
+            mounts = kv_mounts(
+                await self._session.api.request("GET", "sys/internal/ui/mounts", token=token)
+            )
+            name = mount if mount.endswith("/") else f"{mount}/"
+            kv = next((m for m in mounts if m.path == name), None)
+        if kv is None:
+            raise BadRequest(f"'{shown(mount)}' is not a KV mount you can see in Vault.")
+        return kv
+
+    async def add_manual(self, mount: str, path: str) -> tuple[str, str]:
+        """Add a secret path by hand, once ``sys/capabilities-self`` (or, for a name ending in
+        whitespace, a read) says the token may read it; the cached catalog shows it at once.
+
+        Returns
+        -------
+        tuple
+            The mount (with its slash) and the path.
+
+        Raises
+        ------
+        VaultPermissionDenied
+            When the token may not read it (nothing is remembered).
+        BadRequest, UnsafePath
+            For a name that is not a secret path, or a mount that is not KV.
+        """
+        check_mount_name(mount)
+        check_secret_path(path)
+
+        async def add(token: str) -> KvMount:
+            kv = await self._kv_mount(token, mount)
+            builder = self._builder(token)
+            if not (await _readable(builder, kv, [path])):
+                raise VaultPermissionDenied(
+                    f"Your Vault policies do not allow reading {shown(kv.path + path, 200)}: "
+                    "it was not added.",
+                    403,
+                )
+            return kv
+
+        kv = await self._session.run(add)
+        try:
+            self._manual.add(self._server, kv.path, path)
+        except ValueError as e:
+            raise BadRequest(str(e)) from e
+        catalog = self._cache.get(self._session.accessor or "")
+        for result in catalog.mounts if catalog else []:
+            if result.mount.path == kv.path and path not in result.secrets:
+                result.manual = sorted({*result.manual, path})
+        return kv.path, path
+
+    async def remove_manual(self, mount: str, path: str) -> bool:
+        """Forget a path added by hand (no request to Vault); False when it was not there."""
+        check_mount_name(mount)
+        check_secret_path(path)
+        name = mount if mount.endswith("/") else f"{mount}/"
+        removed = self._manual.remove(self._server, name, path)
+        catalog = self._cache.get(self._session.accessor or "")
+        for result in catalog.mounts if catalog else []:
+            if result.mount.path == name and path in result.manual:
+                result.manual = [p for p in result.manual if p != path]
+        return removed
+
+    def _builder(self, token: str) -> CatalogBuilder:
+        return CatalogBuilder(
+            self._session.api,
+            token,
+            concurrency=self.concurrency,
+            batch_size=self.batch_size,
+            use_scan=self.use_scan,
+            include=self.include_mounts,
+            exclude=self.exclude_mounts,
+            retries=self.retries,
+            retry_backoff=self.retry_backoff,
+        )
 
     async def get(self, *, refresh: bool = False) -> tuple[Catalog, bool]:
         """The catalog of the current token: cached, or built (concurrent callers share one).
@@ -231,33 +333,28 @@ class SecretCatalog(LoggingConfigurable):
         check_secret_path(path)
 
         async def read(token: str) -> SecretKeys:
-            catalog = self._cache.get(self._session.accessor or "")
-            kv = catalog.mount(mount) if catalog else None
-            if kv is None:
-                mounts = kv_mounts(
-                    await self._session.api.request("GET", "sys/internal/ui/mounts", token=token)
-                )
-                name = mount if mount.endswith("/") else f"{mount}/"
-                kv = next((m for m in mounts if m.path == name), None)
-            if kv is None:
-                raise BadRequest(f"'{shown(mount)}' is not a KV mount you can see in Vault.")
+            kv = await self._kv_mount(token, mount)
             return await read_key_names(self._session.api, token, kv, path)
 
         return await self._session.run(read)
 
     async def _build_for(self, token: str) -> Catalog:
-        catalog = await CatalogBuilder(
-            self._session.api,
-            token,
-            concurrency=self.concurrency,
-            batch_size=self.batch_size,
-            use_scan=self.use_scan,
-            include=self.include_mounts,
-            exclude=self.exclude_mounts,
-            retries=self.retries,
-            retry_backoff=self.retry_backoff,
-        ).build()
+        builder = self._builder(token)
+        catalog = await builder.build()
         catalog.accessor = self._session.accessor
+        added = self._manual.paths(self._server)
+        for result in catalog.mounts:
+            known = {*result.secrets, *result.unlisted}
+            wanted = [p for p in added.get(result.mount.path, []) if p not in known]
+            if not wanted:
+                continue
+            try:
+                result.manual = sorted(await _readable(builder, result.mount, wanted))
+            except VaultJwtError as e:
+                result.missing.append(
+                    Missing("", "manual", f"The paths added by hand could not be checked: {e}")
+                )
+            catalog.requests = builder.requests
         total = sum(len(m.secrets) + len(m.unlisted) for m in catalog.mounts)
         self.log.info(
             "jupyterlab-vault-jwt: catalog of %d readable secrets in %d mounts: %d requests, "
@@ -831,6 +928,24 @@ class _ReadChecker:
         if self._builder._capabilities_denied:
             self._failures.clear()  # said once, in the catalog's notices
         return readable
+
+
+async def _readable(builder: CatalogBuilder, mount: KvMount, paths: list[str]) -> set[str]:
+    """Which of ``paths`` (under ``mount``) the token may read: ``capabilities-self`` in one
+    batch, a read for names ending in whitespace (OpenBao answers for them trimmed)."""
+    plain = [p for p in paths if p == p.rstrip()]
+    caps, failure = await builder._capabilities([mount.read_path(p) for p in plain])
+    if failure is not None:
+        raise failure
+    found = {p for p in plain if set(caps.get(mount.read_path(p), [])) & {"read", "root"}}
+    for path in paths:
+        if path != path.rstrip():
+            state, error = await builder._probe(mount, path)
+            if state not in (None, "absent", "denied"):
+                found.add(path)
+            elif error is not None:
+                raise VaultHttpError(error, 502)
+    return found
 
 
 def _method(current: str, used: str) -> str:

@@ -1,6 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
+import { AddPathForm, IManualPathActions } from './AddPathForm';
 import { ICatalogReply } from '../tokens';
 
 /*
@@ -14,11 +15,19 @@ import { ICatalogReply } from '../tokens';
 export function CatalogNotices(props: {
   reply: ICatalogReply | null;
   trans: TranslationBundle;
+  /** Add and forget paths by hand (the form is shown when given). */
+  manual?: IManualPathActions;
 }): JSX.Element | null {
-  const { reply, trans } = props;
+  const { reply, trans, manual } = props;
   if (!reply) {
     return null;
   }
+  const added = reply.mounts.flatMap(mount =>
+    (mount.manual ?? []).map(path => mount.path + path)
+  );
+  const form = manual ? (
+    <AddPathForm actions={manual} added={added} trans={trans} />
+  ) : null;
   const missing = reply.mounts.flatMap(mount =>
     (mount.missing ?? []).map(part => ({ mount: mount.path, ...part }))
   );
@@ -26,8 +35,15 @@ export function CatalogNotices(props: {
     mount.error ? [] : (mount.unbrowsable ?? [])
   );
   const notices = reply.notices ?? [];
+  const closed = reply.mounts.some(mount => mount.error);
   if (!notices.length && !missing.length && !unbrowsable.length) {
-    return null;
+    // Paths can still be added when a mount shows nothing, or some were.
+    return form && (closed || added.length) ? (
+      <details className="jp-VaultJwt-catalogNotices" data-field="manual">
+        <summary>{trans.__('Add a secret path by hand')}</summary>
+        {form}
+      </details>
+    ) : null;
   }
   return (
     <div className="jp-VaultJwt-catalogNotices" data-testid="vault-jwt-notices">
@@ -76,6 +92,7 @@ export function CatalogNotices(props: {
           </ul>
         </details>
       )}
+      {form}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import React, {
 } from 'react';
 
 import { ICatalogState } from './model';
+import { IManualPathActions } from './AddPathForm';
 import { CatalogNotices } from './CatalogNotices';
 import { RowMarker } from './RowMarker';
 import { ICatalogNode, displayName } from './tree';
@@ -69,6 +70,8 @@ export interface ISecretTreeProps {
   insertDisabledReason: string | null;
   /** A secret row is being dragged: put what a drop inserts on the transfer. */
   onDragStart: (id: string, transfer: DataTransfer) => void;
+  /** Add and forget secret paths by hand (the catalog model). */
+  manual?: IManualPathActions;
 }
 
 /**
@@ -223,7 +226,7 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
           )}
         </ErrorNote>
       )}
-      <CatalogNotices reply={state.reply} trans={trans} />
+      <CatalogNotices reply={state.reply} trans={trans} manual={props.manual} />
       {index && index.nodes.length === 0 && (
         <p className="jp-VaultJwt-muted">
           {trans.__('No KV mount is visible to your Vault token.')}

@@ -6,7 +6,8 @@ import { CatalogNotices } from './CatalogNotices';
 import { RowMarker } from './RowMarker';
 import { SecretActions } from './secretActions';
 import { SecretDetails } from './SecretDetails';
-import { buildCatalogIndex } from './tree';
+import { buildCatalogIndex, splitSecretPath } from './tree';
+import { AddPathForm } from './AddPathForm';
 import { DEFAULT_SETTINGS, ICatalogReply } from '../tokens';
 import { catalogReply, loggedInReply } from '../testing/vaultFixtures';
 
@@ -153,5 +154,87 @@ describe('catalog views', () => {
     );
     expect(host.querySelector('dt')!.textContent).toBe('owner');
     expect(host.querySelector('dd')!.textContent).toBe('ops');
+  });
+});
+
+describe('paths added by hand', () => {
+  const mounts = [
+    { path: 'secret/', version: 2 },
+    { path: 'secret/team/', version: 1 },
+    { path: 'legacy/', version: 1 }
+  ];
+
+  it('splits a full path on the longest mount, dropping data/ on KV v2', () => {
+    expect(splitSecretPath('secret/app/db', mounts)).toEqual({
+      mount: 'secret/',
+      path: 'app/db'
+    });
+    expect(splitSecretPath('secret/data/app/db', mounts)).toEqual({
+      mount: 'secret/',
+      path: 'app/db'
+    });
+    expect(splitSecretPath('secret/team/x', mounts)).toEqual({
+      mount: 'secret/team/',
+      path: 'x'
+    });
+    expect(splitSecretPath('legacy/data/x', mounts)).toEqual({
+      mount: 'legacy/',
+      path: 'data/x'
+    });
+    expect(splitSecretPath('other/x', mounts)).toBeNull();
+    expect(splitSecretPath('secret/folder/', mounts)).toBeNull();
+  });
+
+  it('the form adds, shows the error of a refused path, and forgets', async () => {
+    const host = document.createElement('div');
+    document.body.appendChild(host);
+    const root = createRoot(host);
+    const calls: string[] = [];
+    const actions = {
+      addPath: async (text: string) => {
+        calls.push(`add ${text}`);
+        if (text === 'secret/no') {
+          throw new Error('Your Vault policies do not allow reading secret/no');
+        }
+      },
+      removePath: async (id: string) => {
+        calls.push(`remove ${id}`);
+      }
+    };
+    act(() =>
+      root.render(
+        <AddPathForm
+          actions={actions}
+          added={['secret/by/hand']}
+          trans={trans}
+        />
+      )
+    );
+    const input = host.querySelector('input')!;
+    const type = (value: string) => {
+      const setter = Object.getOwnPropertyDescriptor(
+        HTMLInputElement.prototype,
+        'value'
+      )!.set!;
+      setter.call(input, value);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    };
+    act(() => type('secret/no'));
+    await act(async () => {
+      host
+        .querySelector('form')!
+        .dispatchEvent(
+          new Event('submit', { bubbles: true, cancelable: true })
+        );
+    });
+    expect(host.querySelector('[role="alert"]')!.textContent).toMatch(
+      /do not allow reading secret\/no/
+    );
+    await act(async () => {
+      (host.querySelector('li button') as HTMLButtonElement).click();
+    });
+    expect(calls).toEqual(['add secret/no', 'remove secret/by/hand']);
+    act(() => root.unmount());
+    host.remove();
   });
 });

@@ -13,6 +13,7 @@ import {
   buildCatalogIndex,
   filterCatalog,
   parseQuery,
+  splitSecretPath,
   treeKeyAction,
   visibleRows
 } from './tree';
@@ -268,6 +269,55 @@ export class CatalogModel implements IDisposable {
       reply => this._keysDone(seq, { reply }),
       error => this._keysDone(seq, { error: toErrorInfo(error) })
     );
+  }
+
+  /**
+   * Add a secret path by hand (where no listing reaches it): the server
+   * checks that it is readable and remembers it; the catalog is read again.
+   *
+   * @param text the full path, `secret/team/db` (`secret/data/team/db` too)
+   * @throws Error with a message to show when the path is not added
+   */
+  async addPath(text: string): Promise<void> {
+    const add = this._client.addManualPath;
+    const reply = this._state.reply;
+    if (!add || !reply) {
+      throw new Error('The catalog is not loaded yet.');
+    }
+    const split = splitSecretPath(text.trim(), reply.mounts);
+    if (!split) {
+      throw new Error(
+        `Give the full path of one secret, starting with one of your KV mounts (${reply.mounts
+          .map(m => m.path)
+          .join(', ')}).`
+      );
+    }
+    try {
+      await add.call(this._client, split.mount, split.path);
+    } catch (error) {
+      throw new Error(toErrorInfo(error).message);
+    }
+    await this._load(false);
+  }
+
+  /**
+   * Forget a path added by hand.
+   *
+   * @param id the secret's node id
+   */
+  async removePath(id: string): Promise<void> {
+    const remove = this._client.removeManualPath;
+    const at = this._state.index?.byId.get(id);
+    if (!remove || at === undefined) {
+      return;
+    }
+    const node = this._nodes[at];
+    try {
+      await remove.call(this._client, this._nodes[node.mount].id, node.path);
+    } catch (error) {
+      throw new Error(toErrorInfo(error).message);
+    }
+    await this._load(false);
   }
 
   /**

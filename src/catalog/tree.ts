@@ -17,6 +17,40 @@ export interface ICatalogClient {
   catalog(refresh: boolean): Promise<ICatalogReply>;
   /** `GET vault-jwt/vault/secret/keys?mount=…&path=…` */
   secretKeys(mount: string, path: string): Promise<ISecretKeysReply>;
+  /** `POST vault-jwt/vault/catalog/manual?mount=…&path=…`: add a path by hand. */
+  addManualPath?(mount: string, path: string): Promise<unknown>;
+  /** `DELETE vault-jwt/vault/catalog/manual?mount=…&path=…`: forget one. */
+  removeManualPath?(mount: string, path: string): Promise<unknown>;
+}
+
+/**
+ * Split a full path typed by the user (`secret/team/db`, or
+ * `secret/data/team/db` for KV v2) into its mount and its path.
+ *
+ * @param text what the user typed
+ * @param mounts the mounts of the catalog (with their KV versions)
+ * @returns the mount and the path, or null when no mount of the catalog
+ *   starts it
+ */
+export function splitSecretPath(
+  text: string,
+  mounts: Iterable<{ path: string; version: number }>
+): { mount: string; path: string } | null {
+  let best: { path: string; version: number } | null = null;
+  for (const mount of mounts) {
+    const name = mount.path.endsWith('/') ? mount.path : `${mount.path}/`;
+    if (text.startsWith(name) && (!best || name.length > best.path.length)) {
+      best = { path: name, version: mount.version };
+    }
+  }
+  if (!best) {
+    return null;
+  }
+  let path = text.slice(best.path.length);
+  if (best.version === 2 && path.startsWith('data/')) {
+    path = path.slice('data/'.length);
+  }
+  return path && !path.endsWith('/') ? { mount: best.path, path } : null;
 }
 
 /**

@@ -77,6 +77,24 @@ export class VaultClient implements IVaultClient, ICatalogClient {
     );
   }
 
+  /** `POST vault-jwt/vault/catalog/manual?mount=…&path=…`: add a path by hand. */
+  addManualPath(mount: string, path: string): Promise<unknown> {
+    return requestAPI<unknown>(
+      `vault/catalog/manual?${pathQuery(mount, path)}`,
+      { method: 'POST' },
+      this.serverSettings
+    );
+  }
+
+  /** `DELETE vault-jwt/vault/catalog/manual?mount=…&path=…`: forget one. */
+  removeManualPath(mount: string, path: string): Promise<unknown> {
+    return requestAPI<unknown>(
+      `vault/catalog/manual?${pathQuery(mount, path)}`,
+      { method: 'DELETE' },
+      this.serverSettings
+    );
+  }
+
   /** `GET vault-jwt/vault/secret/keys?mount=…&path=…`: key names only. */
   secretKeys(mount: string, path: string): Promise<ISecretKeysReply> {
     const query =
@@ -88,6 +106,10 @@ export class VaultClient implements IVaultClient, ICatalogClient {
       this.serverSettings
     );
   }
+}
+
+function pathQuery(mount: string, path: string): string {
+  return `mount=${encodeURIComponent(mount)}&path=${encodeURIComponent(path)}`;
 }
 
 /**

@@ -135,6 +135,7 @@ export class VaultJwtPanel extends ReactWidget {
                       onDragStart={(id, transfer) =>
                         onDragStart(id, null, transfer)
                       }
+                      manual={catalog}
                     />
                     <SecretKeys
                       keys={catalog.state.keys}

@@ -111,6 +111,7 @@ def test_the_enumeration_covers_every_registered_route(jp_serverapp):
     by_path = {r.path: r.params for r in ROUTES}
     assert by_path[f"{NAMESPACE}/vault/secret/keys"] == ("mount", "path")
     assert by_path[f"{NAMESPACE}/vault/catalog"] == ("refresh",)
+    assert by_path[f"{NAMESPACE}/vault/catalog/manual"] == ("mount", "path")
     assert by_path[f"{NAMESPACE}/vault/login"] == ("force",)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import AUDIENCE, Bao, Realm, companion, unique
 
+from jupyter_extension_server.errors import UnsafePath, VaultPermissionDenied
 from jupyter_extension_server.vault.kvstate import DELETED, DESTROYED, METADATA_ONLY
 
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests/faultproxy.py
@@ -330,3 +331,47 @@ path "{m}data/*" {{ capabilities = ["read"] }}
             assert proxy.stats["injected"] == 3  # the first try and two retries
         finally:
             await c.close()
+
+
+async def test_paths_added_by_hand(realm, bao, kv, tmp_path):
+    m = kv["m"]
+    policy = f'''
+path "{m}metadata/fold/*" {{ capabilities = ["list"] }}
+path "{m}data/fold/*" {{ capabilities = ["read"] }}
+path "{m}data/deep/x/*" {{ capabilities = ["read"] }}
+path "{m}data/ws/trail *" {{ capabilities = ["read"] }}
+'''
+    file = tmp_path / "data" / "manual-paths.json"
+    c = await build(realm, bao, tmp_path, policy, manual_paths_file=str(file))
+    try:
+        catalog, _ = await c.catalog.get()
+        found = mount_of(catalog, m)
+        assert found.unbrowsable == [f"{m}data/deep/x/*", f"{m}data/ws/trail *"]
+        assert await c.catalog.add_manual(m.rstrip("/"), "deep/x/y/z") == (m, "deep/x/y/z")
+        # checked by a read, not by capabilities-self (which would answer for `ws/trail`)
+        await c.catalog.add_manual(m, "ws/trail ")
+        with pytest.raises(VaultPermissionDenied, match="not added"):
+            await c.catalog.add_manual(m, "ws/trail")
+        with pytest.raises(VaultPermissionDenied):
+            await c.catalog.add_manual(m, "other/c")
+        with pytest.raises(UnsafePath):
+            await c.catalog.add_manual(m, "../sys/mounts")
+        # the cached catalog shows them at once, apart from the listed secrets
+        cached, hit = await c.catalog.get()
+        assert hit and mount_of(cached, m).manual == ["deep/x/y/z", "ws/trail "]
+        assert file.stat().st_mode & 0o777 == 0o600
+        assert file.parent.stat().st_mode & 0o777 == 0o700
+        assert "s3cr3t" not in file.read_text() and "hvs." not in file.read_text()
+    finally:
+        await c.close()
+    # remembered: a new server process (a new catalog on the same file) shows them
+    c = await build(realm, bao, tmp_path / "again", policy, manual_paths_file=str(file))
+    try:
+        catalog, _ = await c.catalog.get()
+        assert mount_of(catalog, m).manual == ["deep/x/y/z", "ws/trail "]
+        assert await c.catalog.remove_manual(m, "deep/x/y/z")
+        assert not await c.catalog.remove_manual(m, "deep/x/y/z")
+        fresh, _ = await c.catalog.get(refresh=True)
+        assert mount_of(fresh, m).manual == ["ws/trail "]
+    finally:
+        await c.close()
