@@ -36,6 +36,7 @@ from .errors import (
 from .identity import Identity, IdTokenService
 from .identity.claims import claims_of, copy_state, fingerprint
 from .vault.catalog import Catalog, SecretCatalog
+from .vault.compact import GZIP_MIN_BYTES, accepts_gzip, by_folder, gzipped
 from .vault.kv import SecretKeys
 from .vault.session import VaultSession, VaultStatus
 
@@ -334,39 +335,49 @@ def vault_reply(status: VaultStatus) -> str:
     )
 
 
-def catalog_reply(catalog: Catalog, cached: bool) -> str:
+def catalog_body(catalog: Catalog) -> bytes:
+    """The JSON of a catalog without the per-request fields, built once per catalog (it is
+    invalidated when paths are added by hand). Path lists are grouped by folder
+    (:mod:`.vault.compact`)."""
+    if catalog.encoded is None:
+        catalog.encoded = json.dumps(
+            {
+                "format": "by-folder",
+                "generated_at": catalog.generated_at,
+                "requests": catalog.requests,
+                "duration_ms": round(catalog.duration * 1000),
+                "notices": catalog.notices,
+                "retried": catalog.retried,
+                "mounts": [
+                    {
+                        "path": m.mount.path,
+                        "version": m.mount.version,
+                        "description": m.mount.description,
+                        "method": m.method,
+                        "error": _error(m.error),
+                        "secrets": by_folder(m.secrets),
+                        "unlisted": by_folder(m.unlisted),
+                        "unchecked": by_folder(m.unchecked),
+                        "manual": by_folder(m.manual),
+                        "states": m.states,
+                        "details": m.details,
+                        "unbrowsable": m.unbrowsable,
+                        "missing": [
+                            {"path": x.path, "what": x.what, "reason": x.reason} for x in m.missing
+                        ],
+                    }
+                    for m in catalog.mounts
+                ],
+            },
+            separators=(",", ":"),
+        ).encode()
+    return catalog.encoded
+
+
+def catalog_reply(catalog: Catalog, cached: bool) -> bytes:
     """The JSON reply of ``GET vault/catalog``: paths only, never a value."""
-    return json.dumps(
-        {
-            "generated_at": catalog.generated_at,
-            "server_time": time.time(),
-            "cached": cached,
-            "requests": catalog.requests,
-            "duration_ms": round(catalog.duration * 1000),
-            "mounts": [
-                {
-                    "path": m.mount.path,
-                    "version": m.mount.version,
-                    "description": m.mount.description,
-                    "method": m.method,
-                    "error": _error(m.error),
-                    "secrets": m.secrets,
-                    "unlisted": m.unlisted,
-                    "unchecked": m.unchecked,
-                    "states": m.states,
-                    "details": m.details,
-                    "unbrowsable": m.unbrowsable,
-                    "manual": m.manual,
-                    "missing": [
-                        {"path": x.path, "what": x.what, "reason": x.reason} for x in m.missing
-                    ],
-                }
-                for m in catalog.mounts
-            ],
-            "notices": catalog.notices,
-            "retried": catalog.retried,
-        }
-    )
+    head = json.dumps({"server_time": time.time(), "cached": cached}).encode()
+    return head[:-1] + b"," + catalog_body(catalog)[1:]
 
 
 def keys_reply(keys: SecretKeys) -> str:
@@ -440,7 +451,15 @@ class CatalogHandler(BaseHandler):
     @authorized
     async def get(self) -> None:
         catalog, cached = await self.catalog.get(refresh=_flag(self, "refresh"))
-        self.finish(catalog_reply(catalog, cached))
+        body = catalog_reply(catalog, cached)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Vary", "Accept-Encoding")
+        if len(body) >= GZIP_MIN_BYTES and accepts_gzip(
+            self.request.headers.get("Accept-Encoding", "")
+        ):
+            self.set_header("Content-Encoding", "gzip")
+            body = gzipped(body)
+        self.finish(body)
 
 
 class ManualPathHandler(BaseHandler):

@@ -146,6 +146,8 @@ class Catalog:
     accessor: str | None = None
     notices: list[str] = field(default_factory=list)
     retried: int = 0
+    #: The reply's JSON, once built (see ``handlers.catalog_body``); None after a change.
+    encoded: bytes | None = None
 
     def mount(self, path: str) -> KvMount | None:
         """The mount at ``path`` (with or without its trailing slash), or None."""
@@ -276,6 +278,7 @@ class SecretCatalog(LoggingConfigurable):
         for result in catalog.mounts if catalog else []:
             if result.mount.path == kv.path and path not in result.secrets:
                 result.manual = sorted({*result.manual, path})
+                catalog.encoded = None
         return kv.path, path
 
     async def remove_manual(self, mount: str, path: str) -> bool:
@@ -288,6 +291,7 @@ class SecretCatalog(LoggingConfigurable):
         for result in catalog.mounts if catalog else []:
             if result.mount.path == name and path in result.manual:
                 result.manual = [p for p in result.manual if p != path]
+                catalog.encoded = None
         return removed
 
     def _builder(self, token: str) -> CatalogBuilder:

@@ -2,6 +2,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { IWireCatalogReply, decodeCatalogReply } from '../catalog/compact';
 import { ICatalogClient } from '../catalog/tree';
 import { ApiError, requestAPI } from '../request';
 import { Interval, Timeout } from '../schedule';
@@ -70,11 +71,11 @@ export class VaultClient implements IVaultClient, ICatalogClient {
 
   /** `GET vault-jwt/vault/catalog`, with `?refresh=true` to bypass the cache. */
   catalog(refresh: boolean): Promise<ICatalogReply> {
-    return requestAPI<ICatalogReply>(
+    return requestAPI<IWireCatalogReply>(
       refresh ? 'vault/catalog?refresh=true' : 'vault/catalog',
       {},
       this.serverSettings
-    );
+    ).then(decodeCatalogReply);
   }
 
   /** `POST vault-jwt/vault/catalog/manual?mount=…&path=…`: add a path by hand. */

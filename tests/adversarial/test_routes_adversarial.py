@@ -376,3 +376,40 @@ async def test_the_url_builder_refuses_dot_segments_by_itself(jp_serverapp, prox
         assert reply["data"] == {"password": SECRET_VALUE}
     finally:
         await api.aclose()
+
+
+# --- the catalog reply (issue 13): grouped by folder, gzipped when the client takes it ---------
+
+
+async def test_the_catalog_reply_is_grouped_by_folder_and_gzipped(jp_fetch, proxy, stack):
+    import gzip
+
+    login_cookie = await log_in(jp_fetch, proxy)
+    for i in range(60):
+        stack.bao.put(stack.kv1, 1, f"many/folder-{i % 3}/secret-{i:03d}", {"k": "v"})
+    plain = await jp_fetch(
+        NAMESPACE,
+        "vault",
+        "catalog",
+        params={"refresh": "true"},
+        headers=browser(login_cookie, **{"Accept-Encoding": "identity"}),
+        decompress_response=False,
+    )
+    assert "Content-Encoding" not in plain.headers
+    reply = json.loads(plain.body)
+    assert reply["format"] == "by-folder" and reply["cached"] is False
+    legacy = next(m for m in reply["mounts"] if m["path"] == stack.kv1)
+    assert legacy["secrets"]["many/folder-0/"][:2] == ["secret-000", "secret-003"]
+    assert legacy["secrets"]["app/"] == ["db"]
+    packed = await jp_fetch(
+        NAMESPACE,
+        "vault",
+        "catalog",
+        headers=browser(login_cookie, **{"Accept-Encoding": "gzip, deflate"}),
+        decompress_response=False,
+    )
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert packed.headers["Vary"] == "Accept-Encoding"
+    cached = json.loads(gzip.decompress(packed.body))
+    assert cached["cached"] is True and cached["mounts"] == reply["mounts"]
+    assert len(packed.body) < len(plain.body)

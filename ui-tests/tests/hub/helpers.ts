@@ -134,11 +134,20 @@ export async function companion<T>(
 
 /** Every readable secret of the user's catalog, as `mount/path`, sorted. */
 export async function catalogPaths(page: Page): Promise<string[]> {
+  type Paths = string[] | Record<string, string[]>; // grouped by folder
   const reply = await companion<{
-    mounts: { path: string; secrets: string[]; unlisted: string[] }[];
+    mounts: { path: string; secrets: Paths; unlisted: Paths }[];
   }>(page, 'vault/catalog');
+  const joined = (paths: Paths) =>
+    Array.isArray(paths)
+      ? paths
+      : Object.entries(paths).flatMap(([folder, names]) =>
+          names.map(name => folder + name)
+        );
   const paths = reply.mounts.flatMap(mount =>
-    [...mount.secrets, ...mount.unlisted].map(secret => mount.path + secret)
+    [...joined(mount.secrets), ...joined(mount.unlisted)].map(
+      secret => mount.path + secret
+    )
   );
   return [...new Set(paths)].sort();
 }
