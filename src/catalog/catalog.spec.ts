@@ -13,6 +13,7 @@ import {
   buildCatalogIndex,
   displayName,
   filterCatalog,
+  narrows,
   parseQuery,
   treeKeyAction,
   visibleRows
@@ -652,5 +653,39 @@ describe('CatalogModel', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('filterCatalog narrowing', () => {
+  const big = buildCatalogIndex(
+    catalogReply([{ path: 'secret/', secrets: manyPaths(3000) }])
+  );
+
+  it('gives what a fresh filter gives, typing on or not', () => {
+    let previous = null;
+    for (const query of [
+      'k',
+      'ke',
+      'key-0',
+      'key-00',
+      'key-00 team-3',
+      'app',
+      'a'
+    ]) {
+      const terms = parseQuery(query);
+      const narrowed = filterCatalog(big, terms, previous);
+      const fresh = filterCatalog(big, terms);
+      expect(narrowed.total).toBe(fresh.total);
+      expect(Array.from(narrowed.counts)).toEqual(Array.from(fresh.counts));
+      expect(Array.from(narrowed.matched)).toEqual(Array.from(fresh.matched));
+      previous = narrowed;
+    }
+  });
+
+  it('knows when new terms narrow old ones', () => {
+    expect(narrows(['ke'], ['key'])).toBe(true);
+    expect(narrows(['ke', 'te'], ['team', 'key'])).toBe(true);
+    expect(narrows(['key'], ['ke'])).toBe(false);
+    expect(narrows([], ['x'])).toBe(true);
   });
 });

@@ -95,6 +95,9 @@ export interface ICatalogModelOptions {
 
 const NO_ROWS: ITreeRows = { nodes: [], expanded: [] };
 
+/** How many recent search filters are kept (for backspacing). */
+const RECENT_FILTERS = 8;
+
 /** First wait before reading the catalog again after a failure (ms). */
 export const CATALOG_RETRY_MIN_MS = 15_000;
 
@@ -434,6 +437,7 @@ export class CatalogModel implements IDisposable {
         ? this._state.selected
         : null;
     this._cachedFilter = null;
+    this._recentFilters.clear();
     this._update({
       loading: false,
       reply,
@@ -489,7 +493,17 @@ export class CatalogModel implements IDisposable {
       !this._cachedFilter ||
       this._cachedFilter.terms.join(' ') !== this._terms
     ) {
-      this._cachedFilter = filterCatalog(index, this._terms.split(' '));
+      // Deleting back to an earlier query finds it in the recent filters;
+      // typing on narrows the last one.
+      const recent = this._recentFilters.get(this._terms);
+      this._cachedFilter =
+        recent ??
+        filterCatalog(index, this._terms.split(' '), this._cachedFilter);
+      this._recentFilters.delete(this._terms);
+      this._recentFilters.set(this._terms, this._cachedFilter);
+      if (this._recentFilters.size > RECENT_FILTERS) {
+        this._recentFilters.delete(this._recentFilters.keys().next().value!);
+      }
     }
     return this._cachedFilter;
   }
@@ -548,6 +562,7 @@ export class CatalogModel implements IDisposable {
   };
   private _terms = '';
   private _cachedFilter: ICatalogFilter | null = null;
+  private _recentFilters = new Map<string, ICatalogFilter>();
   private _expanded = new Set<string>();
   private _filterCollapsed = new Set<string>();
   private _seenMounts = new Set<string>();

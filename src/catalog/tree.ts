@@ -112,6 +112,12 @@ export interface ICatalogIndex {
   readonly haystack: readonly string[];
   /** Node index by id. */
   readonly byId: ReadonlyMap<string, number>;
+  /** Parent node index of each node (-1 for mounts), for the filter's sums. */
+  readonly parents: Int32Array;
+  /** Index just past each node's subtree (`end`), for the row walk. */
+  readonly ends: Int32Array;
+  /** 1 for a secret node, 0 for a mount or folder. */
+  readonly leaf: Uint8Array;
   /** Number of readable secrets in the catalog. */
   readonly total: number;
 }
@@ -271,12 +277,24 @@ export function buildCatalogIndex(reply: ICatalogReply): ICatalogIndex {
     );
   });
 
+  const parents = new Int32Array(nodes.length);
+  const ends = new Int32Array(nodes.length);
+  const leaf = new Uint8Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i];
+    parents[i] = node.parent;
+    ends[i] = node.end;
+    leaf[i] = node.kind === 'secret' ? 1 : 0;
+  }
   return {
     nodes,
     mounts,
     secrets: Int32Array.from(secrets),
     haystack,
     byId,
+    parents,
+    ends,
+    leaf,
     total: secrets.length
   };
 }
@@ -324,6 +342,22 @@ export interface ICatalogFilter {
   readonly counts: Int32Array;
   /** Number of matching secrets. */
   readonly total: number;
+  /** Positions (in the index's `secrets`) of the matching secrets, ascending. */
+  readonly matched: Int32Array;
+}
+
+/**
+ * Whether every path matching `next` also matches `previous`: each previous
+ * term is part of some next term (typing on narrows the search).
+ *
+ * @param previous the terms of an earlier filter
+ * @param next the new terms
+ */
+export function narrows(
+  previous: readonly string[],
+  next: readonly string[]
+): boolean {
+  return previous.every(term => next.some(other => other.includes(term)));
 }
 
 /**
@@ -337,12 +371,22 @@ export interface ICatalogFilter {
  */
 export function filterCatalog(
   index: ICatalogIndex,
-  terms: readonly string[]
+  terms: readonly string[],
+  previous: ICatalogFilter | null = null
 ): ICatalogFilter {
-  const { nodes, secrets, haystack } = index;
+  const { nodes, secrets, haystack, parents } = index;
   const counts = new Int32Array(nodes.length);
+  // Typing on: only the previous matches can still match.
+  const narrowing =
+    previous !== null &&
+    previous.counts.length === nodes.length &&
+    narrows(previous.terms, terms);
+  const candidates = narrowing ? previous.matched : null;
+  const limit = candidates ? candidates.length : secrets.length;
+  const matched = new Int32Array(limit);
   let total = 0;
-  for (let k = 0; k < secrets.length; k++) {
+  for (let c = 0; c < limit; c++) {
+    const k = candidates ? candidates[c] : c;
     const text = haystack[k];
     let match = true;
     for (let t = 0; t < terms.length; t++) {
@@ -353,17 +397,17 @@ export function filterCatalog(
     }
     if (match) {
       counts[secrets[k]] = 1;
-      total++;
+      matched[total++] = k;
     }
   }
   // Pre-order: every child comes after its parent, so one reverse pass sums.
   for (let i = nodes.length - 1; i >= 0; i--) {
-    const parent = nodes[i].parent;
+    const parent = parents[i];
     if (counts[i] > 0 && parent >= 0) {
       counts[parent] += counts[i];
     }
   }
-  return { terms, counts, total };
+  return { terms, counts, total, matched: matched.subarray(0, total) };
 }
 
 /** The rows on screen (before virtualisation): node indices in order. */
@@ -388,25 +432,26 @@ export function visibleRows(
   isExpanded: (node: number) => boolean,
   filter: ICatalogFilter | null
 ): ITreeRows {
-  const { nodes } = index;
+  const { ends, leaf } = index;
+  const n = ends.length;
+  const counts = filter ? filter.counts : null;
   const rows: number[] = [];
   const expanded: boolean[] = [];
   let i = 0;
-  while (i < nodes.length) {
-    const node = nodes[i];
-    if (filter && filter.counts[i] === 0) {
-      i = node.end;
+  while (i < n) {
+    if (counts !== null && counts[i] === 0) {
+      i = ends[i];
       continue;
     }
     rows.push(i);
-    if (node.kind === 'secret') {
+    if (leaf[i] === 1) {
       expanded.push(false);
       i++;
       continue;
     }
     const open = isExpanded(i);
     expanded.push(open);
-    i = open ? i + 1 : node.end;
+    i = open ? i + 1 : ends[i];
   }
   return { nodes: rows, expanded };
 }
