@@ -824,7 +824,7 @@ class CatalogBuilder:
                 acl_pattern(path, acl) for path in unbrowsable(read_grants(acl, mount), reached)
             ]
         anything = result.secrets or result.unlisted or result.unchecked
-        if not listed and not scanned and not anything and not result.missing:
+        if not any(listed.values()) and not scanned and not anything and not result.missing:
             if acl is None:
                 why = (
                     f"Nothing on {mount.path} could be listed (LIST is denied on its root), and "
