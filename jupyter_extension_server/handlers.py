@@ -360,7 +360,6 @@ def catalog_body(catalog: Catalog) -> bytes:
                         "unchecked": by_folder(m.unchecked),
                         "manual": by_folder(m.manual),
                         "states": m.states,
-                        "details": m.details,
                         "unbrowsable": m.unbrowsable,
                         "missing": [
                             {"path": x.path, "what": x.what, "reason": x.reason} for x in m.missing

@@ -208,8 +208,6 @@ export interface ICatalogMount {
   unchecked?: string[];
   /** KV v2 secrets whose latest version cannot be read, by path. */
   states?: Record<string, SecretState>;
-  /** KV v2 facts per secret, where `detailed-metadata/` gave them. */
-  details?: Record<string, ISecretDetails>;
   /** Read grants (as the policy writes them) that no listing reaches. */
   unbrowsable?: string[];
   /** Parts that could not be read (after retries), and why. */

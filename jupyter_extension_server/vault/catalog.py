@@ -48,6 +48,7 @@ from ..errors import (
     VaultJwtError,
     VaultNotFound,
     VaultPermissionDenied,
+    VaultReplyTooLarge,
     VaultTimeout,
     VaultUnreachable,
 )
@@ -338,7 +339,10 @@ class SecretCatalog(LoggingConfigurable):
 
         async def read(token: str) -> SecretKeys:
             kv = await self._kv_mount(token, mount)
-            return await read_key_names(self._session.api, token, kv, path)
+            catalog = self._cache.get(self._session.accessor or "")
+            listed = next((m for m in catalog.mounts if m.mount == kv), None) if catalog else None
+            known = listed.details.get(path) if listed else None
+            return await read_key_names(self._session.api, token, kv, path, known)
 
         return await self._session.run(read)
 
@@ -489,11 +493,9 @@ class CatalogBuilder:
         for m in mounts:
             self._listed[m.path] = {}
             self._scanned[m.path] = []
-        starts = {m.path: ["", *start_folders(acl or {}, m)] for m in mounts}
-        exact_lists = {
-            m.path: {f for f in start_folders({"exact_paths": (acl or {}).get("exact_paths")}, m)}
-            for m in mounts
-        }
+        starts = {m.path: _starts(acl or {}, m) for m in mounts}
+        exact = {"exact_paths": (acl or {}).get("exact_paths")}
+        exact_lists = {m.path: set(_starts(exact, m)) - {""} for m in mounts}
         probe = [
             prefix + folder for m in mounts for folder in starts[m.path] for prefix in _prefixes(m)
         ]
@@ -644,6 +646,13 @@ class CatalogBuilder:
             result.method = _method(result.method, "scan")
             self._scanned[mount.path].append(folder)
             return None
+        except VaultReplyTooLarge as e:
+            if prefix == mount.list_prefix:
+                result.missing.append(Missing(folder, "subtree", e.message))
+                self._listed[mount.path][folder] = False
+                return None
+            # detailed-metadata/ of a huge subtree: its names alone fit
+            return await self._scan(result, folder, mount.list_prefix, leaves)
         except VaultHttpError:  # not OpenBao >= 2.2, or scan refused after all: LIST instead
             return (result, folder, prefix)
         except VaultJwtError as e:
@@ -843,6 +852,13 @@ class CatalogBuilder:
                     "path by hand)."
                 )
             result.error = VaultPermissionDenied(why, 403)
+
+
+def _starts(acl: dict[str, Any], mount: KvMount) -> list[str]:
+    """The starting folders of ``mount``: its root and those of the rules under each prefix it
+    may be listed under, shallowest first."""
+    folders = {f for prefix in _prefixes(mount) for f in start_folders(acl, mount, prefix)}
+    return ["", *sorted(folders - {""}, key=lambda f: (f.count("/"), f))]
 
 
 def _prefixes(mount: KvMount) -> list[str]:

@@ -148,12 +148,15 @@ async def _details(api: VaultApi, token: str, mount: KvMount, path: str) -> dict
     return secret_details(meta) if isinstance(meta, dict) else None
 
 
-async def read_key_names(api: VaultApi, token: str, mount: KvMount, path: str) -> SecretKeys:
+async def read_key_names(
+    api: VaultApi, token: str, mount: KvMount, path: str, known: dict[str, Any] | None = None
+) -> SecretKeys:
     """Read a secret and return its key names and (v2) version metadata, never the values.
 
     A KV v2 secret whose latest version is deleted or destroyed, or which has metadata and no
     data, is returned with its ``state`` and no keys (an older version may still be readable:
-    ``details`` says how many are).
+    ``details`` says how many are). ``known`` details (from the catalog's ``detailed-metadata/``
+    listing) spare the request for ``metadata/<path>``.
 
     Raises
     ------
@@ -168,7 +171,7 @@ async def read_key_names(api: VaultApi, token: str, mount: KvMount, path: str) -
     except VaultNotFound as e:
         if mount.version != 2:
             raise SecretNotFound(f"There is no secret at {where}.") from e
-        details = await _details(api, token, mount, path)
+        details = known or await _details(api, token, mount, path)
         state = (details or {}).get("state")
         if state is None and e.kv_metadata:
             state = version_state(e.kv_metadata)
@@ -193,7 +196,7 @@ async def read_key_names(api: VaultApi, token: str, mount: KvMount, path: str) -
             if key in raw
         }
         data = data.get("data")
-        details = await _details(api, token, mount, path)
+        details = known or await _details(api, token, mount, path)
         if details is None and isinstance(raw.get("custom_metadata"), dict):
             details = {"custom_metadata": raw["custom_metadata"]}
         if data is None:

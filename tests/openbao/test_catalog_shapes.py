@@ -375,3 +375,24 @@ path "{m}data/ws/trail *" {{ capabilities = ["read"] }}
         assert mount_of(fresh, m).manual == ["ws/trail "]
     finally:
         await c.close()
+
+
+async def test_key_names_take_the_details_the_listing_gave(realm, bao, kv, tmp_path):
+    """detailed-metadata/ listed: the secret's details need no read of metadata/ (not granted)."""
+    m = kv["m"]
+    policy = f'''
+path "{m}detailed-metadata/states/*" {{ capabilities = ["list"] }}
+path "{m}data/states/*" {{ capabilities = ["read"] }}
+'''
+    c = await build(realm, bao, tmp_path, policy)
+    try:
+        catalog, _ = await c.catalog.get()
+        assert mount_of(catalog, m).states["states/destroyed"] == DESTROYED
+        live = await c.catalog.key_names(m, "states/live")
+        assert live.keys == ["k"] and live.details is not None
+        assert live.details["versions"] == 1
+        assert live.details["custom_metadata"] == {"owner": "ops"}
+        gone = await c.catalog.key_names(m, "states/deleted")
+        assert gone.state == DELETED and gone.details["readable_versions"] == 1
+    finally:
+        await c.close()
