@@ -97,6 +97,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const actions = new SecretActions({
       vaultStatus: () => vault.state.status,
       catalogIndex: () => catalog.state.index,
+      keyNames: () => catalog.state.keys?.reply ?? null,
       target: () => inserter.target,
       insert: (code, mode) => inserter.insert(code, mode),
       settings: () => vault.settings

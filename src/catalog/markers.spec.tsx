@@ -75,6 +75,30 @@ describe('secret markers', () => {
     expect(warn('secret/app/empty')).toMatch(/no data/);
     expect(warn('secret/maybe/y')).toMatch(/could not be checked/);
   });
+
+  it('warns for a secret whose key names said it is deleted', () => {
+    const actions = new SecretActions({
+      vaultStatus: () => loggedInReply(),
+      catalogIndex: () => index,
+      keyNames: () => ({
+        mount: 'secret/',
+        path: 'app/live',
+        version: 2,
+        keys: [],
+        metadata: null,
+        state: 'destroyed'
+      }),
+      target: () => null,
+      insert: () => {
+        throw new Error('not inserted here');
+      },
+      settings: () => DEFAULT_SETTINGS
+    });
+    expect(actions.warningFor({ id: 'secret/app/live', key: null })).toMatch(
+      /is destroyed/
+    );
+    expect(actions.warningFor({ id: 'secret/by/hand', key: null })).toBeNull();
+  });
 });
 
 describe('catalog views', () => {

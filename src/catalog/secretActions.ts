@@ -13,7 +13,12 @@ import {
   templatesFor,
   usableUserTemplates
 } from '../snippets';
-import { InsertMode, IVaultJwtSettings, IVaultReply } from '../tokens';
+import {
+  InsertMode,
+  ISecretKeysReply,
+  IVaultJwtSettings,
+  IVaultReply
+} from '../tokens';
 
 /*
  * What the user can do with one readable secret (or one key of it): insert
@@ -65,6 +70,11 @@ export interface ISecretActionsOptions {
   vaultStatus: () => IVaultReply | null;
   /** The catalog's index (mount of each secret and its KV version). */
   catalogIndex: () => ICatalogIndex | null;
+  /**
+   * The key names read last (the selected secret's): its KV v2 state tells
+   * a deleted secret the listing could not mark.
+   */
+  keyNames?: () => ISecretKeysReply | null;
   /** Where snippets go (the inserter). */
   target: () => IInsertTarget | null;
   /** Insert code into the target (the inserter). */
@@ -235,7 +245,12 @@ export class SecretActions {
     const index = this._options.catalogIndex();
     const at = index?.byId.get(choice.id);
     const node = at === undefined ? undefined : index!.nodes[at];
-    switch (node?.marker) {
+    const read = this._options.keyNames?.() ?? null;
+    const state =
+      read && read.mount + read.path === choice.id
+        ? (read.state ?? null)
+        : null;
+    switch (node?.marker ?? state) {
       case 'deleted':
         return `The latest version of ${choice.id} is deleted: the snippet will fail when it runs, unless the secret is undeleted or written again.`;
       case 'destroyed':
