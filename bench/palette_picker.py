@@ -83,6 +83,9 @@ from _browser_bench import (
     summary,
 )
 
+#: From this many paths on, issue 13's budget is printed too: p95 <= 33 ms (two frames).
+LARGE_CATALOG = 100_000
+LARGE_P95_MS = 33.0
 ISSUER = "https://picker-bench.invalid"
 SPEC = "palette-picker.bench.spec.ts"
 MAX_RESULTS = 25  # src/picker/model.ts
@@ -338,7 +341,9 @@ def outcome(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def report(data: dict[str, Any], strokes: list[Keystroke], problems: list[str]) -> int:
+def report(
+    data: dict[str, Any], strokes: list[Keystroke], problems: list[str], secrets: int = 0
+) -> int:
     counted = [s for s in strokes if s.round >= 0]
     picker = [s for s in counted if s.kind == "picker"]
     base = [s for s in counted if s.kind == "baseline"]
@@ -448,6 +453,13 @@ def report(data: dict[str, Any], strokes: list[Keystroke], problems: list[str]) 
     print()
     print(f"  {outcome(pm <= TARGET_MS)}: median work per keystroke {pm:.2f} ms <= 16 ms")
     print(f"  {outcome(pp <= TARGET_MS)}: p95 work per keystroke {pp:.2f} ms <= 16 ms")
+    if secrets >= LARGE_CATALOG:
+        # issue 13's budget for 100,000 paths: the median as above, the p95 within two frames
+        print(
+            f"  {outcome(pm <= TARGET_MS and pp <= LARGE_P95_MS)}: at {secrets:,d} paths, "
+            f"median {pm:.2f} ms <= 16 ms and p95 {pp:.2f} ms <= {LARGE_P95_MS:g} ms (ratios "
+            f"{pm / TARGET_MS:.2f}, {pp / LARGE_P95_MS:.2f})"
+        )
     return 0
 
 
@@ -488,7 +500,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         problems.insert(0, f"the sidebar says {data['summary']!r}, not {tree.secret_count:,d}")
     if digits(re.sub(r"\(.*\)", "", data["openNote"])) != tree.secret_count:
         problems.insert(0, f"the picker opened with {data['openNote']!r}")
-    status = report(data, strokes, problems)
+    status = report(data, strokes, problems, args.secrets)
     if profile is not None:
         report_profile(profile, keys, "picker")
     return status
