@@ -175,6 +175,7 @@ export class CatalogModel implements IDisposable {
     if (terms !== this._terms) {
       this._terms = terms;
       this._filterCollapsed.clear();
+      this._rowsVersion++;
     }
     this._update({ query });
   }
@@ -194,13 +195,17 @@ export class CatalogModel implements IDisposable {
     if (this._filter) {
       if (open) {
         this._filterCollapsed.delete(id);
+        this._rowsVersion++;
       } else {
         this._filterCollapsed.add(id);
+        this._rowsVersion++;
       }
     } else if (open) {
       this._expanded.add(id);
+      this._rowsVersion++;
     } else {
       this._expanded.delete(id);
+      this._rowsVersion++;
     }
     this._update({});
   }
@@ -430,6 +435,7 @@ export class CatalogModel implements IDisposable {
         // Mounts start expanded the first time they are seen.
         this._seenMounts.add(id);
         this._expanded.add(id);
+        this._rowsVersion++;
       }
     }
     const selected =
@@ -524,9 +530,24 @@ export class CatalogModel implements IDisposable {
     this._state = next;
     const index = next.index;
     const filter = this._filter;
-    const rows = index
-      ? visibleRows(index, node => this._isExpanded(node), filter)
-      : NO_ROWS;
+    // The rows change with the index, the filter's counts and the expansion
+    // only: focus and selection moves reuse them.
+    const cache = this._rowsCache;
+    const counts = filter ? filter.counts : null;
+    let rows: ITreeRows;
+    if (
+      cache &&
+      cache.index === index &&
+      cache.counts === counts &&
+      cache.version === this._rowsVersion
+    ) {
+      rows = cache.rows;
+    } else {
+      rows = index
+        ? visibleRows(index, node => this._isExpanded(node), filter)
+        : NO_ROWS;
+      this._rowsCache = { index, counts, version: this._rowsVersion, rows };
+    }
     let activeRow = -1;
     if (index && next.active !== null) {
       const node = index.byId.get(next.active);
@@ -563,6 +584,13 @@ export class CatalogModel implements IDisposable {
   private _terms = '';
   private _cachedFilter: ICatalogFilter | null = null;
   private _recentFilters = new Map<string, ICatalogFilter>();
+  private _rowsVersion = 0;
+  private _rowsCache: {
+    index: ICatalogIndex | null;
+    counts: Int32Array | null;
+    version: number;
+    rows: ITreeRows;
+  } | null = null;
   private _expanded = new Set<string>();
   private _filterCollapsed = new Set<string>();
   private _seenMounts = new Set<string>();

@@ -400,6 +400,10 @@ export function filterCatalog(
       matched[total++] = k;
     }
   }
+  if (narrowing && total === limit) {
+    // The same secrets as before: the same counts (and the same rows).
+    return { ...previous, terms };
+  }
   // Pre-order: every child comes after its parent, so one reverse pass sums.
   for (let i = nodes.length - 1; i >= 0; i--) {
     const parent = parents[i];
