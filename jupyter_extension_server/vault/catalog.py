@@ -21,7 +21,8 @@
 
 A request failing with a timeout, a transport error, 429 or 5xx is sent again with back-off
 (``retries``); a part still failing is left out and named (``MountCatalog.missing``), the rest
-is kept. Only a failure of ``sys/internal/ui/mounts`` fails the catalog.
+is kept. Only a failure of ``sys/internal/ui/mounts`` fails the catalog (at once: it is not
+retried here, the browser reads the catalog again later).
 
 Requests: mounts + resultant-acl + 1 capabilities + one per listed folder (or one per scanned
 subtree) + ceil(leaves / batch_size). Results are cached per Vault token for ``cache_ttl``.
@@ -450,7 +451,13 @@ class CatalogBuilder:
         self._capabilities_denied = False
 
     async def _call(
-        self, method: str, path: str, json: Any = None, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        *,
+        retry: bool = True,
     ) -> dict[str, Any]:
         """One request, sent again (with back-off) when it fails in a retryable way."""
         attempt = 0
@@ -462,7 +469,7 @@ class CatalogBuilder:
                         method, path, token=self._token, json=json, params=params
                     )
             except VaultJwtError as e:
-                if attempt >= self._retries or not retryable(e):
+                if not retry or attempt >= self._retries or not retryable(e):
                     raise
             attempt += 1
             self.retried += 1
@@ -480,9 +487,15 @@ class CatalogBuilder:
             later request that fails only leaves its part out (see ``MountCatalog.missing``).
         """
         started = time.monotonic()
-        mounts_reply, acl = await asyncio.gather(
-            self._call("GET", "sys/internal/ui/mounts"), self._resultant_acl()
-        )
+        # Not retried here: when it fails, the catalog fails at once (the browser reads it again
+        # later by itself), and the resultant ACL is not waited for.
+        acl_task = asyncio.ensure_future(self._resultant_acl())
+        try:
+            mounts_reply = await self._call("GET", "sys/internal/ui/mounts", retry=False)
+        except BaseException:
+            acl_task.cancel()
+            raise
+        acl = await acl_task
         mounts = [
             m
             for m in kv_mounts(mounts_reply)
