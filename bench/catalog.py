@@ -39,6 +39,7 @@ The OpenBao dev server (``.venv/bin/bao server -dev``) is started by this script
 printed), and always stopped at the end (also on Ctrl-C or SIGTERM). Seeding (async httpx, 32
 writes at a time) is timed and printed apart: it is not part of the comparison.
 
+* GET vault/catalog's reply (paths grouped by folder) <= 2 MB gzipped;
 * ours LIST's wall time <= 1.2 x its CPU floor (printed with the OpenBao CPU per secret, and
   naive / floor: the best ratio LIST mode could reach on this machine).
 
@@ -76,8 +77,10 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # import the extension from this checkout
 
+from jupyter_extension_server.handlers import catalog_reply  # noqa: E402
 from jupyter_extension_server.vault.api import VaultApi  # noqa: E402
 from jupyter_extension_server.vault.catalog import CatalogBuilder  # noqa: E402
+from jupyter_extension_server.vault.compact import gzipped  # noqa: E402
 
 try:
     import hvac
@@ -97,6 +100,8 @@ BATCH_SIZE = 500
 LIST_RATIO_TARGET = 8.0
 #: ours LIST's wall time / its CPU floor ((OpenBao + client CPU) / CPUs), at most.
 FLOOR_TARGET = 1.2
+#: The catalog reply (GET vault/catalog, gzipped), at most.
+REPLY_TARGET_BYTES = 2_000_000
 READY_TIMEOUT_S = 30.0
 
 
@@ -385,6 +390,7 @@ class Result:
     server_cpu: float | None = None  # OpenBao's CPU seconds during the measurement
     client_cpu: float = 0.0  # this process's CPU seconds during the measurement
     retried: int = 0  # requests sent again after a timeout, a transport failure, 429 or 5xx
+    reply_bytes: tuple[int, int] = (0, 0)  # GET vault/catalog's reply: raw, gzipped
 
 
 def process_cpu(pid: int | None) -> float | None:
@@ -470,7 +476,16 @@ async def ours(addr: str, token: str) -> Result:
         (m.mount.path.rstrip("/"), p) for m in catalog.mounts for p in (*m.secrets, *m.unlisted)
     }
     methods = {m.mount.path: m.method for m in catalog.mounts}
-    return Result(paths, api.requests, seconds, methods, retried=catalog.retried)
+    # the REST reply the browser gets (after the timed section)
+    body = catalog_reply(catalog, cached=False)
+    return Result(
+        paths,
+        api.requests,
+        seconds,
+        methods,
+        retried=catalog.retried,
+        reply_bytes=(len(body), len(gzipped(body))),
+    )
 
 
 def check_paths(label: str, result: Result, expected: set[tuple[str, str]]) -> None:
@@ -626,6 +641,15 @@ def run(args: argparse.Namespace, server: DevServer, tree: Tree) -> int:
                 f"ours LIST wall time within x{FLOOR_TARGET:g} of its CPU floor: x{within:.2f}",
             )
         )
+    raw, packed = results["LIST"][-1].reply_bytes
+    checks.append(
+        (
+            packed <= REPLY_TARGET_BYTES,
+            f"GET vault/catalog's reply gzipped {packed / 1e6:.2f} MB <= "
+            f"{REPLY_TARGET_BYTES / 1e6:g} MB (x{packed / REPLY_TARGET_BYTES:.2f}; raw "
+            f"{raw / 1e6:.2f} MB, paths grouped by folder)",
+        )
+    )
     print(f"\n   naive/ours SCAN (ratio of medians) x{scan_ratio:.1f} (no target)")
     print(
         f"   requests naive/ours: LIST x{worst['naive'] / worst['LIST']:.1f}, "
