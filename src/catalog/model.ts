@@ -532,8 +532,9 @@ export class CatalogModel implements IDisposable {
     const filter = this._filter;
     // The rows change with the index, the filter's counts and the expansion
     // only: focus and selection moves reuse them.
-    const cache = this._rowsCache;
+    // (Kept per filter too, so Backspace to a recent query finds its rows.)
     const counts = filter ? filter.counts : null;
+    const cache = counts ? this._rowsByCounts.get(counts) : this._rowsCache;
     let rows: ITreeRows;
     if (
       cache &&
@@ -546,7 +547,12 @@ export class CatalogModel implements IDisposable {
       rows = index
         ? visibleRows(index, node => this._isExpanded(node), filter)
         : NO_ROWS;
-      this._rowsCache = { index, counts, version: this._rowsVersion, rows };
+      const entry = { index, counts, version: this._rowsVersion, rows };
+      if (counts) {
+        this._rowsByCounts.set(counts, entry);
+      } else {
+        this._rowsCache = entry;
+      }
     }
     let activeRow = -1;
     if (index && next.active !== null) {
@@ -585,6 +591,15 @@ export class CatalogModel implements IDisposable {
   private _cachedFilter: ICatalogFilter | null = null;
   private _recentFilters = new Map<string, ICatalogFilter>();
   private _rowsVersion = 0;
+  private _rowsByCounts = new WeakMap<
+    Int32Array,
+    {
+      index: ICatalogIndex | null;
+      counts: Int32Array | null;
+      version: number;
+      rows: ITreeRows;
+    }
+  >();
   private _rowsCache: {
     index: ICatalogIndex | null;
     counts: Int32Array | null;
