@@ -361,12 +361,14 @@ export class PickerModel implements IDisposable {
    */
   private _results(term: string): ISearchResult {
     const known = this._cache.get(term);
-    if (known) {
+    if (known && !known.stale) {
       this._prune(term);
       return known;
     }
-    let pool: readonly ICandidate[] = this._candidates;
-    for (let n = term.length - 1; n > 0; n--) {
+    // A result made stale by new key names still has every match in its
+    // pool (they were added to it): rank that pool again.
+    let pool: readonly ICandidate[] = known ? known.matched : this._candidates;
+    for (let n = term.length - 1; n > 0 && !known; n--) {
       const prefix = this._cache.get(term.slice(0, n));
       if (prefix) {
         pool = prefix.matched;
@@ -455,23 +457,34 @@ export class PickerModel implements IDisposable {
       want(active.id);
     }
     const query = this._state.query.trim().toLowerCase();
-    let ranked = query === '' ? [] : this._ranked;
+    const ranked = query === '' ? [] : this._ranked;
     const terms = query.split(/\s+/);
-    if (ranked.length === 0 && terms.length > 1) {
-      ranked = this._rank(terms.slice(0, -1), false)
-        .slice(0, KEYS_PREFETCH)
-        .map(({ candidate }) => candidate);
-    }
-    for (const item of ranked.filter(item => item.key === null)) {
-      if (wanted.length >= KEYS_PREFETCH + 1) {
-        break;
+    const wantRanked = (
+      items: readonly { id: string; key: string | null }[]
+    ) => {
+      for (const item of items.filter(item => item.key === null)) {
+        if (wanted.length >= KEYS_PREFETCH + 1) {
+          break;
+        }
+        want(item.id);
       }
-      want(item.id);
-    }
-    if (wanted.length > 0) {
-      this._keysTimer.set(KEYS_DELAY_MS, () =>
-        wanted.forEach(id => this._readKeys(id))
-      );
+    };
+    wantRanked(ranked);
+    // Nothing matches all the terms: the secrets matching all but the last
+    // are ranked once the results rest (over every candidate: not in the
+    // keystroke).
+    const fallback = ranked.length === 0 && terms.length > 1;
+    if (wanted.length > 0 || fallback) {
+      this._keysTimer.set(KEYS_DELAY_MS, () => {
+        if (fallback) {
+          wantRanked(
+            this._rank(terms.slice(0, -1), false)
+              .slice(0, KEYS_PREFETCH)
+              .map(({ candidate }) => candidate)
+          );
+        }
+        wanted.forEach(id => this._readKeys(id));
+      });
     }
   }
 
@@ -519,10 +532,8 @@ export class PickerModel implements IDisposable {
     this._client.secretKeys(mount, secret.path).then(
       reply => {
         this._keyCache.set(id, reply.keys);
-        for (const key of reply.keys) {
-          this._addKey(id, key);
-        }
-        this._cache.clear(); // the new candidates may match
+        const added = reply.keys.map(key => this._addKey(id, key));
+        this._extendResults(added);
         this._setKeys(id, { loading: false, keys: reply.keys, error: null });
         if (reply.keys.length > 0 && this._state.query.trim() !== '') {
           // The new key names may match the query: search again, in place.
@@ -566,9 +577,30 @@ export class PickerModel implements IDisposable {
     this._stateChanged.emit(this._state);
   }
 
-  private _addKey(id: string, key: string): void {
+  private _addKey(id: string, key: string): ICandidate {
     const text = `${id.toLowerCase()} ${key.toLowerCase()}`;
-    this._candidates.push({ id, key, text, pathLength: id.length });
+    const candidate = { id, key, text, pathLength: id.length };
+    this._candidates.push(candidate);
+    return candidate;
+  }
+
+  /**
+   * New key names may match the queries known: add those that do to their
+   * pools, so the next keystroke searches a pool (not every candidate again),
+   * and mark their rankings stale.
+   */
+  private _extendResults(added: readonly ICandidate[]): void {
+    for (const [term, result] of this._cache) {
+      const terms = term.split(' ');
+      const extra = added.filter(c => termsScore(terms, c.text) >= 0);
+      if (extra.length > 0) {
+        this._cache.set(term, {
+          ...result,
+          matched: [...result.matched, ...extra],
+          stale: true
+        });
+      }
+    }
   }
 
   private _index: ICatalogIndex | null;
@@ -594,6 +626,8 @@ interface ISearchResult {
   readonly ranked: { id: string; key: string | null }[];
   /** Matches shown as results (not keys matching through their path). */
   readonly count: number;
+  /** New candidates joined `matched`: rank it again before use. */
+  readonly stale?: boolean;
 }
 
 interface ICandidate {
