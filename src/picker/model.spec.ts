@@ -305,6 +305,26 @@ describe('PickerModel', () => {
     });
   });
 
+  it('adds key names that arrive to the kept results: a longer query finds them', async () => {
+    const picker = model();
+    picker.setQuery('bil');
+    picker.setQuery('billing');
+    jest.advanceTimersByTime(KEYS_DELAY_MS);
+    await flush();
+    expect(client.calls).toContain('secret/apps/billing/db');
+    // "billing" was kept with the new key candidates in its pool
+    picker.setQuery('billing usern');
+    expect(picker.state.items[0]).toEqual({
+      id: 'secret/apps/billing/db',
+      key: 'username',
+      child: false
+    });
+    picker.setQuery('bil');
+    expect(picker.state.items.map(item => item.id)).toContain(
+      'secret/apps/billing/db'
+    );
+  });
+
   it('is empty without a catalog, and ignores late replies once disposed', async () => {
     const empty = new PickerModel({ index: null, client });
     expect(empty.state.total).toBe(0);
