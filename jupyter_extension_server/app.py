@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from jupyter_server.extension.application import ExtensionApp
 
 from .handlers import route_table
 from .identity import IdTokenService
-from .redaction import savehook
+from .redaction import kernel, savehook
 from .redaction.service import RedactionService
 from .redaction.websocket import connection_class
 from .vault.catalog import SecretCatalog
@@ -36,6 +38,11 @@ class VaultJwtApp(ExtensionApp):
     def _install_redaction(self) -> None:
         """The save layer on the contents manager, the wire layer on kernel websockets."""
         savehook.install(self.serverapp.contents_manager, self.redaction)
+        # The kernels this server starts inherit its environment: the kernel layer uses the
+        # same minimum length, and is off when the administrator turned masking off.
+        os.environ.setdefault(kernel.MIN_LENGTH, str(self.redaction.min_length))
+        if not self.redaction.active:
+            os.environ.setdefault(kernel.SWITCH, "off")
         # ExtensionApp copies these settings over the web app's after initialize_settings
         settings = self.settings
         base = settings.get("kernel_websocket_connection_class")

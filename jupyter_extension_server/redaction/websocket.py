@@ -36,6 +36,8 @@ OUTPUT_FIELDS = {
     "execute_result": ("data",),
     "error": ("ename", "evalue", "traceback"),
 }
+#: Shell replies that carry output: a failed cell's traceback.
+REPLY_FIELDS = {"execute_reply": ("ename", "evalue", "traceback")}
 
 #: Longest wait for Vault before an execute_request goes on without its values read.
 LEARN_TIMEOUT = 10.0
@@ -111,7 +113,29 @@ def connection_class(base: type, service: RedactionService) -> type:
                 for msg in self._redact(outgoing_msg):
                     super().handle_outgoing_message(stream, msg)
                 return
+            if channel == "shell" and self.redaction.active and self.redaction.matcher:
+                outgoing_msg = self._redact_reply(outgoing_msg)
             super().handle_outgoing_message(stream, outgoing_msg)
+
+        def _redact_reply(self, msg_list: list[Any]) -> list[Any]:
+            """A shell reply with its traceback scrubbed (the same list when nothing changed)."""
+            idents, parts = self.session.feed_identities(msg_list)
+            parts = [_bytes(p) for p in parts]
+            fields = REPLY_FIELDS.get(str(self.session.unpack(parts[1]).get("msg_type")))
+            if not fields:
+                return msg_list
+            return self._scrubbed(idents, parts, fields) or msg_list
+
+        def _scrubbed(
+            self, idents: list[Any], parts: list[bytes], fields: tuple[str, ...]
+        ) -> list[Any] | None:
+            """The message with ``fields`` of its content scrubbed, or None when unchanged."""
+            matcher = self.redaction.matcher
+            content = self.session.unpack(parts[4])
+            new = {key: matcher.redact_data(content[key]) for key in fields if key in content}
+            if all(new[key] is content[key] for key in new):
+                return None
+            return self._rebuilt(idents, parts, {**content, **new})
 
         def _redact(self, msg_list: list[Any]) -> list[list[Any]]:
             """The messages to send for one IOPub message: held stream text first, then it."""
@@ -152,11 +176,8 @@ def connection_class(base: type, service: RedactionService) -> type:
             fields = OUTPUT_FIELDS.get(str(msg_type))
             if not fields or not matcher:
                 return [*out, msg_list]
-            content = self.session.unpack(parts[4])
-            new = {key: matcher.redact_data(content[key]) for key in fields if key in content}
-            if all(new[key] is content[key] for key in new):
-                return [*out, msg_list]
-            return [*out, self._rebuilt(idents, parts, {**content, **new})]
+            scrubbed = self._scrubbed(idents, parts, fields)
+            return [*out, scrubbed or msg_list]
 
         def _rebuilt(
             self,

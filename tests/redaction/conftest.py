@@ -60,6 +60,7 @@ class Stack:
     mount: str  # "redact-1a2b3c/"
     path: str
     role: str
+    role_policy: str
 
     def label(self, key: str) -> str:
         return f"{self.mount.rstrip('/')}/{self.path}#{key}"
@@ -96,7 +97,7 @@ def stack() -> Iterator[Stack]:
     realm = bao_helpers.Realm(bao, jwt_mount, key)
     lifetimes = {"token_ttl": "15m", "token_max_ttl": "30m"}  # no renewal during the suite
     role = realm.role("redact", [policy], **lifetimes)
-    yield Stack(bao, realm, mount, path, role)
+    yield Stack(bao, realm, mount, path, role, policy)
     for where in (f"sys/auth/{jwt_mount}", f"sys/mounts/{mount.rstrip('/')}"):
         bao.call("DELETE", where)
     bao.call("DELETE", f"sys/policies/acl/{policy}")

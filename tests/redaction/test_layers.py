@@ -297,3 +297,48 @@ async def test_mandatory_masking_cannot_be_turned_off(jp_fetch, redaction_config
     reply = await jp_fetch("vault-jwt", "redaction")
     assert json.loads(reply.body)["active"] is True
     assert OWNER
+
+
+class DirectKernel:
+    """An ipykernel started by jupyter_client, no Jupyter server in between: the kernel layer
+    alone."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    async def execute(self, code: str, timeout: float = 120) -> list[dict]:
+        msg_id = self.client.execute(code)
+        out = []
+        while True:
+            msg = await self.client.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            out.append({"msg_type": msg["msg_type"], "content": msg["content"]})
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return out
+
+
+@pytest.mark.parametrize("template", ["python", "python-env"])
+async def test_the_kernel_layer_alone(template, stack, tmp_path):
+    from jupyter_client.manager import AsyncKernelManager
+
+    token = stack.bao.call(
+        "POST", "auth/token/create", {"policies": [stack.role_policy], "ttl": "10m"}
+    )["auth"]["client_token"]
+    manager = AsyncKernelManager(kernel_name="python3")
+    env = {
+        **__import__("os").environ,
+        "HOME": str(tmp_path),
+        "VAULT_TOKEN": token,
+        "VAULT_JWT_KERNEL_REDACTION": "on",
+    }
+    await manager.start_kernel(env=env)
+    client = manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=120)
+        failures = await run_python_matrix(DirectKernel(client), template, stack)
+    finally:
+        client.stop_channels()
+        await manager.shutdown_kernel(now=True)
+    assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
