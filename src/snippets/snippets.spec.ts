@@ -78,7 +78,9 @@ describe('python (hvac)', () => {
     const text = code('python', { key: null });
     expect(text).toContain('db = client.secrets.kv.v2.read_secret_version(');
     expect(text).toMatch(/\)\['data'\]\['data'\]\n/);
-    expect(text).toMatch(/vault_protect\('secret', 'apps\/billing\/db', db, None\)$/);
+    expect(text).toMatch(
+      /vault_protect\('secret', 'apps\/billing\/db', db, None\)$/
+    );
   });
 
   it('uses the KV v1 API for a v1 mount', () => {
