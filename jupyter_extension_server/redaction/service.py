@@ -23,7 +23,7 @@ from ..vault.api import quote_path
 from ..vault.kv import KvMount, kv_mounts
 from ..vault.paths import shown, unsafe_reason
 from ..vault.session import VaultSession
-from .matcher import DEFAULT_MIN_LENGTH, Matcher
+from .matcher import DEFAULT_MIN_LENGTH, Matcher, safe_label
 from .snippets import SecretRef, notebook_refs, secret_refs
 
 #: Output fields of a notebook cell that hold text shown to the user.
@@ -32,7 +32,8 @@ _OUTPUT_FIELDS = ("text", "data", "traceback", "evalue", "ename")
 
 @dataclass(frozen=True)
 class Finding:
-    """One cell of a notebook whose outputs hold values: its index and the secrets' labels."""
+    """One cell of a notebook whose outputs hold values: its index and the secrets' labels
+    (``mount/path#key``, written as in markers: hostile characters percent-encoded)."""
 
     cell: int
     secrets: list[str]
@@ -182,7 +183,7 @@ class RedactionService(LoggingConfigurable):
                     for text in _texts(output.get(field)):
                         labels |= matcher.labels_in(text)
             if labels:
-                findings.append(Finding(index, sorted(labels)))
+                findings.append(Finding(index, sorted(safe_label(label) for label in labels)))
         return findings
 
     async def _read(self, ref: SecretRef) -> dict[str, Any] | None:
