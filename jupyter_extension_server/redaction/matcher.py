@@ -37,11 +37,14 @@ DEFAULT_MIN_LENGTH = 6
 _LABEL_SAFE = re.compile(r"[^A-Za-z0-9_.~/#:@+,=-]")
 
 
+def safe_label(label: str) -> str:
+    """``label`` with every character outside ``A-Z a-z 0-9 _.~/#:@+,=-`` percent-encoded."""
+    return _LABEL_SAFE.sub(lambda m: urllib.parse.quote(m.group(), safe=""), label)
+
+
 def marker(label: str) -> str:
     """The marker that replaces a value of the secret ``label`` (``mount/path#key``)."""
-    return (
-        "[vault:" + _LABEL_SAFE.sub(lambda m: urllib.parse.quote(m.group(), safe=""), label) + "]"
-    )
+    return "[vault:" + safe_label(label) + "]"
 
 
 def variants(value: str) -> set[str]:
