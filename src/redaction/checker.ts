@@ -27,7 +27,15 @@ export interface IScanReply {
   unreadable: string[];
 }
 
-/** The server route the checker calls (a fake in specs). */
+/** The reply of `vault-jwt/redaction`: the settings in force. */
+export interface IRedactionSettingsReply {
+  /** Whether masking is on for this server. */
+  active: boolean;
+  /** The administrator made it mandatory. */
+  mandatory: boolean;
+}
+
+/** The server routes the checker calls (a fake in specs). */
 export interface IRedactionClient {
   /** Which cells of `notebook` (nbformat JSON) hold values. */
   scan(notebook: unknown): Promise<IScanReply>;
@@ -36,6 +44,15 @@ export interface IRedactionClient {
 /** The REST client of the redaction routes. */
 export class RedactionClient implements IRedactionClient {
   constructor(private readonly _settings?: ServerConnection.ISettings) {}
+
+  /** `POST redaction {"enabled"}`: the user's choice (refused when mandatory). */
+  setEnabled(enabled: boolean): Promise<IRedactionSettingsReply> {
+    return requestAPI<IRedactionSettingsReply>(
+      'redaction',
+      { method: 'POST', body: JSON.stringify({ enabled }) },
+      this._settings
+    );
+  }
 
   /** `POST redaction/scan`. */
   scan(notebook: unknown): Promise<IScanReply> {
