@@ -33,6 +33,7 @@ from jupyter_extension_server.redaction.service import RedactionService
 from jupyter_extension_server.redaction.snippets import SecretRef
 
 HERE = str(Path(__file__).resolve().parent)
+REPO = Path(HERE).parent
 
 _random = random.Random(14)  # the same values here and in the kernels (they import this file)
 VALUES = {f"key{i:04d}": "v-" + _random.randbytes(18).hex() for i in range(1000)}
@@ -61,16 +62,17 @@ sys.stdout.flush()
 """
 
 
-async def kernel_round(client, code: str) -> float:
+async def kernel_round(client, code: str, keep: list | None = None) -> float:
+    """Run ``code``; the time to the kernel's idle (outputs kept in ``keep`` when given)."""
     start = time.perf_counter()
     msg_id = client.execute(code)
     while True:
         msg = await client.get_iopub_msg(timeout=600)
-        if (
-            msg["parent_header"].get("msg_id") == msg_id
-            and msg["msg_type"] == "status"
-            and msg["content"]["execution_state"] == "idle"
-        ):
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if keep is not None and msg["msg_type"] in ("stream", "error", "execute_result"):
+            keep.append(msg["content"])
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             return time.perf_counter() - start
 
 
@@ -81,7 +83,8 @@ async def kernels(rounds: int) -> tuple[list[float], list[float]]:
     clients = {}
     for layer in ("on", "off"):
         manager = AsyncKernelManager(kernel_name="python3")
-        await manager.start_kernel(env={**os.environ, "VAULT_JWT_KERNEL_REDACTION": layer})
+        env = {**os.environ, "VAULT_JWT_KERNEL_REDACTION": layer, "PYTHONPATH": str(REPO)}
+        await manager.start_kernel(env=env)
         client = manager.client()
         client.start_channels()
         await client.wait_for_ready(timeout=120)
@@ -94,12 +97,22 @@ async def kernels(rounds: int) -> tuple[list[float], list[float]]:
             "from jupyter_extension_server.redaction.kernel import protect\n"
             "active = protect('secret', 'bench/app', bench.VALUES)\n"
             "TEXTS = bench.text_chunks()\n"
+            "active"
         )
-        await kernel_round(client, setup)
+        replies: list = []
+        await kernel_round(client, setup, replies)
+        assert replies == [replies[-1]] and "data" in replies[-1], replies
+        assert replies[-1]["data"]["text/plain"] == str(layer == "on"), replies
     times: dict[str, list[float]] = {"on": [], "off": []}
     try:
-        await kernel_round(clients["on"], KERNEL_CODE)  # warm-up
-        await kernel_round(clients["off"], KERNEL_CODE)
+        # Warm-up, and the check that the layer works: values on one side only.
+        for layer in ("on", "off"):
+            out: list = []
+            await kernel_round(clients[layer], KERNEL_CODE, out)
+            text = "".join(c.get("text", "") for c in out)
+            leaked = sum(text.count(v) for v in VALUES.values())
+            assert leaked == (0 if layer == "on" else 100), (layer, leaked)
+            assert text.count("[vault:secret/bench/app#") == (100 if layer == "on" else 0)
         for r in range(rounds):
             order = ("on", "off") if r % 2 == 0 else ("off", "on")
             for layer in order:
