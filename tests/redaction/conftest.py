@@ -203,10 +203,36 @@ async def log_in(jp_fetch) -> None:
 class KernelClient:
     """One kernel of the test's server, driven over the server's websocket like the browser."""
 
-    def __init__(self, ws: Any, kernel_id: str) -> None:
+    def __init__(self, ws: Any, kernel_id: str, v1: bool = False) -> None:
         self.ws = ws
         self.kernel_id = kernel_id
         self.session = uuid.uuid4().hex
+        self.v1 = v1  # JupyterLab's binary protocol v1.kernel.websocket.jupyter.org
+
+    async def _send(self, msg: dict) -> None:
+        if not self.v1:
+            await self.ws.write_message(json.dumps(msg))
+            return
+        from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+
+        parts = [
+            json.dumps(msg[k]).encode() for k in ("header", "parent_header", "metadata", "content")
+        ]
+        await self.ws.write_message(serialize_msg_to_ws_v1(parts, msg["channel"]), binary=True)
+
+    def _decode(self, raw: Any) -> dict:
+        if not self.v1:
+            return json.loads(raw)
+        from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
+
+        channel, parts = deserialize_msg_from_ws_v1(raw)
+        header, parent, _metadata, content = (json.loads(p) for p in parts[:4])
+        return {
+            "channel": channel,
+            "msg_type": header["msg_type"],
+            "parent_header": parent,
+            "content": content,
+        }
 
     async def execute(self, code: str, timeout: float = 120) -> list[dict]:
         """Run ``code``; the IOPub messages of the request until the kernel is idle."""
@@ -233,14 +259,14 @@ class KernelClient:
             "channel": "shell",
             "buffers": [],
         }
-        await self.ws.write_message(json.dumps(msg))
+        await self._send(msg)
         out: list[dict] = []
 
         async def collect() -> None:
             while True:
                 raw = await self.ws.read_message()
                 assert raw is not None, "the websocket closed"
-                reply = json.loads(raw)
+                reply = self._decode(raw)
                 if (reply.get("parent_header") or {}).get("msg_id") != msg_id:
                     continue
                 if reply["channel"] != "iopub":
@@ -259,14 +285,16 @@ def start_kernel(jp_fetch, jp_ws_fetch, kernelspecs):
     kernels down when it stops)."""
     started: list[tuple[str, Any]] = []
 
-    async def start(name: str = "python3") -> KernelClient:
+    async def start(name: str = "python3", v1: bool = False) -> KernelClient:
         if name not in kernelspecs:
             pytest.skip(f"no {name} kernel on this machine")
         reply = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": name}))
         kernel_id = json.loads(reply.body)["id"]
-        ws = await jp_ws_fetch("api", "kernels", kernel_id, "channels")
+        protocols = ["v1.kernel.websocket.jupyter.org"] if v1 else None
+        ws = await jp_ws_fetch("api", "kernels", kernel_id, "channels", subprotocols=protocols)
+        assert ws.selected_subprotocol == ("v1.kernel.websocket.jupyter.org" if v1 else None)
         started.append((kernel_id, ws))
-        client = KernelClient(ws, kernel_id)
+        client = KernelClient(ws, kernel_id, v1)
         # wait until it answers (bash and R start slowly)
         await client.execute("1" if name != "bash" else "true", timeout=180)
         return client

@@ -96,14 +96,15 @@ async def run_python_matrix(kernel, template: str, stack) -> dict[str, str]:
     return failures
 
 
-@pytest.mark.parametrize("kernel_layer", ["on", "off"])
+@pytest.mark.parametrize("kernel_layer,protocol", [("on", "v1"), ("off", "v1"), ("off", "json")])
 @pytest.mark.parametrize("template", ["python", "python-env"])
 async def test_python_templates_every_way_of_printing(
-    template, kernel_layer, stack, jp_fetch, start_kernel, monkeypatch
+    template, kernel_layer, protocol, stack, jp_fetch, start_kernel, monkeypatch
 ):
+    """Off: the server layer alone, with JupyterLab's binary websocket protocol and JSON."""
     monkeypatch.setenv("VAULT_JWT_KERNEL_REDACTION", kernel_layer)
     await log_in(jp_fetch)
-    kernel = await start_kernel("python3")
+    kernel = await start_kernel("python3", v1=protocol == "v1")
     failures = await run_python_matrix(kernel, template, stack)
     assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
 
@@ -120,7 +121,7 @@ BASH_WAYS: dict[str, tuple[str, str]] = {
 
 async def test_bash_template(stack, jp_fetch, start_kernel):
     await log_in(jp_fetch)
-    kernel = await start_kernel("bash")
+    kernel = await start_kernel("bash", v1=True)
     home = await kernel.execute("echo $HOME")
     assert "error" not in [m["msg_type"] for m in home]
     one = render("bash", stack, "password")
@@ -154,7 +155,7 @@ R_WAYS: dict[str, tuple[str, str]] = {
 
 async def test_r_template(stack, jp_fetch, start_kernel):
     await log_in(jp_fetch)
-    kernel = await start_kernel("ir")
+    kernel = await start_kernel("ir", v1=True)
     snippet = render("r", stack, "password")
     var = snippet.split(" <- local(", 1)[0].rsplit("\n", 1)[-1]
     messages = await kernel.execute(f"{snippet}\nV <- {var}")
