@@ -35,6 +35,7 @@ from .errors import (
 )
 from .identity import Identity, IdTokenService
 from .identity.claims import claims_of, copy_state, fingerprint
+from .redaction.matcher import safe_label
 from .redaction.service import Finding, RedactionService
 from .vault.catalog import Catalog, SecretCatalog
 from .vault.kv import SecretKeys
@@ -517,7 +518,7 @@ class RedactionScanHandler(BaseHandler):
             raise BadRequest('Give {"notebook": <the notebook\'s JSON>}.')
         unreadable = await self.redaction.learn_from_notebook(notebook)
         findings = self.redaction.scan_notebook(notebook)
-        self.finish(scan_reply(findings, sorted(ref.name for ref in unreadable)))
+        self.finish(scan_reply(findings, sorted(safe_label(ref.name) for ref in unreadable)))
 
 
 def route_table(

@@ -26,6 +26,10 @@ from ..vault.session import VaultSession
 from .matcher import DEFAULT_MIN_LENGTH, Matcher, safe_label
 from .snippets import SecretRef, notebook_refs, secret_refs
 
+#: Most secrets read for one cell, notebook or scan (a hostile notebook naming thousands of
+#: secrets must not turn into thousands of Vault reads); the rest are reported unreadable.
+MAX_SECRETS_PER_CALL = 256
+
 #: Output fields of a notebook cell that hold text shown to the user.
 _OUTPUT_FIELDS = ("text", "data", "traceback", "evalue", "ename")
 
@@ -132,8 +136,10 @@ class RedactionService(LoggingConfigurable):
         ]
         if not todo:
             return []
+        skipped = todo[MAX_SECRETS_PER_CALL:]
+        todo = todo[:MAX_SECRETS_PER_CALL]
         results = await asyncio.gather(*(self._read(ref) for ref in todo))
-        failed = []
+        failed = list(skipped)
         for ref, data in zip(todo, results, strict=True):
             if data is None:
                 failed.append(ref)
