@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from jupyter_server.extension.application import ExtensionApp
 
 from .handlers import route_table
 from .identity import IdTokenService
+from .redaction import kernel, savehook
+from .redaction.service import RedactionService
+from .redaction.websocket import connection_class
 from .vault.catalog import SecretCatalog
 from .vault.session import VaultSession
 
@@ -13,24 +18,57 @@ from .vault.session import VaultSession
 class VaultJwtApp(ExtensionApp):
     """jupyterlab-vault-jwt server companion.
 
-    Configure its services with ``c.IdTokenService``, ``c.VaultSession`` and ``c.SecretCatalog``.
+    Configure its services with ``c.IdTokenService``, ``c.VaultSession``, ``c.SecretCatalog`` and
+    ``c.RedactionService``.
     """
 
     name = "jupyter_extension_server"
     load_other_extensions = True
 
-    classes = [IdTokenService, VaultSession, SecretCatalog]  # noqa: RUF012 (a traitlets List)
+    classes = [IdTokenService, VaultSession, SecretCatalog, RedactionService]  # noqa: RUF012 (a traitlets List)
 
     def initialize_settings(self) -> None:
         """Create the services (configured from the server's config)."""
         self.identity = IdTokenService(parent=self.serverapp)
         self.vault = VaultSession(parent=self.serverapp, identity=self.identity)
         self.catalog = SecretCatalog(parent=self.serverapp, session=self.vault)
+        self.redaction = RedactionService(parent=self.serverapp, session=self.vault)
+        self._install_redaction()
+
+    def _install_redaction(self) -> None:
+        """The save layer on the contents manager, the wire layer on kernel websockets."""
+        savehook.install(self.serverapp.contents_manager, self.redaction)
+        # The kernels this server starts inherit its environment: the kernel layer uses the
+        # same minimum length, and is off when the administrator turned masking off.
+        os.environ.setdefault(kernel.MIN_LENGTH, str(self.redaction.min_length))
+        if not self.redaction.active:
+            os.environ.setdefault(kernel.SWITCH, "off")
+        # ExtensionApp copies these settings over the web app's after initialize_settings
+        settings = self.settings
+        base = settings.get("kernel_websocket_connection_class")
+        from jupyter_server.services.kernels.connection.channels import (
+            ZMQChannelsWebsocketConnection,
+        )
+
+        if isinstance(base, type) and issubclass(base, ZMQChannelsWebsocketConnection):
+            settings["kernel_websocket_connection_class"] = connection_class(base, self.redaction)
+        else:
+            self.log.warning(
+                "jupyterlab-vault-jwt: kernel output is not masked on the wire: the server's "
+                "kernel_websocket_connection_class (%s) is not a ZMQChannelsWebsocketConnection; "
+                "the kernel and save layers remain",
+                base,
+            )
 
     def initialize_handlers(self) -> None:
         """Register the routes under ``{base_url}vault-jwt/``."""
         self.handlers.extend(
-            route_table(identity=self.identity, vault=self.vault, catalog=self.catalog)
+            route_table(
+                identity=self.identity,
+                vault=self.vault,
+                catalog=self.catalog,
+                redaction=self.redaction,
+            )
         )
 
     async def stop_extension(self) -> None:

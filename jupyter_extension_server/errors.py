@@ -383,3 +383,11 @@ class VaultReplyTooLarge(VaultError):
 
     code = "vault_reply_too_large"
     status = 502
+
+
+class RedactionMandatory(VaultJwtError):
+    """The user asked to turn masking off where the administrator made it mandatory
+    (``c.RedactionService.mandatory``)."""
+
+    code = "redaction_mandatory"
+    status = 403

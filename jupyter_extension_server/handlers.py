@@ -35,6 +35,8 @@ from .errors import (
 )
 from .identity import Identity, IdTokenService
 from .identity.claims import claims_of, copy_state, fingerprint
+from .redaction.matcher import safe_label
+from .redaction.service import Finding, RedactionService
 from .vault.catalog import Catalog, SecretCatalog
 from .vault.compact import GZIP_MIN_BYTES, accepts_gzip, by_folder, gzipped
 from .vault.kv import SecretKeys
@@ -78,10 +80,12 @@ class BaseHandler(APIHandler):
         identity: IdTokenService,
         vault: VaultSession | None = None,
         catalog: SecretCatalog | None = None,
+        redaction: RedactionService | None = None,
     ) -> None:
         self.identity = identity
         self._vault = vault
         self._catalog = catalog
+        self._redaction = redaction
 
     @property
     def vault(self) -> VaultSession:
@@ -94,6 +98,12 @@ class BaseHandler(APIHandler):
         """The catalog service (every Vault route is given one)."""
         assert self._catalog is not None
         return self._catalog
+
+    @property
+    def redaction(self) -> RedactionService:
+        """The redaction service (every redaction route is given one)."""
+        assert self._redaction is not None
+        return self._redaction
 
     def set_default_headers(self) -> None:
         """Forbid caching of every reply, errors included (tornado calls this on ``clear()``)."""
@@ -494,8 +504,79 @@ class SecretKeysHandler(BaseHandler):
         self.finish(keys_reply(keys))
 
 
+def redaction_reply(service: RedactionService) -> str:
+    """The JSON reply of ``vault-jwt/redaction``: the settings in force, never a value."""
+    return json.dumps(
+        {
+            "active": service.active,
+            "enabled": service.enabled,
+            "mandatory": service.mandatory,
+            "user_enabled": service.user_enabled,
+            "min_length": service.min_length,
+            "known_secrets": len(service.known()),
+        }
+    )
+
+
+def scan_reply(findings: list[Finding], unreadable: list[str]) -> str:
+    """The JSON reply of a scan: cell indexes and secret labels, never a value."""
+    return json.dumps(
+        {
+            "findings": [{"cell": f.cell, "secrets": f.secrets} for f in findings],
+            "unreadable": unreadable,
+        }
+    )
+
+
+def _json_body(handler: APIHandler) -> dict[str, Any]:
+    try:
+        body = json.loads(handler.request.body or b"{}")
+    except ValueError as e:
+        raise BadRequest("The request body must be JSON.") from e
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+class RedactionHandler(BaseHandler):
+    """``GET vault-jwt/redaction``: masking settings; ``POST {"enabled": bool}``: the user's
+    choice (refused with ``redaction_mandatory`` when the administrator made it mandatory)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish(redaction_reply(self.redaction))
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        enabled = _json_body(self).get("enabled")
+        if not isinstance(enabled, bool):
+            raise BadRequest('Give {"enabled": true|false}.')
+        self.redaction.set_user_enabled(enabled)
+        self.finish(redaction_reply(self.redaction))
+
+
+class RedactionScanHandler(BaseHandler):
+    """``POST vault-jwt/redaction/scan {"notebook": <nbformat 4>}``: which cells' outputs hold
+    the values of which secrets (labels and cell indexes only)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        notebook = _json_body(self).get("notebook")
+        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+            raise BadRequest('Give {"notebook": <the notebook\'s JSON>}.')
+        unreadable = await self.redaction.learn_from_notebook(notebook)
+        findings = self.redaction.scan_notebook(notebook)
+        self.finish(scan_reply(findings, sorted(safe_label(ref.name) for ref in unreadable)))
+
+
 def route_table(
-    identity: IdTokenService, vault: VaultSession, catalog: SecretCatalog
+    identity: IdTokenService,
+    vault: VaultSession,
+    catalog: SecretCatalog,
+    redaction: RedactionService | None = None,
 ) -> list[tuple[str, type[BaseHandler], dict]]:
     """The extension's routes, relative to the server's base_url.
 
@@ -509,8 +590,10 @@ def route_table(
         The Vault session.
     catalog
         The catalog of readable secrets.
+    redaction
+        The redaction service.
     """
-    services = {"identity": identity, "vault": vault, "catalog": catalog}
+    services = {"identity": identity, "vault": vault, "catalog": catalog, "redaction": redaction}
     return [
         (f"/{NAMESPACE}/identity", IdentityHandler, services),
         (f"/{NAMESPACE}/identity/refresh", IdentityRefreshHandler, services),
@@ -522,4 +605,6 @@ def route_table(
         (f"/{NAMESPACE}/vault/catalog", CatalogHandler, services),
         (f"/{NAMESPACE}/vault/catalog/manual", ManualPathHandler, services),
         (f"/{NAMESPACE}/vault/secret/keys", SecretKeysHandler, services),
+        (f"/{NAMESPACE}/redaction/?", RedactionHandler, services),
+        (f"/{NAMESPACE}/redaction/scan", RedactionScanHandler, services),
     ]

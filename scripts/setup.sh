@@ -32,15 +32,16 @@ if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then
 fi
 
 if [ "${WITH_R:-1}" = 1 ] && ! { command -v Rscript >/dev/null &&
-    Rscript -e 'library(httr); library(jsonlite)' >/dev/null 2>&1; }; then
-  log "Debian r-base-core, r-cran-httr, r-cran-jsonlite (apt): Rscript for the R snippet checks"
+    Rscript -e 'library(httr); library(jsonlite); library(IRkernel)' >/dev/null 2>&1; }; then
+  log "Debian r-base-core, r-cran-httr, r-cran-jsonlite, r-cran-irkernel (apt): Rscript for the R" \
+    "snippet checks, IRkernel for the redaction tests"
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      r-base-core r-cran-httr r-cran-jsonlite >/dev/null
+      r-base-core r-cran-httr r-cran-jsonlite r-cran-irkernel >/dev/null
   else
-    echo "Rscript with httr and jsonlite is missing: run 'sudo apt-get install -y r-base-core" \
-      "r-cran-httr r-cran-jsonlite' (or WITH_R=0) and try again." >&2
+    echo "Rscript with httr, jsonlite and IRkernel is missing: run 'sudo apt-get install -y" \
+      "r-base-core r-cran-httr r-cran-jsonlite r-cran-irkernel' (or WITH_R=0) and try again." >&2
     exit 1
   fi
 fi

@@ -133,6 +133,7 @@ openbao_ok=0
 if start_openbao; then openbao_ok=1; else step_failed openbao; fi
 run_suite pytest-openbao pytest python -m pytest tests/openbao -q -p no:cacheprovider
 run_suite pytest-adversarial pytest python -m pytest tests/adversarial -q -p no:cacheprovider
+run_suite pytest-redaction pytest python -m pytest tests/redaction -q -p no:cacheprovider
 run_suite ui-lab playwright bash -c 'cd ui-tests && npx playwright test --config playwright.config.js'
 
 printf '\n== start the real stack (Keycloak, JupyterHub)\n'

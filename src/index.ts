@@ -17,6 +17,7 @@ import {
 } from '@jupyterlab/ui-components';
 
 import { CatalogModel } from './catalog/model';
+import { redactionPlugin } from './redaction/plugin';
 import { addCommands } from './commands';
 import { TemplatesField } from './snippets/TemplatesField';
 import { IdentityClient, IdentityModel } from './identity/model';
@@ -226,4 +227,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, redactionPlugin];

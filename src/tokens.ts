@@ -32,6 +32,8 @@ export namespace CommandIDs {
   export const vaultUseTokenFile = 'vault-jwt:vault-use-token-file';
   /** Rebuild the catalog of readable secrets, bypassing the server's cache. */
   export const reloadCatalog = 'vault-jwt:reload-catalog';
+  /** Scan the current notebook's outputs for values of the secrets it reads. */
+  export const scanNotebook = 'vault-jwt:scan-notebook';
   /** Open the fuzzy picker over every readable secret and its keys. */
   export const openPicker = 'vault-jwt:insert-secret';
   /**

@@ -175,6 +175,9 @@ async def test_every_route_asks_the_authorizer(jp_serverapp, jp_fetch, jp_base_u
                 if expected == 200 and pattern.endswith("/identity/token$"):
                     # No id_token source here: the copy route says so.
                     assert (response.code, body["error"]["code"]) == (503, "no_id_token")
+                elif expected == 200 and "/vault-jwt/redaction" in pattern and verb == "post":
+                    # Past the authorizer: the POST routes refuse the empty body.
+                    assert (response.code, body["error"]["code"]) == (400, "bad_request")
                 elif expected == 200 and "/vault-jwt/vault" in pattern and response.code != 200:
                     assert body["error"]["code"] in ("vault_not_configured", "bad_request"), (
                         pattern,

@@ -62,15 +62,25 @@ describe('python (hvac)', () => {
         "client = hvac.Client(url='https://vault.example:8200', namespace='team', verify='/etc/ssl/vault-ca.pem')",
         'db_password = client.secrets.kv.v2.read_secret_version(',
         "    path='apps/billing/db', mount_point='secret', raise_on_deleted_version=True",
-        ")['data']['data']['password']"
+        ")['data']['data']['password']",
+        "# Masks the value in this kernel's output too (the Jupyter server masks it in any case).",
+        'try:',
+        '    from jupyter_extension_server.redaction.kernel import protect as vault_protect',
+        'except ImportError:',
+        "    print('Note: jupyterlab-vault-jwt is not installed in this kernel; the server masks values.')",
+        'else:',
+        "    vault_protect('secret', 'apps/billing/db', db_password, 'password')"
       ].join('\n')
     );
   });
 
-  it('reads the whole secret without a key', () => {
+  it('reads the whole secret without a key, and registers every value for masking', () => {
     const text = code('python', { key: null });
     expect(text).toContain('db = client.secrets.kv.v2.read_secret_version(');
-    expect(text).toMatch(/\)\['data'\]\['data'\]$/);
+    expect(text).toMatch(/\)\['data'\]\['data'\]\n/);
+    expect(text).toMatch(
+      /vault_protect\('secret', 'apps\/billing\/db', db, None\)$/
+    );
   });
 
   it('uses the KV v1 API for a v1 mount', () => {
@@ -78,7 +88,7 @@ describe('python (hvac)', () => {
       "db_password = client.secrets.kv.v1.read_secret(path='apps/billing/db', mount_point='secret')['data']['password']"
     );
     const whole = code('python', { version: 1, key: null });
-    expect(whole).toMatch(/mount_point='secret'\)\['data'\]$/);
+    expect(whole).toMatch(/mount_point='secret'\)\['data'\]\n/);
     expect(whole).not.toContain('v2');
   });
 

@@ -47,6 +47,13 @@ client = hvac.Client(url={{address}}, namespace={{namespace}}, verify={{verify}}
 {{^kv2}}
 {{var}} = client.secrets.kv.v1.read_secret(path={{path}}, mount_point={{mount}})['data']{{#key}}[{{key}}]{{/key}}
 {{/kv2}}
+# Masks the value in this kernel's output too (the Jupyter server masks it in any case).
+try:
+    from jupyter_extension_server.redaction.kernel import protect as vault_protect
+except ImportError:
+    print('Note: jupyterlab-vault-jwt is not installed in this kernel; the server masks values.')
+else:
+    vault_protect({{mount}}, {{path}}, {{var}}, {{key}})
 `;
 
 /** Python with hvac: the secret's keys (or one key) into `os.environ`. */
@@ -69,6 +76,13 @@ data = client.secrets.kv.v2.read_secret_version(
 {{^kv2}}
 data = client.secrets.kv.v1.read_secret(path={{path}}, mount_point={{mount}})['data']
 {{/kv2}}
+# Masks the value in this kernel's output too (the Jupyter server masks it in any case).
+try:
+    from jupyter_extension_server.redaction.kernel import protect as vault_protect
+except ImportError:
+    print('Note: jupyterlab-vault-jwt is not installed in this kernel; the server masks values.')
+else:
+    vault_protect({{mount}}, {{path}}, data)
 {{#key}}
 value = data[{{key}}]
 os.environ[{{env_var}}] = value if isinstance(value, str) else json.dumps(value)

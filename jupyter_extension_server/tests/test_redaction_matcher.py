@@ -1,0 +1,114 @@
+"""The shared matcher: every encoding, markers, overlaps, streams, short values."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import urllib.parse
+
+import pytest
+
+from jupyter_extension_server.redaction.matcher import Matcher, StreamScrubber, marker
+
+VALUE = "s3cr3t/p@ss+wörd&<x>"
+LABEL = "secret/apps/billing/db#password"
+MARK = "[vault:secret/apps/billing/db#password]"
+
+
+@pytest.fixture
+def matcher() -> Matcher:
+    return Matcher([(LABEL, VALUE), ("secret/other#token", "tok-1234567890")])
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        VALUE,
+        json.dumps(VALUE)[1:-1],
+        urllib.parse.quote(VALUE, safe=""),
+        urllib.parse.quote_plus(VALUE),
+        base64.b64encode(VALUE.encode()).decode(),
+        base64.urlsafe_b64encode(VALUE.encode()).decode().rstrip("="),
+        VALUE.encode().hex(),
+        VALUE.encode().hex().upper(),
+        html.escape(VALUE),
+        repr(VALUE)[1:-1],
+        # Go's encoding/json, as the vault / bao CLI print it
+        json.dumps(VALUE, ensure_ascii=False)[1:-1]
+        .replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e"),
+    ],
+)
+def test_each_encoding_becomes_the_marker(matcher: Matcher, form: str) -> None:
+    text = f"before {form} after"
+    assert matcher.redact(text) == f"before {MARK} after"
+    assert matcher.labels_in(text) == {LABEL}
+
+
+def test_value_inside_a_longer_string_and_repeated(matcher: Matcher) -> None:
+    text = f"postgres://app:{VALUE}@db:5432/x and again{VALUE}!"
+    assert matcher.redact(text) == f"postgres://app:{MARK}@db:5432/x and again{MARK}!"
+
+
+def test_text_without_values_is_the_same_object(matcher: Matcher) -> None:
+    text = "nothing secret here, s3cr3t alone is too short a prefix"
+    assert matcher.redact(text) is text
+    data = {"text/plain": [text], "n": 3}
+    assert matcher.redact_data(data) is data
+
+
+def test_nested_data_is_copied_not_changed(matcher: Matcher) -> None:
+    data = {"text/html": f"<td>{html.escape(VALUE)}</td>", "application/json": {"k": [VALUE]}}
+    out = matcher.redact_data(data)
+    assert out == {"text/html": f"<td>{MARK}</td>", "application/json": {"k": [MARK]}}
+    assert data["application/json"]["k"] == [VALUE]
+
+
+def test_overlapping_values_merge_into_one_span() -> None:
+    m = Matcher([("a#x", "abcdefgh"), ("b#y", "efghijkl")])
+    assert m.redact("--abcdefghijkl--") == "--[vault:a#x][vault:b#y]--"
+
+
+def test_short_values_are_not_masked() -> None:
+    m = Matcher([("s#k", "12345"), ("s#long", "123456")], min_length=6)
+    assert m.redact("12345 and 123456") == "12345 and [vault:s#long]"
+    assert Matcher([("s#k", "12345")], min_length=3).redact("x12345x") == "x[vault:s#k]x"
+
+
+def test_non_string_values_register_their_json_and_strings() -> None:
+    m = Matcher([("s#opts", {"pool": "pool-secret-1", "n": 5})])
+    assert m.redact("pool-secret-1") == "[vault:s#opts]"
+    assert m.redact(json.dumps({"pool": "pool-secret-1", "n": 5})) == "[vault:s#opts]"
+
+
+def test_hostile_labels_cannot_bring_markup_or_lines() -> None:
+    label = 'secret/<img src=x onerror=alert(1)>\n"#k'
+    assert marker(label) == "[vault:secret/%3Cimg%20src=x%20onerror=alert%281%29%3E%0A%22#k]"
+
+
+def test_stream_catches_a_value_split_across_writes(matcher: Matcher) -> None:
+    stream = StreamScrubber(matcher)
+    shown = stream.write("log: " + VALUE[:7])
+    assert shown == "log: "
+    shown += stream.write(VALUE[7:] + " done\nnext tok-12")
+    shown += stream.write("34567890\n")
+    shown += stream.flush()
+    assert shown == f"log: {MARK} done\nnext [vault:secret/other#token]\n"
+
+
+def test_stream_releases_a_tail_that_is_not_a_value(matcher: Matcher) -> None:
+    stream = StreamScrubber(matcher)
+    assert stream.write("progress s3c") == "progress "
+    assert stream.held == "s3c"
+    assert stream.write("ond line\n") == "s3cond line\n"
+    assert stream.write("plain") == "plain"
+    assert stream.flush() == ""
+
+
+def test_empty_matcher_passes_everything() -> None:
+    m = Matcher([])
+    assert not m
+    stream = StreamScrubber(m)
+    assert stream.write("abc") == "abc"

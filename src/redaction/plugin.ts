@@ -1,0 +1,106 @@
+/**
+ * The redaction plugin: checks every notebook opened for Vault secret values
+ * already in its outputs, and the `Scan this notebook for Vault secrets`
+ * command.
+ */
+
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { CommandIDs, PACKAGE_NAME } from '../tokens';
+import { RedactionClient } from './checker';
+import { scanAndWarn } from './notice';
+
+/** The plugin's id (its settings: `schema/redaction.json`). */
+export const REDACTION_PLUGIN_ID = `${PACKAGE_NAME}:redaction`;
+
+/** The plugin (see the module's description). */
+export const redactionPlugin: JupyterFrontEndPlugin<void> = {
+  id: REDACTION_PLUGIN_ID,
+  description:
+    'Warns when a notebook holds Vault secret values in its outputs and offers to clear them.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, ITranslator, ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    palette: ICommandPalette | null,
+    translator: ITranslator | null,
+    settingRegistry: ISettingRegistry | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
+    const client = new RedactionClient(app.serviceManager.serverSettings);
+
+    app.commands.addCommand(CommandIDs.scanNotebook, {
+      label: trans.__('Scan this notebook for Vault secrets'),
+      isEnabled: () => !!notebooks.currentWidget?.model,
+      execute: async () => {
+        const panel = notebooks.currentWidget;
+        if (!panel?.model) {
+          return null;
+        }
+        return scanAndWarn(client, panel.model, trans, {
+          name: panel.title.label,
+          quiet: false
+        });
+      }
+    });
+    palette?.addItem({
+      command: CommandIDs.scanNotebook,
+      category: trans.__('Vault JWT')
+    });
+
+    // The user's settings, once the app is restored: the server is told
+    // whether to mask (it refuses to stop when the administrator forbids).
+    let checkOnOpen = true;
+    void app.restored.then(async () => {
+      if (!settingRegistry) {
+        return;
+      }
+      try {
+        const settings = await settingRegistry.load(REDACTION_PLUGIN_ID);
+        let sent: boolean | null = null;
+        const apply = () => {
+          checkOnOpen = settings.composite.checkOnOpen !== false;
+          const enabled = settings.composite.enabled !== false;
+          if (enabled === sent) {
+            return;
+          }
+          sent = enabled;
+          client.setEnabled(enabled).catch((error: Error) => {
+            Notification.warning(
+              trans.__('Masking of Vault secret values: %1', error.message),
+              { autoClose: 10_000 }
+            );
+          });
+        };
+        apply();
+        settings.changed.connect(apply);
+      } catch (error) {
+        console.warn(
+          'jupyterlab-vault-jwt: redaction settings not loaded',
+          error
+        );
+      }
+    });
+
+    // Every notebook opened is checked once it is loaded (no await here).
+    notebooks.widgetAdded.connect((_, panel) => {
+      void panel.context.ready.then(() => {
+        if (panel.model && checkOnOpen) {
+          void scanAndWarn(client, panel.model, trans, {
+            name: panel.title.label,
+            quiet: true
+          });
+        }
+      });
+    });
+  }
+};
