@@ -47,6 +47,14 @@ PY_WAYS: dict[str, tuple[str, str]] = {
         "from IPython.display import Markdown; Markdown('*' + {v} + '*')",
         PASSWORD,
     ),
+    "DataFrame": (
+        "import pandas as pd; pd.DataFrame({{'user': ['app'], 'password': [{v}]}})",
+        PASSWORD,
+    ),
+    "print(DataFrame)": (
+        "import pandas as pd; print(pd.DataFrame({{'password': [{v}]}}).to_string())",
+        PASSWORD,
+    ),
     "base64": ("import base64; print(base64.b64encode({v}.encode()).decode())", b64(PASSWORD)),
     "base64 url-safe": (
         "import base64; print(base64.urlsafe_b64encode({v}.encode()).decode())",
