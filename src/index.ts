@@ -31,7 +31,7 @@ import { addSnippetCommands, fillDragData } from './snippets/commands';
 import { CommandIDs, IVaultJwtSettings, PLUGIN_ID, STATUS_ID } from './tokens';
 import { VaultClient, VaultModel } from './vault/model';
 import { VaultJwtPanel } from './widgets/panel';
-import { CountdownStatus } from './widgets/status';
+import { SessionStatus } from './widgets/status';
 
 /** The hub's home page when running under JupyterHub, else null. */
 function hubHomeUrl(): string | null {
@@ -176,8 +176,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer?.add(panel, 'jupyterlab-vault-jwt');
 
     if (statusBar) {
-      const status = new CountdownStatus({
+      const status = new SessionStatus({
         model,
+        vault,
+        catalog,
         trans,
         onClick: () => void app.commands.execute(CommandIDs.openPanel)
       });
