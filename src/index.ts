@@ -18,7 +18,7 @@ import {
 
 import { CatalogModel } from './catalog/model';
 import { addCommands } from './commands';
-import { TemplatesField } from './snippets/TemplatesField';
+import { LazyTemplatesField } from './snippets/lazyTemplatesField';
 import { IdentityClient, IdentityModel } from './identity/model';
 import {
   IConsoleLike,
@@ -114,7 +114,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     catalog.insertRequested.connect((_, id) => insertSnippet(id, null));
     // The Settings Editor shows template problems as you type.
     formRegistry?.addRenderer(`${PLUGIN_ID}.snippetTemplates`, {
-      fieldRenderer: TemplatesField as unknown as NonNullable<
+      fieldRenderer: LazyTemplatesField as unknown as NonNullable<
         IFormRenderer['fieldRenderer']
       >
     });

@@ -7,6 +7,8 @@ import { ICatalogClient, ICatalogIndex } from '../catalog/tree';
 import { SecretPicker } from './SecretPicker';
 import { PickerModel } from './model';
 import { ISecretChoice, SecretActions } from '../catalog/secretActions';
+import '../../style/panel.css';
+import '../../style/picker.css';
 
 /** What the user asked the picker for. */
 export type PickerAction = 'insert' | 'copy-path' | 'copy-cli' | 'copy-snippet';

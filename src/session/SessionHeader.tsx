@@ -9,7 +9,7 @@ import React, { useId } from 'react';
 
 import { formatDuration } from '../components/format';
 import { loginIcon, logoutIcon } from '../icons';
-import { ConnectionPhase, IConnectionView, ProblemOrigin } from './connection';
+import { IConnectionView, phaseLabel, ProblemOrigin } from './connection';
 import { plainError } from './messages';
 
 /** Props of {@link SessionHeader}. */
@@ -242,27 +242,4 @@ export function ProblemNote(props: IProblemNoteProps): JSX.Element {
       </details>
     </div>
   );
-}
-
-/** The summary's words for a phase. */
-export function phaseLabel(
-  phase: ConnectionPhase,
-  trans: TranslationBundle
-): string {
-  switch (phase) {
-    case 'loading':
-      return trans.__('Connecting…');
-    case 'not-configured':
-      return trans.__('Vault not set up');
-    case 'logged-out':
-      return trans.__('Logged out of Vault');
-    case 'logging-in':
-      return trans.__('Logging in…');
-    case 'logging-out':
-      return trans.__('Logging out…');
-    case 'logged-in':
-      return trans.__('Logged in');
-    case 'failing':
-      return trans.__('Vault problem');
-  }
 }

@@ -9,6 +9,7 @@
 import { IIdentityState } from '../identity/model';
 import { IErrorInfo } from '../tokens';
 import { IVaultState } from '../vault/model';
+import { ITranslate } from './messages';
 
 /** What the Vault session is doing, as the summary line says it. */
 export type ConnectionPhase =
@@ -159,4 +160,24 @@ export function connectionView(
     policies: loggedIn && status?.token ? status.token.policies : [],
     button
   };
+}
+
+/** The summary's words for a phase. */
+export function phaseLabel(phase: ConnectionPhase, trans: ITranslate): string {
+  switch (phase) {
+    case 'loading':
+      return trans.__('Connecting…');
+    case 'not-configured':
+      return trans.__('Vault not set up');
+    case 'logged-out':
+      return trans.__('Logged out of Vault');
+    case 'logging-in':
+      return trans.__('Logging in…');
+    case 'logging-out':
+      return trans.__('Logging out…');
+    case 'logged-in':
+      return trans.__('Logged in');
+    case 'failing':
+      return trans.__('Vault problem');
+  }
 }

@@ -1,24 +1,13 @@
-import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import React from 'react';
+import React, { Suspense } from 'react';
 
-import {
-  CatalogModel,
-  ICatalogState,
-  ISecretKeysState
-} from '../catalog/model';
-import { IdentityCard } from '../identity/IdentityCard';
-import { SecretKeys } from '../catalog/SecretKeys';
-import { SecretTree } from '../catalog/SecretTree';
-import { VaultCard } from '../vault/VaultCard';
+import { CatalogModel } from '../catalog/model';
 import { vaultKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
 import { SnippetInserter } from '../snippets/inserter';
 import { PANEL_ID } from '../tokens';
 import { VaultModel } from '../vault/model';
-import { connectionView, ProblemOrigin } from '../session/connection';
-import { SessionHeader } from '../session/SessionHeader';
-import { ISignal } from '@lumino/signaling';
 
 /** Options of {@link VaultJwtPanel}. */
 export interface IVaultJwtPanelOptions {
@@ -52,12 +41,17 @@ export interface IVaultJwtPanelOptions {
   onDragStart: (id: string, key: string | null, transfer: DataTransfer) => void;
 }
 
+/** The panel's views, fetched when the panel is first shown (a chunk). */
+const PanelContent = React.lazy(() =>
+  import('./panelContent').then(module => ({ default: module.PanelContent }))
+);
+
 /**
  * The left-sidebar panel, secrets first: a toolbar and one summary line of
  * the session (details on demand), the one current problem, then the tree
  * of readable secrets filling the rest of the height, and the selected
- * secret's key names. Each part re-renders on its own models' signals only
- * (the countdowns tick every second; the tree does not re-render with them).
+ * secret's key names (see panelContent.tsx, loaded when the panel is first
+ * shown, so the views are not part of JupyterLab's start-up).
  */
 export class VaultJwtPanel extends ReactWidget {
   /**
@@ -87,151 +81,21 @@ export class VaultJwtPanel extends ReactWidget {
 
   protected render(): JSX.Element {
     return (
-      <>
-        {this._renderSession()}
-        {this._renderSecrets()}
-      </>
-    );
-  }
-
-  /** The session header: toolbar, summary, problem, details. */
-  private _renderSession(): JSX.Element {
-    const { model, vault, catalog, trans, hubHomeUrl } = this._options;
-    const { onRefresh, onCopy, onLogin, onLogout, onReload } = this._options;
-    const signals = [
-      model.stateChanged,
-      model.ticked,
-      vault.stateChanged,
-      vault.ticked,
-      catalog.stateChanged
-    ];
-    const render = () => {
-      const view = connectionView(model.state, vault, catalog.state);
-      const vaultLeft = vault.countdown().secondsLeft;
-      const idLeft = model.countdown().secondsLeft;
-      const expanded =
-        this._expanded ?? (!model.state.loading && model.state.claims === null);
-      return (
-        <SessionHeader
-          view={view}
-          secondsLeft={vault.loggedIn ? vaultLeft : idLeft}
-          expanded={expanded}
-          onToggle={() => {
-            this._expanded = !expanded;
+      <Suspense fallback={null}>
+        <PanelContent
+          options={this._options}
+          expanded={this._expanded}
+          onExpanded={expanded => {
+            this._expanded = expanded;
             this.update();
           }}
-          hubHomeUrl={hubHomeUrl}
-          canReload={catalog.canReload}
-          reloading={catalog.state.loading}
-          trans={trans}
-          onLogin={onLogin}
-          onLogout={onLogout}
-          onReload={onReload}
-          onRetry={origin => this._retry(origin)}
-        >
-          <IdentityCard
-            state={model.state}
-            countdown={model.countdown()}
-            claims={model.settings.claims}
-            trans={trans}
-            onRefresh={onRefresh}
-            onCopy={onCopy}
-            slot={this._identitySlot}
-          />
-          <VaultCard
-            state={vault.state}
-            countdown={vault.countdown()}
-            trans={trans}
-            canUseTokenFile={vault.canUseTokenFile}
-            onUseTokenFile={this._options.onUseTokenFile}
-          />
-        </SessionHeader>
-      );
-    };
-    return signals.reduceRight<() => JSX.Element>(
-      (inner, signal) => () => (
-        <UseSignal signal={signal as ISignal<unknown, unknown>}>
-          {() => inner()}
-        </UseSignal>
-      ),
-      render
-    )();
-  }
-
-  /** The tree and the selected secret's keys. */
-  private _renderSecrets(): JSX.Element {
-    const { catalog, trans, inserter, onInsert, onDragStart } = this._options;
-    return (
-      <UseSignal signal={inserter.changed}>
-        {() => (
-          <UseSignal signal={catalog.stateChanged}>
-            {() => {
-              const disabled = inserter.target
-                ? null
-                : trans.__(
-                    'Open a notebook or a code console to insert a snippet.'
-                  );
-              const state = catalog.state;
-              return (
-                <>
-                  <SecretTree
-                    state={state}
-                    trans={trans}
-                    onQuery={query => catalog.setQuery(query)}
-                    onRowClick={id => catalog.click(id)}
-                    onKey={key => catalog.handleKey(key)}
-                    onInsert={id => onInsert(id, null)}
-                    insertDisabledReason={disabled}
-                    onDragStart={(id, transfer) =>
-                      onDragStart(id, null, transfer)
-                    }
-                  />
-                  <SecretKeys
-                    keys={keysShown(state)}
-                    trans={trans}
-                    onInsert={onInsert}
-                    insertDisabledReason={disabled}
-                    onDragStart={onDragStart}
-                  />
-                </>
-              );
-            }}
-          </UseSignal>
-        )}
-      </UseSignal>
+          identitySlot={this._identitySlot}
+        />
+      </Suspense>
     );
-  }
-
-  /** Retry what failed: the id_token, the Vault session or the catalog. */
-  private _retry(origin: ProblemOrigin): void {
-    const { onRefresh, onReload, vault } = this._options;
-    switch (origin) {
-      case 'identity':
-        onRefresh();
-        break;
-      case 'catalog':
-        onReload();
-        break;
-      case 'vault':
-        void vault.load();
-        break;
-    }
   }
 
   private _options: IVaultJwtPanelOptions;
   private _expanded: boolean | null = null;
   private _identitySlot: React.ReactNode = null;
-}
-
-/**
- * The selected secret's keys, unless a search is on and the secret does not
- * match it (its key card goes away with its row).
- */
-export function keysShown(state: ICatalogState): ISecretKeysState | null {
-  const keys = state.keys;
-  if (!keys || !state.matchCounts || !state.index) {
-    return keys;
-  }
-  const node = state.index.byId.get(keys.id);
-  return node !== undefined && state.matchCounts[node] > 0 ? keys : null;
 }

@@ -7,8 +7,7 @@ import { CatalogModel } from '../catalog/model';
 import { formatDuration } from '../components/format';
 import { statusKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
-import { connectionView } from '../session/connection';
-import { phaseLabel } from '../session/SessionHeader';
+import { connectionView, phaseLabel } from '../session/connection';
 import { VaultModel } from '../vault/model';
 
 /** Options of {@link SessionStatus}. */
