@@ -10,7 +10,14 @@ import {
 import { CatalogModel } from './catalog/model';
 import { vaultKeyIcon } from './icons';
 import { IdentityModel } from './identity/model';
+import { Timeout } from './schedule';
 import { CommandIDs, PANEL_ID } from './tokens';
+
+/**
+ * How long the panel waits before taking the focus when opened (ms): the
+ * command palette gives the focus back to where it was as it closes.
+ */
+const FOCUS_DELAY_MS = 100;
 import { VaultModel } from './vault/model';
 
 /**
@@ -32,14 +39,25 @@ export function addCommands(
 ): IDisposable {
   const { commands } = app;
   const disposables = new DisposableSet();
+  const focusLater = new Timeout();
+  disposables.add(new DisposableDelegate(() => focusLater.cancel()));
 
   disposables.add(
     commands.addCommand(CommandIDs.openPanel, {
       label: trans.__('Open the Vault JWT panel'),
       caption: trans.__('Show your id_token and Vault session'),
       icon: vaultKeyIcon,
-      execute: () => {
+      execute: async () => {
         app.shell.activateById(PANEL_ID);
+        // After the command palette (if it ran this) has put the focus back
+        // where it was: the search box (or the panel, until its views load).
+        await new Promise<void>(resolve =>
+          focusLater.set(FOCUS_DELAY_MS, resolve)
+        );
+        const panel = document.getElementById(PANEL_ID);
+        (
+          panel?.querySelector<HTMLElement>('.jp-VaultJwt-search') ?? panel
+        )?.focus();
       }
     })
   );

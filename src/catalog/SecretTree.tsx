@@ -135,6 +135,20 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
   const filtering = state.matches !== null;
 
   const onKeyDown = (event: React.KeyboardEvent) => {
+    if (
+      event.key === 'ContextMenu' ||
+      (event.key === 'F10' && event.shiftKey)
+    ) {
+      // The keyboard's context menu opens JupyterLab's menu for the focused
+      // row (the browser's own event would target the tree, not the row).
+      event.preventDefault();
+      event.stopPropagation();
+      openRowMenu(
+        scroller.current,
+        activeNode === undefined ? null : `${baseId}-${activeNode}`
+      );
+      return;
+    }
     if (event.altKey || event.ctrlKey || event.metaKey) {
       return;
     }
@@ -409,6 +423,27 @@ function TreeRow(props: ITreeRowProps): JSX.Element {
         />
       )}
     </div>
+  );
+}
+
+/**
+ * Open the context menu of a row from the keyboard: a `contextmenu` event
+ * from the row, at its position (JupyterLab's menu takes the focus).
+ */
+function openRowMenu(tree: HTMLElement | null, rowId: string | null): void {
+  const row = rowId ? document.getElementById(rowId) : null;
+  if (!tree || !row) {
+    return;
+  }
+  const rect = row.getBoundingClientRect();
+  row.dispatchEvent(
+    new MouseEvent('contextmenu', {
+      bubbles: true,
+      cancelable: true,
+      clientX: rect.left + 24,
+      clientY: rect.top + rect.height / 2,
+      button: 2
+    })
   );
 }
 

@@ -24,6 +24,8 @@ export interface ISessionHeaderProps {
   onToggle: () => void;
   /** The hub's home page (to log in again there), or null outside JupyterHub. */
   hubHomeUrl: string | null;
+  /** Whether a list of secrets read before is still shown. */
+  keptList?: boolean;
   /** Whether the catalog can be reloaded now, and whether it is loading. */
   canReload: boolean;
   reloading: boolean;
@@ -147,6 +149,7 @@ export function SessionHeader(props: ISessionHeaderProps): JSX.Element {
           onRetry={props.onRetry}
           onLogin={props.onLogin}
           canLogin={button.action === 'login' && button.enabled}
+          keptList={props.keptList ?? false}
         />
       )}
       <div
@@ -170,6 +173,7 @@ interface IProblemNoteProps {
   onRetry: (origin: ProblemOrigin) => void;
   onLogin: () => void;
   canLogin: boolean;
+  keptList: boolean;
 }
 
 /**
@@ -221,7 +225,7 @@ export function ProblemNote(props: IProblemNoteProps): JSX.Element {
       data-testid="vault-jwt-problem"
     >
       <p className="jp-VaultJwt-errorSentence">{plain.sentence}</p>
-      {origin === 'catalog' && (
+      {origin !== 'identity' && props.keptList && (
         <p className="jp-VaultJwt-muted">
           {trans.__('The list below is the last one that was read.')}
         </p>

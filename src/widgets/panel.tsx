@@ -9,6 +9,9 @@ import { SnippetInserter } from '../snippets/inserter';
 import { PANEL_ID } from '../tokens';
 import { VaultModel } from '../vault/model';
 
+/** A Lumino message (the type of `Widget.processMessage`'s argument). */
+type Message = Parameters<ReactWidget['processMessage']>[0];
+
 /** Options of {@link VaultJwtPanel}. */
 export interface IVaultJwtPanelOptions {
   /** The identity model. */
@@ -64,6 +67,14 @@ export class VaultJwtPanel extends ReactWidget {
     this.addClass('jp-VaultJwt-panel');
     this.title.icon = vaultKeyIcon;
     this.title.caption = options.trans.__('Vault JWT: identity and secrets');
+    this.node.tabIndex = -1;
+  }
+
+  /** Opening the panel (from the keyboard too) puts the focus in its search box. */
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    const search = this.node.querySelector<HTMLElement>('.jp-VaultJwt-search');
+    (search ?? this.node).focus();
   }
 
   /**

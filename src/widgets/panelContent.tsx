@@ -1,7 +1,7 @@
 import { UseSignal } from '@jupyterlab/apputils';
 import { ISignal } from '@lumino/signaling';
 import '../../style/panel.css';
-import React from 'react';
+import React, { useEffect } from 'react';
 
 import { ICatalogState, ISecretKeysState } from '../catalog/model';
 import { SecretKeys } from '../catalog/SecretKeys';
@@ -10,6 +10,7 @@ import { IdentityCard } from '../identity/IdentityCard';
 import { connectionView, ProblemOrigin } from '../session/connection';
 import { SessionHeader } from '../session/SessionHeader';
 import { VaultCard } from '../vault/VaultCard';
+import { PANEL_ID } from '../tokens';
 import type { IVaultJwtPanelOptions } from './panel';
 
 /*
@@ -33,6 +34,14 @@ export interface IPanelContentProps {
 
 /** Everything inside the panel. */
 export function PanelContent(props: IPanelContentProps): JSX.Element {
+  // Opened from the keyboard before the views were loaded: the panel node
+  // holds the focus; hand it to the search box.
+  useEffect(() => {
+    const panel = document.getElementById(PANEL_ID);
+    if (panel && document.activeElement === panel) {
+      panel.querySelector<HTMLElement>('.jp-VaultJwt-search')?.focus();
+    }
+  }, []);
   return (
     <>
       {renderSession(props)}
@@ -66,6 +75,7 @@ function renderSession(props: IPanelContentProps): JSX.Element {
         expanded={expanded}
         onToggle={() => props.onExpanded(!expanded)}
         hubHomeUrl={hubHomeUrl}
+        keptList={catalog.state.index !== null}
         canReload={catalog.canReload}
         reloading={catalog.state.loading}
         trans={trans}
