@@ -132,9 +132,21 @@ describe('commands', () => {
     }
   });
 
-  it('opens the panel', async () => {
-    await commands.execute(CommandIDs.openPanel);
+  it('opens the panel, then puts the focus in its search box', async () => {
+    const panel = document.createElement('div');
+    panel.id = PANEL_ID;
+    const search = document.createElement('input');
+    search.className = 'jp-VaultJwt-search';
+    panel.appendChild(search);
+    document.body.appendChild(panel);
+    const done = commands.execute(CommandIDs.openPanel);
     expect(activateById).toHaveBeenCalledWith(PANEL_ID);
+    // Not at once: the command palette gives the focus back as it closes.
+    expect(document.activeElement).not.toBe(search);
+    await jest.advanceTimersByTimeAsync(100);
+    await done;
+    expect(document.activeElement).toBe(search);
+    panel.remove();
   });
 
   it('enables refresh and copy only once a token is there', async () => {
