@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
+import * as fs from 'fs';
 
 import { PANEL_ID, panelOf, showDetails } from '../panel';
 
@@ -30,6 +31,79 @@ async function fault(mode: Record<string, unknown>): Promise<void> {
     body: JSON.stringify(mode)
   });
   expect(response.ok).toBe(true);
+}
+
+/** A request to the test OpenBao as root (set-up only). */
+async function bao(
+  method: string,
+  path: string,
+  body?: unknown
+): Promise<Response> {
+  const root = fs
+    .readFileSync(process.env.OPENBAO_ROOT_TOKEN_FILE as string, 'utf8')
+    .trim();
+  return fetch(`${process.env.OPENBAO_ADDR}/v1/${path}`, {
+    method,
+    headers: { 'X-Vault-Token': root },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  });
+}
+
+/**
+ * A KV v2 mount `bulk/` of 10,000 secrets (100 folders of 100), readable by
+ * the group `bulk` of the test auth method (policy kv-bulk). Written once
+ * per OpenBao: a second run finds the last secret and stops.
+ */
+async function seedBulk(): Promise<void> {
+  const mounts = await (await bao('GET', 'sys/mounts')).json();
+  if (!('bulk/' in (mounts.data ?? mounts))) {
+    const made = await bao('POST', 'sys/mounts/bulk', {
+      type: 'kv',
+      options: { version: '2' }
+    });
+    expect(made.ok).toBe(true);
+  }
+  await bao('PUT', 'sys/policies/acl/kv-bulk', {
+    policy: 'path "bulk/*" { capabilities = ["read", "list"] }'
+  });
+  const auth = await (await bao('GET', 'sys/auth')).json();
+  const accessor = (auth.data ?? auth)['jwt-test/'].accessor;
+  await bao('POST', 'identity/group/name/bulk-jwt-test', {
+    type: 'external',
+    policies: ['kv-bulk']
+  });
+  const group = await (
+    await bao('GET', 'identity/group/name/bulk-jwt-test')
+  ).json();
+  // Already there on a second run (OpenBao answers 400): fine.
+  await bao('POST', 'identity/group-alias', {
+    name: 'bulk',
+    mount_accessor: accessor,
+    canonical_id: group.data.id
+  });
+  if ((await bao('GET', 'bulk/metadata/team-99/item-09999')).status === 200) {
+    return;
+  }
+  const paths: string[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const team = String(Math.floor(i / 100)).padStart(2, '0');
+    paths.push(`team-${team}/item-${String(i).padStart(5, '0')}`);
+  }
+  const write = async (path: string) => {
+    // A new KV v2 mount answers "upgrading" for a moment: try again.
+    await expect(async () => {
+      const reply = await bao('POST', `bulk/data/${path}`, {
+        data: { username: 'u', password: 'not-a-real-secret' }
+      });
+      expect(reply.ok).toBe(true);
+    }).toPass({ timeout: 30_000 });
+  };
+  const workers = Array.from({ length: 16 }, async (_, w) => {
+    for (let i = w; i < paths.length; i += 16) {
+      await write(paths[i]);
+    }
+  });
+  await Promise.all(workers);
 }
 
 /** A new id_token for the server to log in to Vault with (read on Refresh). */
@@ -261,13 +335,17 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
       'data-path',
       'secret/apps/billing/stripe'
     );
+    // The details too (claims, countdown, Vault facts).
+    await showDetails(page);
     for (const [, theme] of THEMES) {
       await page.theme.setTheme(theme);
       await page.mouse.move(900, 400);
       expect(await lowContrast(page, `#${PANEL_ID}`), theme).toEqual([]);
       await expectNoAxeViolations(page, `#${PANEL_ID}`);
     }
+    await panel.getByTestId('vault-jwt-summary').click();
     await page.theme.setTheme('JupyterLab Light');
+    await tree.focus();
     await shoot(page, 'logged-in');
   });
 
@@ -372,6 +450,33 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
       timeout: 30_000
     });
     await shoot(page, 'catalog-empty');
+    await signInAs(page, ['management']);
+  });
+
+  test('10,000 secrets: the tree fills the panel, one scrollbar', async ({
+    page
+  }) => {
+    test.setTimeout(600_000);
+    await seedBulk();
+    const panel = panelOf(page);
+    await signInAs(page, ['bulk']);
+    await expect(panel.getByTestId('vault-jwt-summary')).toContainText(
+      'kv-bulk',
+      { timeout: 60_000 }
+    );
+    await expect(panel.locator('[data-field="summary"]')).toContainText(
+      '10000 secrets',
+      { timeout: 120_000 }
+    );
+    const tree = panel.getByTestId('vault-jwt-tree');
+    await expect(tree.locator('[data-path="bulk/team-00/"]')).toBeVisible();
+    // The tree takes the height below the header: most of the panel.
+    const [panelBox, treeBox] = [
+      await panel.boundingBox(),
+      await tree.boundingBox()
+    ];
+    expect(treeBox!.height / panelBox!.height).toBeGreaterThan(0.6);
+    await shoot(page, 'many-secrets');
     await signInAs(page, ['management']);
   });
 });
