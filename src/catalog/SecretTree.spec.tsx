@@ -357,6 +357,33 @@ describe('SecretTree', () => {
     expect(document.activeElement).toBe(tree());
   });
 
+  it('opens the focused row’s context menu with Shift+F10 or the Menu key', async () => {
+    const { tree, row } = await mount(catalogReply([{ secrets: ['top'] }]));
+    const menus: string[] = [];
+    const listener = (event: Event) =>
+      menus.push((event.target as HTMLElement).getAttribute('data-path')!);
+    document.addEventListener('contextmenu', listener);
+    tree().focus();
+    press(tree(), 'ArrowDown');
+    press(tree(), 'ArrowDown');
+    expect(tree().getAttribute('aria-activedescendant')).toBe(
+      row('secret/top')?.id
+    );
+    act(() => {
+      tree().dispatchEvent(
+        new KeyboardEvent('keydown', {
+          key: 'F10',
+          shiftKey: true,
+          bubbles: true,
+          cancelable: true
+        })
+      );
+    });
+    press(tree(), 'ContextMenu');
+    document.removeEventListener('contextmenu', listener);
+    expect(menus).toEqual(['secret/top', 'secret/top']);
+  });
+
   it('toggles a folder on click', async () => {
     const { row } = await mount(catalogReply([{ secrets: ['app/db'] }]));
     expect(row('secret/app/db')).toBeUndefined();
