@@ -146,6 +146,19 @@ describe('commands', () => {
     await jest.advanceTimersByTimeAsync(100);
     await done;
     expect(document.activeElement).toBe(search);
+
+    // Not when the user has opened something modal meanwhile.
+    const palette = document.createElement('div');
+    palette.className = 'lm-CommandPalette';
+    const input = document.createElement('input');
+    palette.appendChild(input);
+    document.body.appendChild(palette);
+    const again = commands.execute(CommandIDs.openPanel);
+    input.focus();
+    await jest.advanceTimersByTimeAsync(100);
+    await again;
+    expect(document.activeElement).toBe(input);
+    palette.remove();
     panel.remove();
   });
 

@@ -54,6 +54,12 @@ export function addCommands(
         await new Promise<void>(resolve =>
           focusLater.set(FOCUS_DELAY_MS, resolve)
         );
+        // Unless the user has moved on to something modal meanwhile (the
+        // palette again, a dialog, a menu).
+        const active = document.activeElement;
+        if (active?.closest('.lm-CommandPalette, .jp-Dialog, .lm-Menu')) {
+          return;
+        }
         const panel = document.getElementById(PANEL_ID);
         (
           panel?.querySelector<HTMLElement>('.jp-VaultJwt-search') ?? panel

@@ -116,6 +116,10 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
     await expect(status).toBeFocused();
     await page.keyboard.press('Enter');
     await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();
+    // Opened from the keyboard: the focus goes to the panel's search box.
+    await expect(
+      page.locator(`#${PANEL_ID}`).getByLabel('Search secrets')
+    ).toBeFocused();
 
     await page.keyboard.press('Control+Shift+c');
     const palette = page.locator('#modal-command-palette');
