@@ -238,7 +238,7 @@ describe('commands', () => {
     expect(commands.isEnabled(CommandIDs.vaultUseTokenFile)).toBe(false);
   });
 
-  it("notifies the server's message when a log in from the palette fails", async () => {
+  it('notifies a short plain sentence when a log in from the palette fails (details stay in the panel)', async () => {
     const error = jest.spyOn(Notification, 'error');
     vaultClient.loginReply = new ApiError(
       'vault_sealed',
@@ -248,8 +248,8 @@ describe('commands', () => {
     await vault.load();
     await commands.execute(CommandIDs.vaultLogin);
     expect(error).toHaveBeenCalledTimes(1);
-    expect(String(error.mock.calls[0][0])).toContain(
-      'Vault is sealed: ask an operator to unseal it.'
+    expect(String(error.mock.calls[0][0])).toBe(
+      'Vault log in failed: Vault is sealed: it serves no secrets until it is unsealed. See the Vault JWT panel.'
     );
     expect(vault.state.error?.code).toBe('vault_sealed');
   });

@@ -11,6 +11,7 @@ import { CatalogModel } from './catalog/model';
 import { vaultKeyIcon } from './icons';
 import { IdentityModel } from './identity/model';
 import { Timeout } from './schedule';
+import { plainError } from './session/messages';
 import { CommandIDs, PANEL_ID } from './tokens';
 
 /**
@@ -120,11 +121,13 @@ export function addCommands(
         await vault.login();
         const error = vault.state.error ?? vault.state.status?.error;
         if (!vault.loggedIn && error) {
+          // Short enough to show whole; the details are in the panel.
           Notification.error(
-            trans.__('Vault log in failed: %1', error.message),
-            {
-              autoClose: 8000
-            }
+            trans.__(
+              'Vault log in failed: %1 See the Vault JWT panel.',
+              plainError(error, trans).sentence
+            ),
+            { autoClose: 8000 }
           );
         }
       }
@@ -154,7 +157,10 @@ export function addCommands(
         const error = vault.state.error;
         if (error) {
           Notification.error(
-            trans.__('Writing the token file failed: %1', error.message),
+            trans.__(
+              'Writing the token file failed: %1 See the Vault JWT panel.',
+              plainError(error, trans).sentence
+            ),
             { autoClose: 8000 }
           );
         }

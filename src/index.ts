@@ -18,6 +18,7 @@ import {
 
 import { CatalogModel } from './catalog/model';
 import { addCommands } from './commands';
+import { plainError } from './session/messages';
 import { LazyTemplatesField } from './snippets/lazyTemplatesField';
 import { IdentityClient, IdentityModel } from './identity/model';
 import {
@@ -143,10 +144,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
             }
           ]
         : [];
-      Notification.error(trans.__('id_token: %1', error.message), {
-        autoClose: false,
-        actions
-      });
+      // Short enough to show whole; the details are in the panel.
+      Notification.error(
+        trans.__(
+          '%1 See the Vault JWT panel.',
+          plainError(error, trans).sentence
+        ),
+        {
+          autoClose: false,
+          actions
+        }
+      );
     });
     model.stateChanged.connect((_, state) => {
       if (!state.error) {
