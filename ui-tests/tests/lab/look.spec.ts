@@ -358,6 +358,10 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
     });
     const picker = page.getByTestId('vault-jwt-picker');
     await expect(picker).toBeVisible();
+    // Keys typed before the search box has the focus would be lost.
+    await expect(
+      picker.getByRole('combobox', { name: 'Search secrets and keys' })
+    ).toBeFocused();
     await page.keyboard.type('bill db');
     await expect(picker.locator('[role="option"]').first()).toHaveAttribute(
       'aria-selected',

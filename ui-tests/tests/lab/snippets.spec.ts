@@ -249,6 +249,9 @@ test.describe('Snippets inserted from the sidebar and the palette, run in a real
     // No Insert button; the copy actions are in the Copy menu.
     const dialog = page.locator('.jp-VaultJwt-pickerDialog');
     await expect(dialog.getByRole('button', { name: 'Insert' })).toHaveCount(0);
+    await expect(
+      picker.getByRole('combobox', { name: 'Search secrets and keys' })
+    ).toBeFocused();
     await page.keyboard.type('ldap bind');
     await picker.getByRole('button', { name: 'Copy…' }).click();
     await expect(
