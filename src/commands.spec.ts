@@ -132,9 +132,34 @@ describe('commands', () => {
     }
   });
 
-  it('opens the panel', async () => {
-    await commands.execute(CommandIDs.openPanel);
+  it('opens the panel, then puts the focus in its search box', async () => {
+    const panel = document.createElement('div');
+    panel.id = PANEL_ID;
+    const search = document.createElement('input');
+    search.className = 'jp-VaultJwt-search';
+    panel.appendChild(search);
+    document.body.appendChild(panel);
+    const done = commands.execute(CommandIDs.openPanel);
     expect(activateById).toHaveBeenCalledWith(PANEL_ID);
+    // Not at once: the command palette gives the focus back as it closes.
+    expect(document.activeElement).not.toBe(search);
+    await jest.advanceTimersByTimeAsync(100);
+    await done;
+    expect(document.activeElement).toBe(search);
+
+    // Not when the user has opened something modal meanwhile.
+    const palette = document.createElement('div');
+    palette.className = 'lm-CommandPalette';
+    const input = document.createElement('input');
+    palette.appendChild(input);
+    document.body.appendChild(palette);
+    const again = commands.execute(CommandIDs.openPanel);
+    input.focus();
+    await jest.advanceTimersByTimeAsync(100);
+    await again;
+    expect(document.activeElement).toBe(input);
+    palette.remove();
+    panel.remove();
   });
 
   it('enables refresh and copy only once a token is there', async () => {
@@ -213,7 +238,7 @@ describe('commands', () => {
     expect(commands.isEnabled(CommandIDs.vaultUseTokenFile)).toBe(false);
   });
 
-  it("notifies the server's message when a log in from the palette fails", async () => {
+  it('notifies a short plain sentence when a log in from the palette fails (details stay in the panel)', async () => {
     const error = jest.spyOn(Notification, 'error');
     vaultClient.loginReply = new ApiError(
       'vault_sealed',
@@ -223,8 +248,8 @@ describe('commands', () => {
     await vault.load();
     await commands.execute(CommandIDs.vaultLogin);
     expect(error).toHaveBeenCalledTimes(1);
-    expect(String(error.mock.calls[0][0])).toContain(
-      'Vault is sealed: ask an operator to unseal it.'
+    expect(String(error.mock.calls[0][0])).toBe(
+      'Vault log in failed: Vault is sealed: it serves no secrets until it is unsealed. See the Vault JWT panel.'
     );
     expect(vault.state.error?.code).toBe('vault_sealed');
   });

@@ -10,7 +10,15 @@ import {
 import { CatalogModel } from './catalog/model';
 import { vaultKeyIcon } from './icons';
 import { IdentityModel } from './identity/model';
+import { Timeout } from './schedule';
+import { plainError } from './session/messages';
 import { CommandIDs, PANEL_ID } from './tokens';
+
+/**
+ * How long the panel waits before taking the focus when opened (ms): the
+ * command palette gives the focus back to where it was as it closes.
+ */
+const FOCUS_DELAY_MS = 100;
 import { VaultModel } from './vault/model';
 
 /**
@@ -32,14 +40,31 @@ export function addCommands(
 ): IDisposable {
   const { commands } = app;
   const disposables = new DisposableSet();
+  const focusLater = new Timeout();
+  disposables.add(new DisposableDelegate(() => focusLater.cancel()));
 
   disposables.add(
     commands.addCommand(CommandIDs.openPanel, {
       label: trans.__('Open the Vault JWT panel'),
       caption: trans.__('Show your id_token and Vault session'),
       icon: vaultKeyIcon,
-      execute: () => {
+      execute: async () => {
         app.shell.activateById(PANEL_ID);
+        // After the command palette (if it ran this) has put the focus back
+        // where it was: the search box (or the panel, until its views load).
+        await new Promise<void>(resolve =>
+          focusLater.set(FOCUS_DELAY_MS, resolve)
+        );
+        // Unless the user has moved on to something modal meanwhile (the
+        // palette again, a dialog, a menu).
+        const active = document.activeElement;
+        if (active?.closest('.lm-CommandPalette, .jp-Dialog, .lm-Menu')) {
+          return;
+        }
+        const panel = document.getElementById(PANEL_ID);
+        (
+          panel?.querySelector<HTMLElement>('.jp-VaultJwt-search') ?? panel
+        )?.focus();
       }
     })
   );
@@ -96,11 +121,13 @@ export function addCommands(
         await vault.login();
         const error = vault.state.error ?? vault.state.status?.error;
         if (!vault.loggedIn && error) {
+          // Short enough to show whole; the details are in the panel.
           Notification.error(
-            trans.__('Vault log in failed: %1', error.message),
-            {
-              autoClose: 8000
-            }
+            trans.__(
+              'Vault log in failed: %1 See the Vault JWT panel.',
+              plainError(error, trans).sentence
+            ),
+            { autoClose: 8000 }
           );
         }
       }
@@ -130,7 +157,10 @@ export function addCommands(
         const error = vault.state.error;
         if (error) {
           Notification.error(
-            trans.__('Writing the token file failed: %1', error.message),
+            trans.__(
+              'Writing the token file failed: %1 See the Vault JWT panel.',
+              plainError(error, trans).sentence
+            ),
             { autoClose: 8000 }
           );
         }

@@ -19,7 +19,8 @@ import {
 import { CatalogModel } from './catalog/model';
 import { redactionPlugin } from './redaction/plugin';
 import { addCommands } from './commands';
-import { TemplatesField } from './snippets/TemplatesField';
+import { plainError } from './session/messages';
+import { LazyTemplatesField } from './snippets/lazyTemplatesField';
 import { IdentityClient, IdentityModel } from './identity/model';
 import {
   IConsoleLike,
@@ -32,7 +33,7 @@ import { addSnippetCommands, fillDragData } from './snippets/commands';
 import { CommandIDs, IVaultJwtSettings, PLUGIN_ID, STATUS_ID } from './tokens';
 import { VaultClient, VaultModel } from './vault/model';
 import { VaultJwtPanel } from './widgets/panel';
-import { CountdownStatus } from './widgets/status';
+import { SessionStatus } from './widgets/status';
 
 /** The hub's home page when running under JupyterHub, else null. */
 function hubHomeUrl(): string | null {
@@ -116,7 +117,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     catalog.insertRequested.connect((_, id) => insertSnippet(id, null));
     // The Settings Editor shows template problems as you type.
     formRegistry?.addRenderer(`${PLUGIN_ID}.snippetTemplates`, {
-      fieldRenderer: TemplatesField as unknown as NonNullable<
+      fieldRenderer: LazyTemplatesField as unknown as NonNullable<
         IFormRenderer['fieldRenderer']
       >
     });
@@ -145,10 +146,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
             }
           ]
         : [];
-      Notification.error(trans.__('id_token: %1', error.message), {
-        autoClose: false,
-        actions
-      });
+      // Short enough to show whole; the details are in the panel.
+      Notification.error(
+        trans.__(
+          '%1 See the Vault JWT panel.',
+          plainError(error, trans).sentence
+        ),
+        {
+          autoClose: false,
+          actions
+        }
+      );
     });
     model.stateChanged.connect((_, state) => {
       if (!state.error) {
@@ -178,8 +186,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer?.add(panel, 'jupyterlab-vault-jwt');
 
     if (statusBar) {
-      const status = new CountdownStatus({
+      const status = new SessionStatus({
         model,
+        vault,
+        catalog,
         trans,
         onClick: () => void app.commands.execute(CommandIDs.openPanel)
       });

@@ -4,6 +4,8 @@ import React from 'react';
 import { ISecretKeysState } from './model';
 import { displayName } from './tree';
 import { ErrorNote, ProgressNote } from '../components/Card';
+import { formatAgo, formatExact } from '../components/format';
+import { PathText } from '../components/PathText';
 import { InsertButton } from './SecretTree';
 import { SecretDetails } from './SecretDetails';
 
@@ -33,16 +35,10 @@ export function SecretKeys(props: ISecretKeysProps): JSX.Element | null {
   }
   const reply = keys.reply;
   return (
-    <section
-      className="jp-VaultJwt-card jp-VaultJwt-keys"
-      aria-label={trans.__('Key names')}
-    >
-      <header className="jp-VaultJwt-cardHeader">
-        <h2
-          className="jp-VaultJwt-cardTitle jp-VaultJwt-keysTitle"
-          title={keys.id}
-        >
-          {displayName(keys.id)}
+    <section className="jp-VaultJwt-keys" aria-label={trans.__('Key names')}>
+      <header className="jp-VaultJwt-sectionHeader">
+        <h2 className="jp-VaultJwt-keysTitle">
+          <PathText path={keys.id} />
         </h2>
         <InsertButton
           label={trans.__('Insert a snippet that reads %1', keys.id)}
@@ -57,11 +53,19 @@ export function SecretKeys(props: ISecretKeysProps): JSX.Element | null {
       {reply && (
         <>
           {reply.metadata && (
-            <p className="jp-VaultJwt-muted" data-field="version">
-              {trans.__(
-                'Version %1, created %2',
+            <p
+              className="jp-VaultJwt-muted"
+              data-field="version"
+              title={trans.__(
+                'Version %1, written %2',
                 reply.metadata.version,
-                reply.metadata.created_time
+                formatExact(reply.metadata.created_time)
+              )}
+            >
+              {versionLine(
+                reply.metadata.version,
+                reply.metadata.created_time,
+                trans
               )}
             </p>
           )}
@@ -112,4 +116,16 @@ export function SecretKeys(props: ISecretKeysProps): JSX.Element | null {
       )}
     </section>
   );
+}
+
+/** `v3 · updated 12 min ago` (the exact time is the tooltip). */
+function versionLine(
+  version: number,
+  createdTime: string,
+  trans: TranslationBundle
+): string {
+  const ago = formatAgo(createdTime, Date.now());
+  return ago === null
+    ? trans.__('v%1', version)
+    : trans.__('v%1 · updated %2', version, ago);
 }

@@ -7,7 +7,12 @@ import { createRoot, Root } from 'react-dom/client';
 import { CatalogModel, ICatalogSession } from './model';
 import { ICatalogClient } from './tree';
 import { SecretKeys } from './SecretKeys';
-import { OVERSCAN, ROW_HEIGHT, SecretTree } from './SecretTree';
+import {
+  DEFAULT_VIEWPORT,
+  OVERSCAN,
+  ROW_HEIGHT,
+  SecretTree
+} from './SecretTree';
 import { ICatalogReply, ISecretKeysReply } from '../tokens';
 import { catalogReply, flush, manyPaths } from '../testing/vaultFixtures';
 
@@ -192,12 +197,12 @@ describe('SecretTree', () => {
     const exact = row('secret/exact')!;
     expect(exact.getAttribute('aria-expanded')).toBeNull();
     expect(exact.getAttribute('data-unlisted')).toBe('true');
-    expect(
-      exact.querySelector('[title="readable, not listable"]')
-    ).not.toBeNull();
+    expect(exact.querySelector('.jp-VaultJwt-unlisted')?.textContent).toBe(
+      'not listed'
+    );
     expect(row('secret/top')?.getAttribute('data-unlisted')).toBeNull();
     expect(host.querySelector('[data-field="summary"]')?.textContent).toBe(
-      '5 readable secrets, 2 mounts'
+      '5 secrets · 2 mounts'
     );
   });
 
@@ -276,7 +281,7 @@ describe('SecretTree', () => {
     expect(model.state.rows.nodes).toHaveLength(10_511);
     const spacer = tree().firstElementChild as HTMLElement;
     expect(spacer.style.height).toBe(`${10_511 * ROW_HEIGHT}px`);
-    const windowSize = Math.ceil(320 / ROW_HEIGHT) + OVERSCAN;
+    const windowSize = Math.ceil(DEFAULT_VIEWPORT / ROW_HEIGHT) + OVERSCAN;
     expect(rows()).toHaveLength(windowSize);
     expect(rows()[0].getAttribute('data-path')).toBe('secret/');
 
@@ -308,6 +313,16 @@ describe('SecretTree', () => {
       'secret/team-7/app-1/',
       'secret/team-7/app-1/key-00017'
     ]);
+    // The terms are marked in the names they occur in (any case).
+    const marks = (path: string) =>
+      [
+        ...(host
+          .querySelector(`[data-path="${path}"]`)
+          ?.querySelectorAll('mark') ?? [])
+      ].map(mark => mark.textContent);
+    expect(marks('secret/team-7/')).toEqual(['team-7']);
+    expect(marks('secret/team-7/app-1/key-00017')).toEqual(['key-0001']);
+    expect(marks('secret/team-7/app-1/')).toEqual([]);
 
     press(input, 'Escape');
     expect(input.value).toBe('');
@@ -340,6 +355,33 @@ describe('SecretTree', () => {
       ['password', 'user↵name']
     );
     expect(document.activeElement).toBe(tree());
+  });
+
+  it('opens the focused row’s context menu with Shift+F10 or the Menu key', async () => {
+    const { tree, row } = await mount(catalogReply([{ secrets: ['top'] }]));
+    const menus: string[] = [];
+    const listener = (event: Event) =>
+      menus.push((event.target as HTMLElement).getAttribute('data-path')!);
+    document.addEventListener('contextmenu', listener);
+    tree().focus();
+    press(tree(), 'ArrowDown');
+    press(tree(), 'ArrowDown');
+    expect(tree().getAttribute('aria-activedescendant')).toBe(
+      row('secret/top')?.id
+    );
+    act(() => {
+      tree().dispatchEvent(
+        new KeyboardEvent('keydown', {
+          key: 'F10',
+          shiftKey: true,
+          bubbles: true,
+          cancelable: true
+        })
+      );
+    });
+    press(tree(), 'ContextMenu');
+    document.removeEventListener('contextmenu', listener);
+    expect(menus).toEqual(['secret/top', 'secret/top']);
   });
 
   it('toggles a folder on click', async () => {

@@ -16,9 +16,10 @@ import { ICatalogState } from './model';
 import { IManualPathActions } from './AddPathForm';
 import { CatalogNotices } from './CatalogNotices';
 import { RowMarker } from './RowMarker';
-import { ICatalogNode, displayName } from './tree';
+import { ICatalogNode, displayName, parseQuery } from './tree';
+import { splitRuns, termRanges } from './highlight';
 import { ICatalogMount } from '../tokens';
-import { Card, ErrorNote, ProgressNote } from '../components/Card';
+import { ProgressNote } from '../components/Card';
 
 /** Height of every row (px): fixed, so row positions are arithmetic. */
 export const ROW_HEIGHT = 24;
@@ -27,7 +28,7 @@ export const ROW_HEIGHT = 24;
 export const OVERSCAN = 8;
 
 /** Viewport height (px) assumed until the scroll container is measured. */
-const DEFAULT_VIEWPORT = 320;
+export const DEFAULT_VIEWPORT = 240;
 
 /**
  * The rows to render for a scroll position: the visible ones plus
@@ -135,9 +136,24 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
 
   const index = state.index;
   const rows = state.rows;
+  const terms = parseQuery(state.query);
   const filtering = state.matches !== null;
 
   const onKeyDown = (event: React.KeyboardEvent) => {
+    if (
+      event.key === 'ContextMenu' ||
+      (event.key === 'F10' && event.shiftKey)
+    ) {
+      // The keyboard's context menu opens JupyterLab's menu for the focused
+      // row (the browser's own event would target the tree, not the row).
+      event.preventDefault();
+      event.stopPropagation();
+      openRowMenu(
+        scroller.current,
+        activeNode === undefined ? null : `${baseId}-${activeNode}`
+      );
+      return;
+    }
     if (event.altKey || event.ctrlKey || event.metaKey) {
       return;
     }
@@ -163,11 +179,12 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
 
   if (!state.available) {
     return (
-      <Card className="jp-VaultJwt-secrets" title={trans.__('Secrets')}>
-        <p className="jp-VaultJwt-muted">
+      <section className="jp-VaultJwt-secrets" aria-label={trans.__('Secrets')}>
+        <SecretsHeader trans={trans} />
+        <p className="jp-VaultJwt-muted jp-VaultJwt-emptyNote">
           {trans.__('Log in to Vault to see the secrets you can read.')}
         </p>
-      </Card>
+      </section>
     );
   }
 
@@ -187,19 +204,16 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
     index && activeRow >= 0 ? rows.nodes[activeRow] : undefined;
 
   return (
-    <Card
-      className="jp-VaultJwt-secrets"
-      title={trans.__('Secrets')}
-      aside={
-        index && (
-          <span className="jp-VaultJwt-muted" data-field="summary">
-            {trans._n('%1 readable secret', '%1 readable secrets', index.total)}
-            {', '}
+    <section className="jp-VaultJwt-secrets" aria-label={trans.__('Secrets')}>
+      <SecretsHeader trans={trans}>
+        {index && (
+          <span className="jp-VaultJwt-sectionAside" data-field="summary">
+            {trans._n('%1 secret', '%1 secrets', index.total)}
+            {' · '}
             {trans._n('%1 mount', '%1 mounts', index.mounts.size)}
           </span>
-        )
-      }
-    >
+        )}
+      </SecretsHeader>
       <input
         type="search"
         className="jp-VaultJwt-search"
@@ -217,19 +231,12 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
           filtering &&
           trans._n('%1 match', '%1 matches', state.matches ?? 0)}
       </ProgressNote>
-      {state.error && (
-        <ErrorNote error={state.error}>
-          {index && (
-            <p className="jp-VaultJwt-muted">
-              {trans.__('Showing the last catalog that was read.')}
-            </p>
-          )}
-        </ErrorNote>
-      )}
       <CatalogNotices reply={state.reply} trans={trans} manual={props.manual} />
       {index && index.nodes.length === 0 && (
-        <p className="jp-VaultJwt-muted">
-          {trans.__('No KV mount is visible to your Vault token.')}
+        <p className="jp-VaultJwt-muted jp-VaultJwt-emptyNote">
+          {trans.__(
+            'No secret store (KV mount) is visible to you. Ask your administrator for access.'
+          )}
         </p>
       )}
       {index && (
@@ -272,6 +279,7 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
                   expanded={rows.expanded[row]}
                   active={row === activeRow}
                   selected={node.id === state.selected}
+                  terms={terms}
                   trans={trans}
                   onClick={props.onRowClick}
                   onInsert={props.onInsert}
@@ -284,11 +292,24 @@ export function SecretTree(props: ISecretTreeProps): JSX.Element {
         </div>
       )}
       {index && filtering && state.matches === 0 && (
-        <p className="jp-VaultJwt-muted">
+        <p className="jp-VaultJwt-muted jp-VaultJwt-emptyNote">
           {trans.__('No readable secret path matches the search.')}
         </p>
       )}
-    </Card>
+    </section>
+  );
+}
+
+/** The Secrets section's title line, like JupyterLab's sidebar sections. */
+function SecretsHeader(props: {
+  trans: TranslationBundle;
+  children?: React.ReactNode;
+}): JSX.Element {
+  return (
+    <header className="jp-VaultJwt-sectionHeader">
+      <h2 className="jp-VaultJwt-sectionTitle">{props.trans.__('Secrets')}</h2>
+      {props.children}
+    </header>
   );
 }
 
@@ -302,6 +323,7 @@ interface ITreeRowProps {
   expanded: boolean;
   active: boolean;
   selected: boolean;
+  terms: readonly string[];
   trans: TranslationBundle;
   onClick: (id: string) => void;
   onInsert: (id: string) => void;
@@ -357,7 +379,9 @@ function TreeRow(props: ITreeRowProps): JSX.Element {
       <span className="jp-VaultJwt-caret" aria-hidden="true">
         {isFolder && <Caret.react tag="span" />}
       </span>
-      <span className="jp-VaultJwt-rowName">{displayName(node.name)}</span>
+      <span className="jp-VaultJwt-rowName">
+        <Highlighted text={displayName(node.name)} terms={props.terms} />
+      </span>
       {mount && (
         <span
           className="jp-VaultJwt-badge"
@@ -374,9 +398,11 @@ function TreeRow(props: ITreeRowProps): JSX.Element {
       {node.unlisted && (
         <span
           className="jp-VaultJwt-badge jp-VaultJwt-unlisted"
-          title={trans.__('readable, not listable')}
+          title={trans.__(
+            'You may read this secret, but Vault does not list it to you: it was found through access to this exact path.'
+          )}
         >
-          {trans.__('unlisted')}
+          {trans.__('not listed')}
         </span>
       )}
       {mount?.error && (
@@ -404,6 +430,51 @@ function TreeRow(props: ITreeRowProps): JSX.Element {
         />
       )}
     </div>
+  );
+}
+
+/**
+ * Open the context menu of a row from the keyboard: a `contextmenu` event
+ * from the row, at its position (JupyterLab's menu takes the focus).
+ */
+function openRowMenu(tree: HTMLElement | null, rowId: string | null): void {
+  const row = rowId ? document.getElementById(rowId) : null;
+  if (!tree || !row) {
+    return;
+  }
+  const rect = row.getBoundingClientRect();
+  row.dispatchEvent(
+    new MouseEvent('contextmenu', {
+      bubbles: true,
+      cancelable: true,
+      clientX: rect.left + 24,
+      clientY: rect.top + rect.height / 2,
+      button: 2
+    })
+  );
+}
+
+/** A name with the search terms marked (`<mark>`). */
+function Highlighted(props: {
+  text: string;
+  terms: readonly string[];
+}): JSX.Element {
+  const ranges = props.terms.length ? termRanges(props.text, props.terms) : [];
+  if (ranges.length === 0) {
+    return <>{props.text}</>;
+  }
+  return (
+    <>
+      {splitRuns(props.text, ranges).map((run, i) =>
+        run.marked ? (
+          <mark key={i} className="jp-VaultJwt-match">
+            {run.text}
+          </mark>
+        ) : (
+          <React.Fragment key={i}>{run.text}</React.Fragment>
+        )
+      )}
+    </>
   );
 }
 

@@ -29,7 +29,12 @@ describe('SecretActions', () => {
 
   beforeEach(() => {
     status = loggedInReply();
-    target = { kind: 'notebook', label: 'a.ipynb', language: 'python' };
+    target = {
+      kind: 'notebook',
+      label: 'a.ipynb',
+      language: 'python',
+      current: true
+    };
     settings = { ...DEFAULT_SETTINGS };
     inserted = [];
     actions = new SecretActions({
@@ -123,7 +128,12 @@ describe('SecretActions', () => {
     expect(actions.snippet({ id: 'legacy/ldap/bind', key: null }).code).toBe(
       "secret_path = 'ldap/bind'"
     );
-    target = { kind: 'notebook', label: 'j.ipynb', language: 'julia' };
+    target = {
+      kind: 'notebook',
+      label: 'j.ipynb',
+      language: 'julia',
+      current: true
+    };
     expect(actions.snippet({ id: 'legacy/ldap/bind', key: null }).code).toBe(
       "p = 'ldap/bind'"
     );
@@ -133,9 +143,19 @@ describe('SecretActions', () => {
     const choice = { id: 'legacy/ldap/bind', key: null };
     target = null;
     expect(() => actions.snippet(choice)).toThrow(/Open a notebook/);
-    target = { kind: 'console', label: 'Console 1', language: null };
+    target = {
+      kind: 'console',
+      label: 'Console 1',
+      language: null,
+      current: true
+    };
     expect(() => actions.snippet(choice)).toThrow(/kernel is not known yet/);
-    target = { kind: 'notebook', label: 'a.ipynb', language: 'julia' };
+    target = {
+      kind: 'notebook',
+      label: 'a.ipynb',
+      language: 'julia',
+      current: true
+    };
     expect(() => actions.snippet(choice)).toThrow(
       /No snippet template is defined for julia kernels/
     );
@@ -172,7 +192,12 @@ describe('SecretActions', () => {
     const withNul = new SecretActions({
       vaultStatus: () => status,
       catalogIndex: () => index,
-      target: () => ({ kind: 'notebook', label: 'r.ipynb', language: 'r' }),
+      target: () => ({
+        kind: 'notebook',
+        label: 'r.ipynb',
+        language: 'r',
+        current: true
+      }),
       insert: () => {
         throw new Error('not reached');
       },

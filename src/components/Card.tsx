@@ -36,6 +36,42 @@ export function Card(props: ICardProps): JSX.Element {
   );
 }
 
+/** Props of {@link Section}. */
+export interface ISectionProps {
+  /** Modifier class, e.g. `jp-VaultJwt-vault`. */
+  className: string;
+  /** Title, also the section's accessible name. */
+  title: string;
+  /** `data-testid` for UI tests. */
+  testId?: string;
+  /** Buttons shown beside the title. */
+  actions?: React.ReactNode;
+  /** The body. */
+  children?: React.ReactNode;
+}
+
+/**
+ * A titled part of the panel, headed like JupyterLab's sidebar sections
+ * (small upper-case title, actions on the right), without a box around it.
+ */
+export function Section(props: ISectionProps): JSX.Element {
+  return (
+    <section
+      className={`jp-VaultJwt-section ${props.className}`}
+      aria-label={props.title}
+      data-testid={props.testId}
+    >
+      <header className="jp-VaultJwt-sectionHeader">
+        <h2 className="jp-VaultJwt-sectionTitle">{props.title}</h2>
+        {props.actions && (
+          <div className="jp-VaultJwt-actions">{props.actions}</div>
+        )}
+      </header>
+      {props.children}
+    </section>
+  );
+}
+
 /** Props of {@link CardButton}. */
 export interface ICardButtonProps {
   /** The main action of its card (accent colour). */

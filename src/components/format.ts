@@ -31,3 +31,54 @@ export function formatDuration(seconds: number): string {
 export function formatTime(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toLocaleString();
 }
+
+/**
+ * How long ago an instant was, in words: `just now`, `12 min ago`,
+ * `3 h ago`, `5 days ago`, then the local date.
+ *
+ * @param iso an RFC 3339 time (`2026-12-06T23:38:18.545276844Z`)
+ * @param nowMs the current time (epoch ms)
+ * @returns the words, or null when the time cannot be read
+ */
+export function formatAgo(iso: string, nowMs: number): string | null {
+  const ms = parseTime(iso);
+  if (ms === null) {
+    return null;
+  }
+  const seconds = Math.max(0, Math.round((nowMs - ms) / 1000));
+  if (seconds < 60) {
+    return 'just now';
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes} min ago`;
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) {
+    return `${hours} h ago`;
+  }
+  const days = Math.floor(hours / 24);
+  if (days < 60) {
+    return `${days} days ago`;
+  }
+  return `on ${new Date(ms).toLocaleDateString()}`;
+}
+
+/**
+ * An RFC 3339 time as the exact local date and time (for tooltips).
+ *
+ * @param iso an RFC 3339 time
+ * @returns the local date and time, or the text as given when unreadable
+ */
+export function formatExact(iso: string): string {
+  const ms = parseTime(iso);
+  return ms === null ? iso : new Date(ms).toLocaleString();
+}
+
+/** Epoch ms of an RFC 3339 time (fractions past ms dropped), or null. */
+function parseTime(iso: string): number | null {
+  // Vault writes nanoseconds; Date reads at most milliseconds reliably.
+  const trimmed = iso.replace(/(\.\d{3})\d+/, '$1');
+  const ms = Date.parse(trimmed);
+  return Number.isNaN(ms) ? null : ms;
+}

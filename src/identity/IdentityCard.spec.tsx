@@ -15,7 +15,7 @@ const trans = nullTranslator.load('test');
 function render(
   state: IIdentityState,
   countdown: ICountdown,
-  hub: string | null = '/hub/home'
+  slot: React.ReactNode = null
 ): HTMLElement {
   const host = document.createElement('div');
   document.body.appendChild(host);
@@ -26,7 +26,7 @@ function render(
         state={state}
         countdown={countdown}
         claims={DEFAULT_SETTINGS.claims}
-        hubHomeUrl={hub}
+        slot={slot}
         trans={trans}
         onRefresh={() => undefined}
         onCopy={() => undefined}
@@ -113,44 +113,29 @@ describe('IdentityCard', () => {
     );
   });
 
-  it('keeps the last good token beside a login_required error with a hub link', () => {
+  it('keeps the last good token while failing; the error itself is in the session header', () => {
     const host = render(
       { ...good, error: { code: 'login_required', message: 'Log in again.' } },
       { phase: 'expired', secondsLeft: -5, fraction: 0 }
     );
-    expect(host.querySelector('[role="alert"]')?.textContent).toContain(
-      'Log in again.'
-    );
-    expect(host.querySelector('a')?.getAttribute('href')).toBe('/hub/home');
+    expect(host.querySelector('[role="alert"]')).toBeNull();
     expect(host.textContent).toContain('Expired 0:05 ago');
     expect(
       host.querySelector('[data-claim="preferred_username"]')
     ).not.toBeNull();
   });
 
-  it('links to the hub when it holds only an expired id_token, not for other errors', () => {
-    const stale = render(
-      {
-        ...good,
-        error: {
-          code: 'stale_id_token',
-          message: 'The hub could not get a new one.'
-        }
-      },
-      { phase: 'expired', secondsLeft: -40, fraction: 0 }
+  it('hosts another feature’s component in its slot, at the top', () => {
+    const host = render(
+      { ...good, claims: null, source: null },
+      { phase: 'unavailable', secondsLeft: null, fraction: 0 },
+      <button data-testid="sign-in">Sign in</button>
     );
-    expect(stale.querySelector('[role="alert"]')?.textContent).toContain(
-      'The hub could not get a new one.'
-    );
-    expect(stale.querySelector('a')?.getAttribute('href')).toBe('/hub/home');
-    const down = render(
-      { ...good, error: { code: 'hub_timeout', message: 'Slow hub.' } },
-      { phase: 'fresh', secondsLeft: 40, fraction: 0.5 }
-    );
-    expect(down.querySelector('[role="alert"]')?.textContent).toContain(
-      'Slow hub.'
-    );
-    expect(down.querySelector('a')).toBeNull();
+    const section = host.querySelector('section')!;
+    const slot = host.querySelector('[data-testid="sign-in"]');
+    expect(slot?.textContent).toBe('Sign in');
+    // After the section's header, before everything else of the body.
+    expect(section.children[1]).toBe(slot);
   });
 
   it('explains how to configure a source when there is none', () => {
@@ -162,8 +147,7 @@ describe('IdentityCard', () => {
         claims: null,
         hint: 'Set OIDC_ID_TOKEN.'
       },
-      { phase: 'unavailable', secondsLeft: null, fraction: 0 },
-      null
+      { phase: 'unavailable', secondsLeft: null, fraction: 0 }
     );
     expect(host.textContent).toContain('No id_token source is configured.');
     expect(host.textContent).toContain('Set OIDC_ID_TOKEN.');

@@ -3,7 +3,7 @@ import React from 'react';
 
 import { ICountdown, IIdentityState } from './model';
 import { TokenPhase } from '../tokens';
-import { Card, CardButton, ErrorNote, ProgressNote } from '../components/Card';
+import { CardButton, ProgressNote, Section } from '../components/Card';
 import { formatDuration, formatTime } from '../components/format';
 
 /** Props of {@link IdentityCard}. */
@@ -14,8 +14,8 @@ export interface IIdentityCardProps {
   countdown: ICountdown;
   /** Claims to show, in order (from the settings). */
   claims: string[];
-  /** The hub's home page (to log in again), or null outside JupyterHub. */
-  hubHomeUrl: string | null;
+  /** Extra components shown at the top (e.g. a sign-in), or nothing. */
+  slot?: React.ReactNode;
   /** Translations. */
   trans: TranslationBundle;
   /** Refresh now (the refresh command). */
@@ -25,21 +25,21 @@ export interface IIdentityCardProps {
 }
 
 /**
- * The identity card: who the id_token says you are, where it came from, and a
- * live countdown to its expiry.
+ * The identity details: who the id_token says you are, where it came from,
+ * a live countdown to its expiry, and its Refresh and Copy buttons. Its
+ * failures are shown by the session header (one place for every problem).
  */
 export function IdentityCard(props: IIdentityCardProps): JSX.Element {
   const { state, countdown, trans } = props;
   const sourceLabel = describeSource(state, trans);
   return (
-    <Card
+    <Section
       className="jp-VaultJwt-identity"
       testId="vault-jwt-identity-card"
       title={trans.__('Identity')}
       actions={
         <>
           <CardButton
-            accept
             onClick={props.onRefresh}
             disabled={state.refreshing || state.source === null}
             title={trans.__('Ask JupyterHub for a fresh id_token now')}
@@ -63,19 +63,16 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
         </>
       }
     >
-      {sourceLabel && <p className="jp-VaultJwt-source">{sourceLabel}</p>}
+      {props.slot}
+      {sourceLabel && (
+        <p className="jp-VaultJwt-source jp-VaultJwt-wrapAnywhere">
+          {sourceLabel}
+        </p>
+      )}
       <ProgressNote>
         {state.loading && trans.__('Loading the id_token…')}
         {state.refreshing && trans.__('Refreshing the id_token…')}
       </ProgressNote>
-      {state.error && (
-        <ErrorBox
-          error={state.error}
-          hubHomeUrl={props.hubHomeUrl}
-          keptLastGood={state.claims !== null}
-          trans={trans}
-        />
-      )}
       {!state.loading && state.source === null && !state.error && (
         <div className="jp-VaultJwt-hint">
           <p>{trans.__('No id_token source is configured.')}</p>
@@ -98,13 +95,20 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
             return (
               <React.Fragment key={name}>
                 <dt title={name}>{claimLabel(name, trans)}</dt>
-                <dd data-claim={name}>{value}</dd>
+                <dd
+                  data-claim={name}
+                  className={
+                    name === 'iss' ? 'jp-VaultJwt-wrapAnywhere' : undefined
+                  }
+                >
+                  {value}
+                </dd>
               </React.Fragment>
             );
           })}
         </dl>
       )}
-    </Card>
+    </Section>
   );
 }
 
@@ -145,38 +149,6 @@ function Countdown({ countdown, trans }: ICountdownProps): JSX.Element {
         <div className="jp-VaultJwt-barFill" style={{ width: `${percent}%` }} />
       </div>
     </div>
-  );
-}
-
-/** Failures a new login at the hub can cure: the card links to the hub. */
-const LOG_IN_AGAIN_HELPS = new Set(['login_required', 'stale_id_token']);
-
-/** Props of {@link ErrorBox}. */
-interface IErrorBoxProps {
-  error: { code: string; message: string };
-  hubHomeUrl: string | null;
-  keptLastGood: boolean;
-  trans: TranslationBundle;
-}
-
-/** The last failure, with a way out. */
-function ErrorBox(props: IErrorBoxProps): JSX.Element {
-  const { error, hubHomeUrl, keptLastGood, trans } = props;
-  return (
-    <ErrorNote error={error}>
-      {keptLastGood && (
-        <p className="jp-VaultJwt-muted">
-          {trans.__('Showing the last token that was read successfully.')}
-        </p>
-      )}
-      {hubHomeUrl && LOG_IN_AGAIN_HELPS.has(error.code) && (
-        <p>
-          <a href={hubHomeUrl} target="_blank" rel="noopener noreferrer">
-            {trans.__('Log in again at the hub')}
-          </a>
-        </p>
-      )}
-    </ErrorNote>
   );
 }
 

@@ -1,5 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import React, { useEffect, useId, useRef } from 'react';
+import { caretDownIcon, HTMLSelect } from '@jupyterlab/ui-components';
+import React, { useEffect, useId, useRef, useState } from 'react';
 
 import { displayName } from '../catalog/tree';
 import { IPickerItem, IPickerState, matchPositions } from './model';
@@ -16,6 +17,14 @@ export interface ISecretPickerProps {
   destination: string | null;
   /** Why nothing can be inserted (no notebook, not logged in, no template), or null. */
   notice: string | null;
+  /** The notice offers a Log in button (not logged in to Vault). */
+  offerLogin?: boolean;
+  /** Whether Copy snippet is offered (a kernel language and template). */
+  canCopySnippet?: boolean;
+  /** A copy action (the Copy menu) or Log in was chosen. */
+  onAction?: (
+    action: 'copy-path' | 'copy-cli' | 'copy-snippet' | 'login'
+  ) => void;
   /** The templates offered for the kernel's language. */
   templates: readonly ITemplateChoice[];
   /** The chosen template id. */
@@ -71,21 +80,19 @@ export function SecretPicker(props: ISecretPickerProps): JSX.Element {
       <p className="jp-VaultJwt-muted" data-field="destination">
         {props.destination ?? trans.__('Nowhere to insert yet.')}
       </p>
-      {props.templates.length > 1 && (
-        <label className="jp-VaultJwt-pickerTemplate">
-          {trans.__('Template')}{' '}
-          <select
-            aria-label={trans.__('Snippet template')}
-            value={props.template ?? ''}
-            onChange={event => props.onTemplate(event.currentTarget.value)}
-          >
-            {props.templates.map(choice => (
-              <option key={choice.id} value={choice.id}>
-                {choice.label}
-              </option>
-            ))}
-          </select>
-        </label>
+      {props.notice && (
+        <div className="jp-VaultJwt-hint jp-VaultJwt-pickerNotice" role="note">
+          <p>{props.notice}</p>
+          {props.offerLogin && (
+            <button
+              type="button"
+              className="jp-mod-styled jp-mod-accept jp-VaultJwt-button"
+              onClick={() => props.onAction?.('login')}
+            >
+              {trans.__('Log in')}
+            </button>
+          )}
+        </div>
       )}
       <input
         className="jp-VaultJwt-search jp-VaultJwt-pickerSearch"
@@ -105,9 +112,6 @@ export function SecretPicker(props: ISecretPickerProps): JSX.Element {
         spellCheck={false}
         autoComplete="off"
       />
-      {props.notice && (
-        <ErrorNote error={{ code: 'picker', message: props.notice }} />
-      )}
       <p className="jp-VaultJwt-muted" aria-live="polite" data-field="matches">
         {state.total === 0
           ? trans.__('No readable secrets are listed yet.')
@@ -142,6 +146,125 @@ export function SecretPicker(props: ISecretPickerProps): JSX.Element {
         ))}
       </ul>
       <PickerKeysNote state={state} trans={trans} />
+      {(props.templates.length > 1 || state.items.length > 0) && (
+        <div className="jp-VaultJwt-pickerFooter">
+          {props.templates.length > 1 && (
+            <label className="jp-VaultJwt-pickerTemplate">
+              <span>{trans.__('Template')}</span>
+              <HTMLSelect
+                aria-label={trans.__('Snippet template')}
+                value={props.template ?? ''}
+                onChange={event => props.onTemplate(event.currentTarget.value)}
+                options={props.templates.map(choice => ({
+                  label: choice.label,
+                  value: choice.id
+                }))}
+              />
+            </label>
+          )}
+          {state.items.length > 0 && props.onAction && (
+            <CopyMenu
+              trans={trans}
+              canCopySnippet={props.canCopySnippet ?? false}
+              disabled={state.active < 0}
+              onAction={props.onAction}
+            />
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The copy actions of the highlighted secret, in a menu (Insert is the
+ * dialog's one primary action): a button that opens a list of menu items;
+ * arrows move, Enter or Space chooses, Escape closes.
+ */
+function CopyMenu(props: {
+  trans: TranslationBundle;
+  canCopySnippet: boolean;
+  disabled: boolean;
+  onAction: (action: 'copy-path' | 'copy-cli' | 'copy-snippet') => void;
+}): JSX.Element {
+  const { trans } = props;
+  const [open, setOpen] = useState(false);
+  const menuId = useId();
+  const items = useRef<(HTMLButtonElement | null)[]>([]);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const actions: ['copy-path' | 'copy-cli' | 'copy-snippet', string][] = [
+    ['copy-path', trans.__('Copy path')],
+    ['copy-cli', trans.__('Copy CLI command')]
+  ];
+  if (props.canCopySnippet) {
+    actions.push(['copy-snippet', trans.__('Copy snippet')]);
+  }
+  useEffect(() => {
+    if (open) {
+      items.current[0]?.focus();
+    }
+  }, [open]);
+  const move = (event: React.KeyboardEvent, delta: number) => {
+    event.preventDefault();
+    const nodes = items.current.filter(Boolean) as HTMLButtonElement[];
+    const at = nodes.indexOf(document.activeElement as HTMLButtonElement);
+    nodes[(at + delta + nodes.length) % nodes.length]?.focus();
+  };
+  return (
+    <div
+      className="jp-VaultJwt-copyMenu"
+      onKeyDown={event => {
+        if (!open) {
+          return;
+        }
+        if (event.key === 'ArrowDown') {
+          move(event, 1);
+        } else if (event.key === 'ArrowUp') {
+          move(event, -1);
+        }
+      }}
+    >
+      <button
+        ref={toggle}
+        type="button"
+        className="jp-mod-styled jp-VaultJwt-button jp-VaultJwt-copyToggle"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={open ? menuId : undefined}
+        disabled={props.disabled}
+        data-menu-toggle="true"
+        onClick={() => setOpen(!open)}
+      >
+        {trans.__('Copy…')}
+        <caretDownIcon.react tag="span" className="jp-VaultJwt-copyCaret" />
+      </button>
+      {open && (
+        <div
+          id={menuId}
+          role="menu"
+          className="jp-VaultJwt-copyItems"
+          aria-label={trans.__('Copy')}
+        >
+          {actions.map(([action, label], i) => (
+            <button
+              key={action}
+              ref={node => {
+                items.current[i] = node;
+              }}
+              type="button"
+              role="menuitem"
+              className="jp-VaultJwt-copyItem"
+              tabIndex={-1}
+              onClick={() => {
+                setOpen(false);
+                props.onAction(action);
+              }}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+      )}
     </div>
   );
 }

@@ -1,14 +1,28 @@
 import { Dialog, ReactWidget, UseSignal } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
 import React from 'react';
 
 import { ICatalogClient, ICatalogIndex } from '../catalog/tree';
 import { SecretPicker } from './SecretPicker';
 import { PickerModel } from './model';
 import { ISecretChoice, SecretActions } from '../catalog/secretActions';
+import '../../style/panel.css';
+import '../../style/picker.css';
 
 /** What the user asked the picker for. */
 export type PickerAction = 'insert' | 'copy-path' | 'copy-cli' | 'copy-snippet';
+
+/** A copy action of the picker's Copy menu. */
+export type CopyAction = Exclude<PickerAction, 'insert'>;
+
+/**
+ * The picker's outcome without a secret: the user pressed Log in in the
+ * logged-out notice.
+ */
+export interface IPickerLogin {
+  readonly action: 'login';
+}
 
 /** The picker's outcome: an action on one secret or key. */
 export interface IPickerOutcome {
@@ -32,22 +46,66 @@ export interface IPickSecretOptions {
   destination: string | null;
   /** Why nothing can be inserted now, or null. */
   notice: string | null;
+  /** The notice offers Log in (not logged in to Vault). */
+  offerLogin?: boolean;
   /** Whether Insert is offered (a target and a template exist). */
   canInsert: boolean;
   /** Translations. */
   trans: TranslationBundle;
 }
 
+/** A Lumino message (the type of `Widget.processMessage`'s argument). */
+type Message = Parameters<Widget['processMessage']>[0];
+
 /** The dialog body: the picker, and the value the dialog resolves with. */
 class PickerBody extends ReactWidget {
   constructor(
     private readonly _model: PickerModel,
     private readonly _options: IPickSecretOptions,
-    private readonly _onChoose: () => void
+    private readonly _onChoose: () => void,
+    private readonly _onAction: (action: CopyAction | 'login') => void
   ) {
     super();
     this.addClass('jp-VaultJwt-pickerBody');
   }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    // The dialog takes Enter for its default button before the body sees
+    // it: Enter on the body's own buttons (the Copy menu, Log in) is
+    // handled here first, as a click.
+    document.addEventListener('keydown', this._onKeydown, true);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    document.removeEventListener('keydown', this._onKeydown, true);
+    super.onBeforeDetach(msg);
+  }
+
+  private _onKeydown = (event: KeyboardEvent): void => {
+    const target = event.target as HTMLElement | null;
+    if (!target || !this.node.contains(target)) {
+      return;
+    }
+    if (event.key === 'Enter' && target instanceof HTMLButtonElement) {
+      event.preventDefault();
+      event.stopPropagation();
+      target.click();
+      return;
+    }
+    // Escape in the open Copy menu closes the menu, not the dialog.
+    const menu = target.closest('.jp-VaultJwt-copyMenu');
+    const toggle = menu?.querySelector<HTMLButtonElement>('[data-menu-toggle]');
+    if (
+      event.key === 'Escape' &&
+      toggle?.getAttribute('aria-expanded') === 'true'
+    ) {
+      event.preventDefault();
+      event.stopPropagation();
+      toggle.click();
+      toggle.focus();
+    }
+  };
 
   /** The highlighted secret or key (the dialog's value). */
   getValue(): Omit<IPickerOutcome, 'action'> | null {
@@ -79,6 +137,9 @@ class PickerBody extends ReactWidget {
                   trans={trans}
                   destination={this._options.destination}
                   notice={this._options.notice}
+                  offerLogin={this._options.offerLogin ?? false}
+                  canCopySnippet={this._options.canInsert}
+                  onAction={this._onAction}
                   templates={templates.choices}
                   template={templates.chosen}
                   onTemplate={id =>
@@ -104,66 +165,45 @@ class PickerBody extends ReactWidget {
 
 /**
  * Open the "Insert Vault secret…" picker as a modal dialog and wait for the
- * user: Enter (or a click on a row) inserts the highlighted secret or key,
- * the buttons copy its path, CLI command or snippet, Escape cancels.
+ * user: Enter (or a click on a row) inserts the highlighted secret or key
+ * (Insert is the one primary button), the Copy menu copies its path, CLI
+ * command or snippet, Log in (when logged out) logs in, Escape cancels.
  *
- * @returns the action and its secret, or null when cancelled or nothing was
- *   highlighted
+ * @returns the action and its secret, `{ action: 'login' }`, or null when
+ *   cancelled or nothing was highlighted
  */
 export async function pickSecret(
   options: IPickSecretOptions
-): Promise<IPickerOutcome | null> {
+): Promise<IPickerOutcome | IPickerLogin | null> {
   const { trans } = options;
   const model = new PickerModel({
     index: options.index,
     client: options.client,
     keyCache: options.keyCache
   });
-  const buttons: { button: Dialog.IButton; action: PickerAction | null }[] = [
-    {
-      button: Dialog.cancelButton({ label: trans.__('Cancel') }),
-      action: null
-    },
-    {
-      button: Dialog.createButton({
-        label: trans.__('Copy path'),
-        displayType: 'default'
-      }),
-      action: 'copy-path'
-    },
-    {
-      button: Dialog.createButton({
-        label: trans.__('Copy CLI command'),
-        displayType: 'default'
-      }),
-      action: 'copy-cli'
-    }
+  const buttons: Dialog.IButton[] = [
+    Dialog.cancelButton({ label: trans.__('Cancel') })
   ];
   if (options.canInsert) {
-    buttons.push(
-      {
-        button: Dialog.createButton({
-          label: trans.__('Copy snippet'),
-          displayType: 'default'
-        }),
-        action: 'copy-snippet'
-      },
-      {
-        button: Dialog.okButton({ label: trans.__('Insert') }),
-        action: 'insert'
-      }
-    );
+    buttons.push(Dialog.okButton({ label: trans.__('Insert') }));
   }
-  // Enter runs the last button: Insert, or Copy CLI command without a target.
+  // Enter runs Insert; without it, Enter closes.
   const defaultButton = buttons.length - 1;
   let dialog: Dialog<Omit<IPickerOutcome, 'action'> | null> | null = null;
-  const body = new PickerBody(model, options, () =>
-    dialog?.resolve(defaultButton)
+  let chosen: CopyAction | 'login' | null = null;
+  const body = new PickerBody(
+    model,
+    options,
+    () => dialog?.resolve(defaultButton),
+    action => {
+      chosen = action;
+      dialog?.resolve(0);
+    }
   );
   dialog = new Dialog({
     title: trans.__('Insert Vault secret'),
     body,
-    buttons: buttons.map(entry => entry.button),
+    buttons,
     defaultButton,
     focusNodeSelector: 'input[role="combobox"]',
     hasClose: true
@@ -171,10 +211,11 @@ export async function pickSecret(
   dialog.addClass('jp-VaultJwt-pickerDialog');
   try {
     const result = await dialog.launch();
-    const index = buttons.findIndex(
-      entry => entry.button.label === result.button.label
-    );
-    const action = index < 0 ? null : buttons[index].action;
+    if (chosen === 'login') {
+      return { action: 'login' };
+    }
+    const action: PickerAction | null =
+      chosen ?? (result.button.accept && options.canInsert ? 'insert' : null);
     if (!action || !result.value) {
       return null;
     }

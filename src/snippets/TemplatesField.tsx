@@ -7,6 +7,7 @@ import {
   UserTemplate,
   userTemplateProblems
 } from './index';
+import '../../style/templates.css';
 
 /** The parts of rjsf's `FieldProps` the field uses. */
 export interface ITemplatesFieldProps {

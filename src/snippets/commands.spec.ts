@@ -90,6 +90,7 @@ describe('snippet commands', () => {
   let commands: CommandRegistry;
   let shell: FakeShell;
   let inserter: SnippetInserter;
+  let notebook: Widget;
   let vault: VaultModel;
   let catalog: CatalogModel;
   let actions: SecretActions;
@@ -113,7 +114,7 @@ describe('snippet commands', () => {
       contextMenuHitTest: (test: (node: HTMLElement) => boolean) =>
         hit && test(hit) ? hit : undefined
     } as unknown as JupyterFrontEnd;
-    const notebook = fakeNotebook();
+    notebook = fakeNotebook();
     inserter = new SnippetInserter({
       shell,
       trackers: {
@@ -170,17 +171,25 @@ describe('snippet commands', () => {
     }
   });
 
-  it('is disabled without a notebook or console, and says why in its label', () => {
+  it('stays enabled when another tab is in front: snippets go to the last notebook', () => {
     expect(commands.isEnabled(CommandIDs.openPicker)).toBe(true);
     expect(commands.label(CommandIDs.openPicker)).toBe('Insert Vault secret…');
-    shell.currentWidget = new Widget();
+    shell.currentWidget = new Widget(); // e.g. the Launcher
     shell.currentChanged.emit();
-    expect(commands.isEnabled(CommandIDs.openPicker)).toBe(false);
-    expect(commands.label(CommandIDs.openPicker)).toBe(
-      'Insert Vault secret… (open a notebook or console first)'
-    );
+    // The palette hides disabled commands: the picker stays reachable.
+    expect(commands.isEnabled(CommandIDs.openPicker)).toBe(true);
+    expect(commands.label(CommandIDs.openPicker)).toBe('Insert Vault secret…');
+    expect(inserter.target).toMatchObject({ kind: 'notebook', current: false });
+    expect(commands.isEnabled(CommandIDs.insertSnippet)).toBe(true);
+  });
+
+  it('stays enabled before any notebook or console, and says why in its caption', () => {
+    shell.currentWidget = null;
+    notebook.dispose();
+    expect(inserter.target).toBeNull();
+    expect(commands.isEnabled(CommandIDs.openPicker)).toBe(true);
     expect(commands.caption(CommandIDs.openPicker)).toMatch(
-      /Open a notebook or a code console/
+      /open a notebook or a code console/
     );
     expect(commands.isEnabled(CommandIDs.insertSnippet)).toBe(false);
   });
@@ -253,8 +262,8 @@ describe('snippet commands', () => {
       id: 'secret/apps/billing/db',
       key: null
     });
-    shell.currentWidget = null;
-    shell.currentChanged.emit();
+    // Once the notebook is closed there is no kernel to write a snippet for.
+    notebook.dispose();
     fillDragData(
       actions,
       { id: 'secret/apps/billing/db', key: null },

@@ -15,11 +15,10 @@ import {
 
 import { CatalogModel } from '../catalog/model';
 import { ICatalogClient } from '../catalog/tree';
-import { SnippetInserter } from './inserter';
+import { IInsertTarget, SnippetInserter } from './inserter';
 import { ISecretChoice, SecretActions } from '../catalog/secretActions';
 import { CommandIDs } from '../tokens';
 import { VaultModel } from '../vault/model';
-import { pickSecret } from '../picker/widget';
 
 /**
  * CSS selector of the secret rows (tree) and key rows the context menu acts
@@ -129,28 +128,26 @@ export function addSnippetCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.openPicker, {
-      label: () =>
-        inserter.target
-          ? trans.__('Insert Vault secret…')
-          : trans.__('Insert Vault secret… (open a notebook or console first)'),
+      label: trans.__('Insert Vault secret…'),
       caption: () =>
         inserter.target
           ? trans.__(
               'Find a readable secret by name and insert code that reads it when the cell runs'
             )
-          : noTarget(),
-      isEnabled: () => inserter.target !== null,
+          : trans.__(
+              'Find a readable secret by name; open a notebook or a code console to insert it'
+            ),
+      // Always enabled: the palette hides disabled commands, so the picker
+      // itself says what is missing (and still copies paths and commands).
       execute: async () => {
         const target = inserter.target;
-        if (!target) {
-          fail(noTarget());
-          return;
-        }
         const templates = actions.templateChoices();
         let notice: string | null = null;
         if (!vault.loggedIn) {
+          notice = trans.__('You are not logged in to Vault.');
+        } else if (!target) {
           notice = trans.__(
-            'You are not logged in to Vault: log in from the Vault JWT panel first.'
+            'Open a notebook or a code console to insert a snippet; you can copy a path or a CLI command meanwhile.'
           );
         } else if (!target.language) {
           notice = trans.__('The kernel is not known yet: start it first.');
@@ -160,28 +157,29 @@ export function addSnippetCommands(
             target.language
           );
         }
-        const mode =
-          target.kind === 'console'
-            ? trans.__('at the prompt')
-            : actions.insertMode === 'cursor'
-              ? trans.__('at the cursor')
-              : trans.__('as a new cell below');
+        // Loaded on first use: not part of the start-up bundle.
+        const { pickSecret } = await import('../picker/widget');
         const outcome = await pickSecret({
           index: catalog.state.index,
           client: options.client,
           keyCache,
           actions,
-          destination: trans.__(
-            'Into %1 (%2), %3.',
-            target.label,
-            target.language ?? trans.__('kernel not started'),
-            mode
-          ),
+          destination: target ? destinationOf(target, actions, trans) : null,
           notice,
+          offerLogin: !vault.loggedIn && vault.canLogin,
           canInsert: notice === null,
           trans
         });
         if (!outcome) {
+          return;
+        }
+        if (outcome.action === 'login') {
+          // Log in, wait for the list of secrets, and open the picker again.
+          await commands.execute(CommandIDs.vaultLogin);
+          if (vault.loggedIn) {
+            await catalogSettled(catalog);
+            await commands.execute(CommandIDs.openPicker);
+          }
           return;
         }
         const templateId = outcome.template ?? undefined;
@@ -351,4 +349,61 @@ export function fillDragData(
     'application/x-vault-jwt-secret',
     JSON.stringify({ id: choice.id, key: choice.key })
   );
+}
+
+/**
+ * Where the picker inserts: `Into Untitled.ipynb (python), as a new cell
+ * below.`, saying when it is the last notebook used rather than the tab in
+ * front.
+ */
+function destinationOf(
+  target: IInsertTarget,
+  actions: SecretActions,
+  trans: TranslationBundle
+): string {
+  const mode =
+    target.kind === 'console'
+      ? trans.__('at the prompt')
+      : actions.insertMode === 'cursor'
+        ? trans.__('at the cursor')
+        : trans.__('as a new cell below');
+  const language = target.language ?? trans.__('kernel not started');
+  if (target.current) {
+    return trans.__('Into %1 (%2), %3.', target.label, language, mode);
+  }
+  return target.kind === 'console'
+    ? trans.__(
+        'Into %1 (%2), the last console you used, %3.',
+        target.label,
+        language,
+        mode
+      )
+    : trans.__(
+        'Into %1 (%2), the last notebook you used, %3.',
+        target.label,
+        language,
+        mode
+      );
+}
+
+/**
+ * Resolves once the catalog is loaded or has failed (after a log in).
+ */
+function catalogSettled(catalog: CatalogModel): Promise<void> {
+  const settled = () =>
+    !catalog.state.available ||
+    (!catalog.state.loading &&
+      (catalog.state.index !== null || catalog.state.error !== null));
+  if (settled()) {
+    return Promise.resolve();
+  }
+  return new Promise(resolve => {
+    const check = () => {
+      if (settled() || catalog.isDisposed) {
+        catalog.stateChanged.disconnect(check);
+        resolve();
+      }
+    };
+    catalog.stateChanged.connect(check);
+  });
 }

@@ -187,7 +187,7 @@ describe('SnippetInserter', () => {
 
   afterEach(() => inserter.dispose());
 
-  it('has no target without a notebook or console, and says why', () => {
+  it('has no target before any notebook or console, and says why', () => {
     expect(inserter.target).toBeNull();
     shell.show(new Widget());
     expect(inserter.target).toBeNull();
@@ -207,7 +207,8 @@ describe('SnippetInserter', () => {
     expect(inserter.target).toEqual({
       kind: 'notebook',
       label: 'a.ipynb',
-      language: null
+      language: null,
+      current: true
     });
     await flush();
     expect(inserter.target?.language).toBe('python');
@@ -216,13 +217,23 @@ describe('SnippetInserter', () => {
     await flush();
     expect(inserter.target?.language).toBe('r');
 
-    shell.show(new Widget()); // e.g. a text editor: no target
+    // Another tab (the Launcher, Settings): still the last notebook, no
+    // longer current.
+    shell.show(new Widget());
+    expect(inserter.target).toMatchObject({ label: 'a.ipynb', current: false });
     expect(changes).toEqual([
       'a.ipynb:null',
       'a.ipynb:python',
       'a.ipynb:r',
-      null
+      'a.ipynb:r'
     ]);
+    // It is still where snippets go (brought to the front).
+    const result = inserter.insert('y = 2', 'new-cell-below');
+    expect(result.target.label).toBe('a.ipynb');
+    expect(nb.cells.map(cell => cell.source)).toEqual(['x = 1', 'y = 2']);
+    expect(shell.activated).toEqual([nb.id]);
+    shell.show(nb);
+    expect(inserter.target?.current).toBe(true);
   });
 
   it('takes the language from the notebook metadata before a kernel runs', () => {
@@ -306,7 +317,12 @@ describe('SnippetInserter', () => {
     const result = inserter.insert('y = 2', 'new-cell-below');
     expect(result).toEqual({
       where: 'prompt',
-      target: { kind: 'console', label: 'Console 1', language: null }
+      target: {
+        kind: 'console',
+        label: 'Console 1',
+        language: null,
+        current: true
+      }
     });
     expect(console.prompt!.source).toBe('x = 1\ny = 2');
     expect(shell.activated).toEqual(['console-1']);

@@ -84,6 +84,12 @@ export interface IInsertTarget {
    * `r`, `bash`), or null while no kernel is known.
    */
   readonly language: string | null;
+  /**
+   * Whether it is the main area's current tab; false when another kind of
+   * tab (the Launcher, Settings) is in front and this is the last notebook
+   * or console used.
+   */
+  readonly current: boolean;
 }
 
 /** What an insertion did. */
@@ -120,7 +126,8 @@ export interface ISnippetInserterOptions {
  * language, and inserts code into it.
  *
  * The target is the main area's current widget when it is a notebook or a
- * console; clicking in the sidebar does not change it.
+ * console, else the last notebook or console that was (until it is
+ * closed); clicking in the sidebar does not change it.
  */
 export class SnippetInserter implements IDisposable {
   /**
@@ -148,7 +155,8 @@ export class SnippetInserter implements IDisposable {
     return {
       kind: this._trackers.isNotebook(widget) ? 'notebook' : 'console',
       label: widget.title.label,
-      language: this._language ?? this._pendingLanguage(widget)
+      language: this._language ?? this._pendingLanguage(widget),
+      current: this._shell.currentWidget === widget
     };
   }
 
@@ -245,16 +253,19 @@ export class SnippetInserter implements IDisposable {
 
   private _onCurrentChanged(): void {
     const current = this._shell.currentWidget;
-    const widget =
-      current &&
-      (this._trackers.isNotebook(current) || this._trackers.isConsole(current))
-        ? current
-        : null;
-    if (widget === this._widget) {
-      return;
+    const isTarget =
+      current !== null &&
+      (this._trackers.isNotebook(current) || this._trackers.isConsole(current));
+    if (isTarget && current !== this._widget) {
+      this._watch(current);
     }
-    this._watch(widget);
-    this._changed.emit(this.target);
+    // Another kind of tab keeps the last notebook or console as the target
+    // (no longer current: the picker says so).
+    const isCurrent = this._widget !== null && this._widget === current;
+    if (isTarget || isCurrent !== this._wasCurrent) {
+      this._wasCurrent = isCurrent;
+      this._changed.emit(this.target);
+    }
   }
 
   /** Follow a widget's kernel (and its disposal). */
@@ -333,6 +344,7 @@ export class SnippetInserter implements IDisposable {
   private _widget: INotebookLike | IConsoleLike | null = null;
   private _language: string | null = null;
   private _languageSeq = 0;
+  private _wasCurrent = false;
   private _isDisposed = false;
   private _changed = new Signal<this, IInsertTarget | null>(this);
 }

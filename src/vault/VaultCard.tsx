@@ -1,9 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import { IErrorInfo } from '../tokens';
 import { IVaultCountdown, IVaultState } from './model';
-import { Card, CardButton, ErrorNote, ProgressNote } from '../components/Card';
+import { CardButton, ProgressNote, Section } from '../components/Card';
 import { formatDuration } from '../components/format';
 
 /** Props of {@link VaultCard}. */
@@ -12,78 +11,30 @@ export interface IVaultCardProps {
   state: IVaultState;
   /** The token's countdown at this instant. */
   countdown: IVaultCountdown;
-  /** Whether Log in is possible (the log in command's enabled state). */
-  canLogin: boolean;
-  /** Whether Log out is possible. */
-  canLogout: boolean;
   /** Whether the session's token may be written over the token file's. */
   canUseTokenFile?: boolean;
-  /** Whether Reload catalog is possible. */
-  canReload: boolean;
-  /** True while the catalog is being read. */
-  catalogLoading: boolean;
   /** Translations. */
   trans: TranslationBundle;
-  /** Log in (the log in command). */
-  onLogin: () => void;
-  /** Log out (the log out command). */
-  onLogout: () => void;
-  /** Reload the catalog (the reload command). */
-  onReload: () => void;
   /** Write the session's token into the token file (its command). */
   onUseTokenFile?: () => void;
 }
 
 /**
- * The Vault card: which Vault, which role, whether logged in, and the token's
- * TTL counting down on the server's clock. The token itself is never here.
+ * The Vault details: which Vault, which role, whether logged in, and the
+ * token's TTL counting down on the server's clock (its failures and the Log
+ * in / Log out button are in the session header). The token itself is never
+ * here.
  */
 export function VaultCard(props: IVaultCardProps): JSX.Element {
   const { state, countdown, trans } = props;
   const status = state.status;
   const token = status?.state === 'logged_in' ? status.token : null;
-  const errors = distinctErrors(state.error, status?.error ?? null);
+  const failed = state.error !== null || (status?.error ?? null) !== null;
   return (
-    <Card
+    <Section
       className="jp-VaultJwt-vault"
       title={trans.__('Vault')}
       testId="vault-jwt-vault-card"
-      actions={
-        <>
-          <CardButton
-            accept
-            onClick={props.onLogin}
-            disabled={!props.canLogin}
-            title={trans.__('Log in to Vault with your id_token')}
-          >
-            {state.busy === 'login'
-              ? trans.__('Logging in…')
-              : trans.__('Log in')}
-          </CardButton>
-          <CardButton
-            onClick={props.onLogout}
-            disabled={!props.canLogout}
-            title={trans.__(
-              'Revoke the Vault token; no automatic log in until you log in again'
-            )}
-          >
-            {state.busy === 'logout'
-              ? trans.__('Logging out…')
-              : trans.__('Log out')}
-          </CardButton>
-          <CardButton
-            onClick={props.onReload}
-            disabled={!props.canReload}
-            title={trans.__(
-              'List your readable secrets again, bypassing the server cache'
-            )}
-          >
-            {props.catalogLoading
-              ? trans.__('Reloading…')
-              : trans.__('Reload catalog')}
-          </CardButton>
-        </>
-      }
     >
       <ProgressNote>
         {state.loading && trans.__('Reading the Vault session…')}
@@ -92,9 +43,6 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
         {state.busy === 'token-file' &&
           trans.__('Writing the session token to the token file…')}
       </ProgressNote>
-      {errors.map(error => (
-        <ErrorNote key={error.code + error.message} error={error} />
-      ))}
       {status && !status.configured && (
         <div className="jp-VaultJwt-hint">
           <p>{trans.__('Vault is not configured.')}</p>
@@ -130,7 +78,9 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
       {status && status.configured && (
         <dl className="jp-VaultJwt-claims jp-VaultJwt-vaultFacts">
           <dt>{trans.__('Server')}</dt>
-          <dd data-field="address">{status.address ?? '—'}</dd>
+          <dd data-field="address" className="jp-VaultJwt-wrapAnywhere">
+            {status.address ?? '—'}
+          </dd>
           {status.namespace && (
             <>
               <dt>{trans.__('Namespace')}</dt>
@@ -147,10 +97,10 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
           <dd
             data-field="state"
             className={`jp-VaultJwt-vaultState jp-VaultJwt-vaultState-${
-              token ? 'in' : errors.length ? 'error' : 'out'
+              token ? 'in' : failed ? 'error' : 'out'
             }`}
           >
-            {stateLabel(state, errors.length > 0, trans)}
+            {stateLabel(state, failed && !token, trans)}
           </dd>
           {token && (
             <>
@@ -171,7 +121,9 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
               {token.entity_id && (
                 <>
                   <dt>{trans.__('Entity')}</dt>
-                  <dd data-field="entity">{token.entity_id}</dd>
+                  <dd data-field="entity" className="jp-VaultJwt-wrapAnywhere">
+                    {token.entity_id}
+                  </dd>
                 </>
               )}
               {token.display_name && (
@@ -185,18 +137,27 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
           {status.ca && (
             <>
               <dt>{trans.__('CA')}</dt>
-              <dd data-field="ca">{status.ca}</dd>
+              <dd data-field="ca" className="jp-VaultJwt-wrapAnywhere">
+                {status.ca}
+              </dd>
             </>
           )}
-          <dt>{trans.__('Token file')}</dt>
-          <dd data-field="token-file">
-            {status.token_file
-              ? trans.__('%1 (for kernels and terminals)', status.token_file)
-              : trans.__('not written')}
-          </dd>
+          {token && (
+            <>
+              <dt>{trans.__('Token file')}</dt>
+              <dd data-field="token-file" className="jp-VaultJwt-wrapAnywhere">
+                {status.token_file
+                  ? trans.__(
+                      '%1 (for kernels and terminals)',
+                      status.token_file
+                    )
+                  : trans.__('not written')}
+              </dd>
+            </>
+          )}
         </dl>
       )}
-    </Card>
+    </Section>
   );
 }
 
@@ -242,24 +203,6 @@ function TokenFileNote(props: {
       )}
     </div>
   );
-}
-
-function distinctErrors(
-  request: IErrorInfo | null,
-  server: IErrorInfo | null
-): IErrorInfo[] {
-  const errors = request ? [request] : [];
-  if (
-    server &&
-    !(
-      request &&
-      request.code === server.code &&
-      request.message === server.message
-    )
-  ) {
-    errors.push(server);
-  }
-  return errors;
 }
 
 function stateLabel(

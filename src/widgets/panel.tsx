@@ -1,17 +1,16 @@
-import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import React from 'react';
+import React, { Suspense } from 'react';
 
 import { CatalogModel } from '../catalog/model';
-import { IdentityCard } from '../identity/IdentityCard';
-import { SecretKeys } from '../catalog/SecretKeys';
-import { SecretTree } from '../catalog/SecretTree';
-import { VaultCard } from '../vault/VaultCard';
 import { vaultKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
 import { SnippetInserter } from '../snippets/inserter';
 import { PANEL_ID } from '../tokens';
 import { VaultModel } from '../vault/model';
+
+/** A Lumino message (the type of `Widget.processMessage`'s argument). */
+type Message = Parameters<ReactWidget['processMessage']>[0];
 
 /** Options of {@link VaultJwtPanel}. */
 export interface IVaultJwtPanelOptions {
@@ -45,11 +44,17 @@ export interface IVaultJwtPanelOptions {
   onDragStart: (id: string, key: string | null, transfer: DataTransfer) => void;
 }
 
+/** The panel's views, fetched when the panel is first shown (a chunk). */
+const PanelContent = React.lazy(() =>
+  import('./panelContent').then(module => ({ default: module.PanelContent }))
+);
+
 /**
- * The left-sidebar panel: the identity card, the Vault card and the tree of
- * readable secrets with the selected secret's key names. Each part re-renders
- * on its own model's signals only (the countdowns tick every second; the
- * tree does not re-render with them).
+ * The left-sidebar panel, secrets first: a toolbar and one summary line of
+ * the session (details on demand), the one current problem, then the tree
+ * of readable secrets filling the rest of the height, and the selected
+ * secret's key names (see panelContent.tsx, loaded when the panel is first
+ * shown, so the views are not part of JupyterLab's start-up).
  */
 export class VaultJwtPanel extends ReactWidget {
   /**
@@ -62,97 +67,46 @@ export class VaultJwtPanel extends ReactWidget {
     this.addClass('jp-VaultJwt-panel');
     this.title.icon = vaultKeyIcon;
     this.title.caption = options.trans.__('Vault JWT: identity and secrets');
+    this.node.tabIndex = -1;
+  }
+
+  /** Opening the panel (from the keyboard too) puts the focus in its search box. */
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    const search = this.node.querySelector<HTMLElement>('.jp-VaultJwt-search');
+    (search ?? this.node).focus();
+  }
+
+  /**
+   * Extra content of the identity details (a slot for other features, e.g.
+   * a sign-in): rendered at the top of the details, which open by
+   * themselves while there is no id_token.
+   */
+  get identitySlot(): React.ReactNode {
+    return this._identitySlot;
+  }
+  set identitySlot(slot: React.ReactNode) {
+    this._identitySlot = slot;
+    this.update();
   }
 
   protected render(): JSX.Element {
-    const { model, vault, catalog, trans, hubHomeUrl } = this._options;
-    const { onRefresh, onCopy, onLogin, onLogout, onReload } = this._options;
-    const { inserter, onInsert, onDragStart } = this._options;
     return (
-      <>
-        <UseSignal signal={model.stateChanged}>
-          {() => (
-            <UseSignal signal={model.ticked}>
-              {() => (
-                <IdentityCard
-                  state={model.state}
-                  countdown={model.countdown()}
-                  claims={model.settings.claims}
-                  hubHomeUrl={hubHomeUrl}
-                  trans={trans}
-                  onRefresh={onRefresh}
-                  onCopy={onCopy}
-                />
-              )}
-            </UseSignal>
-          )}
-        </UseSignal>
-        <UseSignal signal={vault.stateChanged}>
-          {() => (
-            <UseSignal signal={vault.ticked}>
-              {() => (
-                <UseSignal signal={catalog.stateChanged}>
-                  {() => (
-                    <VaultCard
-                      state={vault.state}
-                      countdown={vault.countdown()}
-                      canLogin={vault.canLogin}
-                      canLogout={vault.canLogout}
-                      canReload={catalog.canReload}
-                      catalogLoading={catalog.state.loading}
-                      trans={trans}
-                      onLogin={onLogin}
-                      onLogout={onLogout}
-                      onReload={onReload}
-                      canUseTokenFile={vault.canUseTokenFile}
-                      onUseTokenFile={this._options.onUseTokenFile}
-                    />
-                  )}
-                </UseSignal>
-              )}
-            </UseSignal>
-          )}
-        </UseSignal>
-        <UseSignal signal={inserter.changed}>
-          {() => (
-            <UseSignal signal={catalog.stateChanged}>
-              {() => {
-                const disabled = inserter.target
-                  ? null
-                  : trans.__(
-                      'Open a notebook or a code console to insert a snippet.'
-                    );
-                return (
-                  <>
-                    <SecretTree
-                      state={catalog.state}
-                      trans={trans}
-                      onQuery={query => catalog.setQuery(query)}
-                      onRowClick={id => catalog.click(id)}
-                      onKey={key => catalog.handleKey(key)}
-                      onInsert={id => onInsert(id, null)}
-                      insertDisabledReason={disabled}
-                      onDragStart={(id, transfer) =>
-                        onDragStart(id, null, transfer)
-                      }
-                      manual={catalog}
-                    />
-                    <SecretKeys
-                      keys={catalog.state.keys}
-                      trans={trans}
-                      onInsert={onInsert}
-                      insertDisabledReason={disabled}
-                      onDragStart={onDragStart}
-                    />
-                  </>
-                );
-              }}
-            </UseSignal>
-          )}
-        </UseSignal>
-      </>
+      <Suspense fallback={null}>
+        <PanelContent
+          options={this._options}
+          expanded={this._expanded}
+          onExpanded={expanded => {
+            this._expanded = expanded;
+            this.update();
+          }}
+          identitySlot={this._identitySlot}
+        />
+      </Suspense>
     );
   }
 
   private _options: IVaultJwtPanelOptions;
+  private _expanded: boolean | null = null;
+  private _identitySlot: React.ReactNode = null;
 }

@@ -3,14 +3,21 @@ import { GroupItem, TextItem } from '@jupyterlab/statusbar';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
+import { CatalogModel } from '../catalog/model';
 import { formatDuration } from '../components/format';
-import { vaultKeyIcon } from '../icons';
+import { statusKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
+import { connectionView, phaseLabel } from '../session/connection';
+import { VaultModel } from '../vault/model';
 
-/** Options of {@link CountdownStatus}. */
-export interface ICountdownStatusOptions {
+/** Options of {@link SessionStatus}. */
+export interface ISessionStatusOptions {
   /** The identity model. */
   model: IdentityModel;
+  /** The Vault session model. */
+  vault: VaultModel;
+  /** The catalog (its failures count as the session's). */
+  catalog: CatalogModel;
   /** Translations. */
   trans: TranslationBundle;
   /** Open the panel (the open command). */
@@ -18,53 +25,82 @@ export interface ICountdownStatusOptions {
 }
 
 /**
- * The status-bar item: the id_token countdown; a click opens the panel.
+ * The status-bar item: the Vault session's state (as the panel's summary
+ * says it), with the id_token countdown only when it matters (automatic
+ * refresh off, or refreshing failed); a key icon, unlike JupyterLab's
+ * "trusted" shield. A button: a click, Enter or Space opens the panel.
  */
-export class CountdownStatus extends ReactWidget {
+export class SessionStatus extends ReactWidget {
   /**
-   * @param options the model, translations and click action
+   * @param options the models, translations and click action
    */
-  constructor(options: ICountdownStatusOptions) {
+  constructor(options: ISessionStatusOptions) {
     super();
     this._options = options;
     this.addClass('jp-VaultJwt-statusBar');
-    this.addClass('jp-mod-highlighted');
-    this.node.title = options.trans.__(
-      'id_token expiry: click to open the panel'
-    );
+    this.node.tabIndex = 0;
+    this.node.setAttribute('role', 'button');
     this.node.addEventListener('click', options.onClick);
+    this.node.addEventListener('keydown', event => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        options.onClick();
+      }
+    });
   }
 
   protected render(): JSX.Element {
-    const { model, trans } = this._options;
+    const { model, vault, catalog } = this._options;
     return (
       <UseSignal signal={model.stateChanged}>
         {() => (
-          <UseSignal signal={model.ticked}>
-            {() => {
-              const { phase, secondsLeft } = model.countdown();
-              let text = trans.__('id_token: none');
-              if (secondsLeft !== null) {
-                text =
-                  secondsLeft > 0
-                    ? trans.__('id_token %1', formatDuration(secondsLeft))
-                    : trans.__('id_token expired');
-              }
-              return (
-                <GroupItem
-                  spacing={4}
-                  className={`jp-VaultJwt-statusItem jp-VaultJwt-phase-${phase}`}
-                >
-                  <vaultKeyIcon.react tag="span" stylesheet="statusBar" />
-                  <TextItem source={text} />
-                </GroupItem>
-              );
-            }}
+          <UseSignal signal={vault.stateChanged}>
+            {() => (
+              <UseSignal signal={catalog.stateChanged}>
+                {() => (
+                  <UseSignal signal={model.ticked}>
+                    {() => this._renderItem()}
+                  </UseSignal>
+                )}
+              </UseSignal>
+            )}
           </UseSignal>
         )}
       </UseSignal>
     );
   }
 
-  private _options: ICountdownStatusOptions;
+  private _renderItem(): JSX.Element {
+    const { model, vault, catalog, trans } = this._options;
+    const view = connectionView(model.state, vault, catalog.state);
+    let text = trans.__('Vault: %1', phaseLabel(view.phase, trans));
+    const { phase, secondsLeft } = model.countdown();
+    const showCountdown =
+      secondsLeft !== null &&
+      (!model.settings.autoRefresh || model.state.error !== null);
+    if (showCountdown) {
+      text +=
+        secondsLeft > 0
+          ? ' · ' + trans.__('id_token %1', formatDuration(secondsLeft))
+          : ' · ' + trans.__('id_token expired');
+    }
+    const label = trans.__('%1. Open the Vault JWT panel.', text);
+    // The button's name follows its text (set outside React: the node is the
+    // widget's own).
+    this.node.setAttribute('aria-label', label);
+    this.node.title = label;
+    return (
+      <GroupItem
+        spacing={4}
+        className={`jp-VaultJwt-statusItem jp-VaultJwt-statusPhase-${view.phase}${
+          showCountdown ? ` jp-VaultJwt-phase-${phase}` : ''
+        }`}
+      >
+        <statusKeyIcon.react tag="span" stylesheet="statusBar" />
+        <TextItem source={text} />
+      </GroupItem>
+    );
+  }
+
+  private _options: ISessionStatusOptions;
 }

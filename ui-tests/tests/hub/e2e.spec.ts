@@ -212,7 +212,10 @@ test('alice: Log out revokes the Vault token and removes ~/.vault-token; a serve
   seenTokens.add(token);
 
   const card = panel.getByTestId('vault-jwt-vault-card');
-  await card.getByRole('button', { name: /Log out/ }).click();
+  await panel
+    .getByTestId('vault-jwt-session')
+    .getByRole('button', { name: /Log out/ })
+    .click();
   await expect(card).not.toContainText('kv-all');
   await expect.poll(() => fs.existsSync(file)).toBe(false);
   const lookup = await fetch(`${OPENBAO_ADDR}/v1/auth/token/lookup-self`, {

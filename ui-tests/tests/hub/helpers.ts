@@ -97,6 +97,12 @@ export async function openPanel(page: Page, policy: string) {
     policy,
     { timeout: 60_000 }
   );
+  // The identity and Vault details (closed by default under the summary).
+  const summary = panel.getByTestId('vault-jwt-summary');
+  if ((await summary.getAttribute('aria-expanded')) !== 'true') {
+    await summary.click();
+  }
+  await expect(summary).toHaveAttribute('aria-expanded', 'true');
   return panel;
 }
 

@@ -49,24 +49,28 @@ test.describe('Vault faults between the server and OpenBao', () => {
       name: 'HTTP 500s',
       mode: { mode: 'status', code: 500 },
       code: 'vault_error',
+      sentence: 'Vault answered with an error.',
       message: /HTTP 500/
     },
     {
       name: 'connections dropped',
       mode: { mode: 'drop' },
       code: 'vault_unreachable',
+      sentence: 'Vault cannot be reached right now.',
       message: /cannot be reached/
     },
     {
       name: 'the port closed',
       mode: { mode: 'closed' },
       code: 'vault_unreachable',
+      sentence: 'Vault cannot be reached right now.',
       message: /cannot be reached/
     },
     {
       name: '5 s of latency',
       mode: { mode: 'latency', seconds: 5 },
       code: 'vault_timeout',
+      sentence: 'Vault is not answering in time.',
       message: /did not answer within 3 s/
     }
   ];
@@ -77,7 +81,8 @@ test.describe('Vault faults between the server and OpenBao', () => {
     }) => {
       test.setTimeout(120_000);
       const panel = page.locator(`#${PANEL_ID}`);
-      const secrets = panel.locator('.jp-VaultJwt-secrets');
+      // The problem shows where the state shows: the session header.
+      const session = panel.getByTestId('vault-jwt-session');
       await fault(c.mode);
       await panel.getByRole('button', { name: 'Reload catalog' }).click();
 
@@ -91,19 +96,26 @@ test.describe('Vault faults between the server and OpenBao', () => {
       ).toBeVisible({ timeout: 2_000 });
       await search.fill('');
 
-      const error = secrets.locator(
+      const error = session.locator(
         `.jp-VaultJwt-error[data-code="${c.code}"]`
       );
       await expect(error).toBeVisible({ timeout: 20_000 });
+      // A plain sentence; the server's message under the administrator's details.
+      await expect(error.locator('.jp-VaultJwt-errorSentence')).toHaveText(
+        c.sentence
+      );
       await expect(error).toContainText(c.message);
+      await expect(session.getByTestId('vault-jwt-summary')).toContainText(
+        'Vault problem'
+      );
       // The last good catalog stays.
-      await expect(secrets).toContainText(
-        'Showing the last catalog that was read.'
+      await expect(error).toContainText(
+        'The list below is the last one that was read.'
       );
 
       await fault({ mode: 'pass' });
       // No click: the catalog is read again by itself (first retry after 15 s).
-      await expect(secrets.locator('.jp-VaultJwt-error')).toHaveCount(0, {
+      await expect(session.locator('.jp-VaultJwt-error')).toHaveCount(0, {
         timeout: 60_000
       });
       await expect(

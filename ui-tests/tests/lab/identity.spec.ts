@@ -6,10 +6,11 @@ import {
 } from '@jupyterlab/galata';
 import * as fs from 'fs';
 
+import { PANEL_ID, showDetails } from '../panel';
+
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { mintIdToken, writeTokenFile } = require('../jwt');
 
-const PANEL_ID = 'jp-vault-jwt-panel';
 const TOKEN_FILE = process.env.UI_TOKEN_FILE as string;
 
 /**
@@ -18,6 +19,7 @@ const TOKEN_FILE = process.env.UI_TOKEN_FILE as string;
  */
 async function readTokenFileAgain(page: IJupyterLabPageFixture) {
   const panel = page.locator(`#${PANEL_ID}`);
+  await showDetails(page);
   await panel.getByRole('button', { name: 'Refresh' }).click();
   await expect(panel.getByRole('button', { name: 'Refresh' })).toBeEnabled();
 }
@@ -92,25 +94,32 @@ test.describe('identity panel outside JupyterHub (token file)', () => {
     );
     writeTokenFile(TOKEN_FILE, 'not a jwt');
     await panel.getByRole('button', { name: 'Refresh' }).click();
-    await expect(
-      panel.getByRole('region', { name: 'Identity' }).getByRole('alert')
-    ).toContainText(/token/i);
-    await expect(
-      panel.getByText('Showing the last token that was read successfully.')
-    ).toBeVisible();
+    const problem = panel.getByTestId('vault-jwt-problem');
+    await expect(problem).toContainText('Your sign-in token cannot be read.');
+    await expect(problem).toContainText(
+      'The last sign-in token read is still shown.'
+    );
     await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
       'alice'
     );
   });
 
-  test('the palette offers the commands and the status bar shows the countdown', async ({
+  test('the palette offers the commands; the status bar shows the session and opens the panel from the keyboard', async ({
     page
   }) => {
     await page.sidebar.close('left');
-    const status = page.locator('.jp-VaultJwt-statusItem');
-    await expect(status).toHaveText(/id_token \d+:\d\d/);
-    await status.click();
+    const status = page.getByRole('button', { name: /^Vault: / });
+    await expect(status).toHaveText(/^Vault: /);
+    // Refresh is automatic and working: no countdown ticking all day.
+    await expect(status).not.toHaveText(/id_token/);
+    await status.focus();
+    await expect(status).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();
+    // Opened from the keyboard: the focus goes to the panel's search box.
+    await expect(
+      page.locator(`#${PANEL_ID}`).getByLabel('Search secrets')
+    ).toBeFocused();
 
     await page.keyboard.press('Control+Shift+c');
     const palette = page.locator('#modal-command-palette');

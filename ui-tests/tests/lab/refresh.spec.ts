@@ -5,6 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
+import { showDetails } from '../panel';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { mintIdToken, writeTokenFile } = require('../jwt');
@@ -53,6 +54,7 @@ test.describe('a long-lived id_token (expiring in 2100)', () => {
     await page.reload();
     await page.sidebar.openTab(PANEL_ID);
     const panel = page.locator(`#${PANEL_ID}`);
+    await showDetails(page);
     await expect(panel.locator('[data-claim="preferred_username"]')).toHaveText(
       'alice'
     );

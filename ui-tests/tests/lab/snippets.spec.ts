@@ -225,7 +225,7 @@ test.describe('Snippets inserted from the sidebar and the palette, run in a real
     ]);
   });
 
-  test('no notebook: the palette command is disabled and says why', async ({
+  test('no notebook: the command stays in the palette; the picker says why and still copies', async ({
     page
   }) => {
     await page.sidebar.openTab(PANEL_ID);
@@ -236,8 +236,32 @@ test.describe('Snippets inserted from the sidebar and the palette, run in a real
         label: commands.label('vault-jwt:insert-secret')
       };
     });
-    expect(state.enabled).toBe(false);
-    expect(state.label).toContain('open a notebook or console first');
+    // The modal palette hides disabled commands: this one never is.
+    expect(state).toEqual({ enabled: true, label: 'Insert Vault secret…' });
+    // Not awaited in the page: the command waits for the dialog.
+    await page.evaluate(() => {
+      void window.jupyterapp.commands.execute('vault-jwt:insert-secret');
+    });
+    const picker = page.getByTestId('vault-jwt-picker');
+    await expect(picker).toContainText(
+      'Open a notebook or a code console to insert a snippet'
+    );
+    // No Insert button; the copy actions are in the Copy menu.
+    const dialog = page.locator('.jp-VaultJwt-pickerDialog');
+    await expect(dialog.getByRole('button', { name: 'Insert' })).toHaveCount(0);
+    await expect(
+      picker.getByRole('combobox', { name: 'Search secrets and keys' })
+    ).toBeFocused();
+    await page.keyboard.type('ldap bind');
+    await picker.getByRole('button', { name: 'Copy…' }).click();
+    await expect(
+      picker.getByRole('menuitem', { name: 'Copy path' })
+    ).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(picker.getByRole('menu')).toHaveCount(0);
+    await expect(picker).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(picker).toHaveCount(0);
   });
 });
 

@@ -91,14 +91,24 @@ test.describe('Vault card and secrets against the real OpenBao', () => {
     const panel = page.locator(`#${PANEL_ID}`);
     const card = panel.getByTestId('vault-jwt-vault-card');
     await expect(card).toContainText('kv-all', { timeout: 30_000 });
-    await card.getByRole('button', { name: /Log out/ }).click();
+    const session = panel.getByTestId('vault-jwt-session');
+    // One state-following button: Log out while logged in, no Log in.
+    await expect(session.getByRole('button', { name: /Log in/ })).toHaveCount(
+      0
+    );
+    await session.getByRole('button', { name: /Log out/ }).click();
     await expect(card).not.toContainText('kv-all');
     await expect.poll(() => fs.existsSync(VAULT_TOKEN_FILE)).toBe(false);
     // It stays logged out (no automatic login after an explicit logout).
     await page.waitForTimeout(2_000);
     expect(fs.existsSync(VAULT_TOKEN_FILE)).toBe(false);
 
-    await card.getByRole('button', { name: /Log in/ }).click();
+    // The token file is gone: the details no longer name it.
+    await expect(card.locator('[data-field="token-file"]')).toHaveCount(0);
+    await expect(session.getByRole('button', { name: /Log out/ })).toHaveCount(
+      0
+    );
+    await session.getByRole('button', { name: /Log in/ }).click();
     await expect(card).toContainText('kv-all', { timeout: 30_000 });
     await expect.poll(() => fs.existsSync(VAULT_TOKEN_FILE)).toBe(true);
   });

@@ -1,0 +1,187 @@
+import { UseSignal } from '@jupyterlab/apputils';
+import { ISignal } from '@lumino/signaling';
+import '../../style/panel.css';
+import React, { useEffect } from 'react';
+
+import { ICatalogState, ISecretKeysState } from '../catalog/model';
+import { SecretKeys } from '../catalog/SecretKeys';
+import { SecretTree } from '../catalog/SecretTree';
+import { IdentityCard } from '../identity/IdentityCard';
+import { connectionView, ProblemOrigin } from '../session/connection';
+import { SessionHeader } from '../session/SessionHeader';
+import { VaultCard } from '../vault/VaultCard';
+import { PANEL_ID } from '../tokens';
+import type { IVaultJwtPanelOptions } from './panel';
+
+/*
+ * The panel's views, loaded on first use (a separate chunk): the session
+ * header, the identity and Vault details, the tree and the key names. Each
+ * part re-renders on its own models' signals only (the countdowns tick
+ * every second; the tree does not re-render with them).
+ */
+
+/** Props of {@link PanelContent}. */
+export interface IPanelContentProps {
+  /** The panel's options (models, translations, commands). */
+  options: IVaultJwtPanelOptions;
+  /** Whether the details are open (null: open while there is no id_token). */
+  expanded: boolean | null;
+  /** The details were opened or closed. */
+  onExpanded: (expanded: boolean) => void;
+  /** Extra content of the identity details (another feature's). */
+  identitySlot: React.ReactNode;
+}
+
+/** Everything inside the panel. */
+export function PanelContent(props: IPanelContentProps): JSX.Element {
+  // Opened from the keyboard before the views were loaded: the panel node
+  // holds the focus; hand it to the search box.
+  useEffect(() => {
+    const panel = document.getElementById(PANEL_ID);
+    if (panel && document.activeElement === panel) {
+      panel.querySelector<HTMLElement>('.jp-VaultJwt-search')?.focus();
+    }
+  }, []);
+  return (
+    <>
+      {renderSession(props)}
+      {renderSecrets(props.options)}
+    </>
+  );
+}
+
+/** The session header: toolbar, summary, problem, details. */
+function renderSession(props: IPanelContentProps): JSX.Element {
+  const options = props.options;
+  const { model, vault, catalog, trans, hubHomeUrl } = options;
+  const { onRefresh, onCopy, onLogin, onLogout, onReload } = options;
+  const signals = [
+    model.stateChanged,
+    model.ticked,
+    vault.stateChanged,
+    vault.ticked,
+    catalog.stateChanged
+  ];
+  const render = () => {
+    const view = connectionView(model.state, vault, catalog.state);
+    const vaultLeft = vault.countdown().secondsLeft;
+    const idLeft = model.countdown().secondsLeft;
+    const expanded =
+      props.expanded ?? (!model.state.loading && model.state.claims === null);
+    return (
+      <SessionHeader
+        view={view}
+        secondsLeft={vault.loggedIn ? vaultLeft : idLeft}
+        expanded={expanded}
+        onToggle={() => props.onExpanded(!expanded)}
+        hubHomeUrl={hubHomeUrl}
+        keptList={catalog.state.index !== null}
+        canReload={catalog.canReload}
+        reloading={catalog.state.loading}
+        trans={trans}
+        onLogin={onLogin}
+        onLogout={onLogout}
+        onReload={onReload}
+        onRetry={origin => retry(options, origin)}
+      >
+        <IdentityCard
+          state={model.state}
+          countdown={model.countdown()}
+          claims={model.settings.claims}
+          trans={trans}
+          onRefresh={onRefresh}
+          onCopy={onCopy}
+          slot={props.identitySlot}
+        />
+        <VaultCard
+          state={vault.state}
+          countdown={vault.countdown()}
+          trans={trans}
+          canUseTokenFile={vault.canUseTokenFile}
+          onUseTokenFile={options.onUseTokenFile}
+        />
+      </SessionHeader>
+    );
+  };
+  return signals.reduceRight<() => JSX.Element>(
+    (inner, signal) => () => (
+      <UseSignal signal={signal as ISignal<unknown, unknown>}>
+        {() => inner()}
+      </UseSignal>
+    ),
+    render
+  )();
+}
+
+/** The tree and the selected secret's keys. */
+function renderSecrets(options: IVaultJwtPanelOptions): JSX.Element {
+  const { catalog, trans, inserter, onInsert, onDragStart } = options;
+  return (
+    <UseSignal signal={inserter.changed}>
+      {() => (
+        <UseSignal signal={catalog.stateChanged}>
+          {() => {
+            const disabled = inserter.target
+              ? null
+              : trans.__(
+                  'Open a notebook or a code console to insert a snippet.'
+                );
+            const state = catalog.state;
+            return (
+              <>
+                <SecretTree
+                  state={state}
+                  trans={trans}
+                  onQuery={query => catalog.setQuery(query)}
+                  onRowClick={id => catalog.click(id)}
+                  onKey={key => catalog.handleKey(key)}
+                  onInsert={id => onInsert(id, null)}
+                  insertDisabledReason={disabled}
+                  onDragStart={(id, transfer) =>
+                    onDragStart(id, null, transfer)
+                  }
+                  manual={catalog}
+                />
+                <SecretKeys
+                  keys={keysShown(state)}
+                  trans={trans}
+                  onInsert={onInsert}
+                  insertDisabledReason={disabled}
+                  onDragStart={onDragStart}
+                />
+              </>
+            );
+          }}
+        </UseSignal>
+      )}
+    </UseSignal>
+  );
+}
+
+/** Retry what failed: the id_token, the Vault session or the catalog. */
+function retry(options: IVaultJwtPanelOptions, origin: ProblemOrigin): void {
+  switch (origin) {
+    case 'identity':
+      options.onRefresh();
+      break;
+    case 'catalog':
+      options.onReload();
+      break;
+    case 'vault':
+      void options.vault.load();
+      break;
+  }
+}
+
+/**
+ * The selected secret's keys, unless a search is on and the secret does not
+ * match it (its key card goes away with its row).
+ */
+export function keysShown(state: ICatalogState): ISecretKeysState | null {
+  const keys = state.keys;
+  if (!keys || !state.matchCounts || !state.index) {
+    return keys;
+  }
+  const node = state.index.byId.get(keys.id);
+  return node !== undefined && state.matchCounts[node] > 0 ? keys : null;
+}

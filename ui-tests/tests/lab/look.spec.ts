@@ -1,0 +1,486 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+import * as fs from 'fs';
+
+import { PANEL_ID, panelOf, showDetails } from '../panel';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { mintIdToken, writeTokenFile } = require('../jwt');
+
+/*
+ * How the panel and the picker look in every theme, and whether everyone
+ * can read them: screenshots (Light, Dark, High Contrast at 250 and 400 px)
+ * in the states of docs/user-study.md, the contrast ratio of every
+ * text/background pair (selected and focused rows included), and axe-core.
+ */
+
+const TOKEN_FILE = process.env.UI_TOKEN_FILE as string;
+const CONTROL = process.env.UI_FAULT_PROXY_CONTROL as string;
+const THEMES: [string, string][] = [
+  ['light', 'JupyterLab Light'],
+  ['dark', 'JupyterLab Dark'],
+  ['hc', 'JupyterLab Dark High Contrast']
+];
+const WIDTHS = [250, 400];
+
+/** Set the fault proxy between the lab server and OpenBao (tests/faultproxy.py). */
+async function fault(mode: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${CONTROL}/mode`, {
+    method: 'POST',
+    body: JSON.stringify(mode)
+  });
+  expect(response.ok).toBe(true);
+}
+
+/** A request to the test OpenBao as root (set-up only). */
+async function bao(
+  method: string,
+  path: string,
+  body?: unknown
+): Promise<Response> {
+  const root = fs
+    .readFileSync(process.env.OPENBAO_ROOT_TOKEN_FILE as string, 'utf8')
+    .trim();
+  return fetch(`${process.env.OPENBAO_ADDR}/v1/${path}`, {
+    method,
+    headers: { 'X-Vault-Token': root },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  });
+}
+
+/**
+ * A KV v2 mount `bulk/` of 10,000 secrets (100 folders of 100), readable by
+ * the group `bulk` of the test auth method (policy kv-bulk). Written once
+ * per OpenBao: a second run finds the last secret and stops.
+ */
+async function seedBulk(): Promise<void> {
+  const mounts = await (await bao('GET', 'sys/mounts')).json();
+  if (!('bulk/' in (mounts.data ?? mounts))) {
+    const made = await bao('POST', 'sys/mounts/bulk', {
+      type: 'kv',
+      options: { version: '2' }
+    });
+    expect(made.ok).toBe(true);
+  }
+  await bao('PUT', 'sys/policies/acl/kv-bulk', {
+    policy: 'path "bulk/*" { capabilities = ["read", "list"] }'
+  });
+  const auth = await (await bao('GET', 'sys/auth')).json();
+  const accessor = (auth.data ?? auth)['jwt-test/'].accessor;
+  await bao('POST', 'identity/group/name/bulk-jwt-test', {
+    type: 'external',
+    policies: ['kv-bulk']
+  });
+  const group = await (
+    await bao('GET', 'identity/group/name/bulk-jwt-test')
+  ).json();
+  // Already there on a second run (OpenBao answers 400): fine.
+  await bao('POST', 'identity/group-alias', {
+    name: 'bulk',
+    mount_accessor: accessor,
+    canonical_id: group.data.id
+  });
+  if ((await bao('GET', 'bulk/metadata/team-99/item-09999')).status === 200) {
+    return;
+  }
+  const paths: string[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const team = String(Math.floor(i / 100)).padStart(2, '0');
+    paths.push(`team-${team}/item-${String(i).padStart(5, '0')}`);
+  }
+  const write = async (path: string) => {
+    // A new KV v2 mount answers "upgrading" for a moment: try again.
+    await expect(async () => {
+      const reply = await bao('POST', `bulk/data/${path}`, {
+        data: { username: 'u', password: 'not-a-real-secret' }
+      });
+      expect(reply.ok).toBe(true);
+    }).toPass({ timeout: 30_000 });
+  };
+  const workers = Array.from({ length: 16 }, async (_, w) => {
+    for (let i = w; i < paths.length; i += 16) {
+      await write(paths[i]);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/** A new id_token for the server to log in to Vault with (read on Refresh). */
+async function signInAs(
+  page: IJupyterLabPageFixture,
+  groups: string[]
+): Promise<void> {
+  writeTokenFile(TOKEN_FILE, mintIdToken({ groups }, 600));
+  const panel = panelOf(page);
+  await showDetails(page);
+  await panel.getByRole('button', { name: 'Refresh' }).click();
+  await expect(panel.getByRole('button', { name: 'Refresh' })).toBeEnabled();
+  // Back to the everyday view: details closed.
+  await panel.getByTestId('vault-jwt-summary').click();
+  await expect(panel.getByTestId('vault-jwt-summary')).toHaveAttribute(
+    'aria-expanded',
+    'false'
+  );
+}
+
+/** Moving text (countdowns, "updated 3 min ago") is masked in screenshots. */
+function moving(panel: Locator): Locator[] {
+  return [
+    panel.locator('[data-field="time-left"]'),
+    panel.locator('[data-field="version"]')
+  ];
+}
+
+/** Screenshots of the panel in every theme and width. */
+async function shoot(page: IJupyterLabPageFixture, state: string) {
+  const panel = panelOf(page);
+  for (const [short, theme] of THEMES) {
+    await page.theme.setTheme(theme);
+    for (const width of WIDTHS) {
+      await page.sidebar.setWidth(width, 'left');
+      // No hover effect from where the mouse happens to be.
+      await page.mouse.move(900, 400);
+      await expect(panel).toHaveScreenshot(
+        `panel-${state}-${short}-${width}.png`,
+        {
+          mask: moving(panel),
+          maxDiffPixelRatio: 0.02,
+          animations: 'disabled',
+          caret: 'hide'
+        }
+      );
+    }
+  }
+  await page.theme.setTheme('JupyterLab Light');
+}
+
+/**
+ * Every text/background pair under `selector` whose contrast ratio is under
+ * 4.5:1, computed in the page (WCAG relative luminance; backgrounds
+ * composited up the tree, opacity applied). Disabled controls are exempt.
+ */
+async function lowContrast(
+  page: IJupyterLabPageFixture,
+  selector: string
+): Promise<string[]> {
+  return page.evaluate(selector => {
+    type RGBA = [number, number, number, number];
+    const parse = (text: string): RGBA | null => {
+      const srgb = text.match(
+        /color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)(?: \/ ([\d.]+))?\)/
+      );
+      if (srgb) {
+        return [
+          Number(srgb[1]) * 255,
+          Number(srgb[2]) * 255,
+          Number(srgb[3]) * 255,
+          srgb[4] === undefined ? 1 : Number(srgb[4])
+        ];
+      }
+      const rgb = text.match(/rgba?\(([^)]+)\)/);
+      if (!rgb) {
+        return null;
+      }
+      const parts = rgb[1]
+        .split(/[\s,/]+/)
+        .filter(Boolean)
+        .map(Number);
+      return [parts[0], parts[1], parts[2], parts[3] ?? 1];
+    };
+    const over = (top: RGBA, bottom: RGBA): RGBA => {
+      const a = top[3];
+      return [
+        top[0] * a + bottom[0] * (1 - a),
+        top[1] * a + bottom[1] * (1 - a),
+        top[2] * a + bottom[2] * (1 - a),
+        1
+      ];
+    };
+    const luminance = (c: RGBA): number => {
+      const f = (v: number) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+    };
+    const background = (element: Element): RGBA => {
+      const layers: RGBA[] = [];
+      for (
+        let node: Element | null = element;
+        node;
+        node = node.parentElement
+      ) {
+        const color = parse(getComputedStyle(node).backgroundColor);
+        if (color && color[3] > 0) {
+          layers.push(color);
+          if (color[3] >= 1) {
+            break;
+          }
+        }
+      }
+      let result: RGBA = [255, 255, 255, 1];
+      for (let i = layers.length - 1; i >= 0; i--) {
+        result = over(layers[i], result);
+      }
+      return result;
+    };
+    const opacity = (element: Element): number => {
+      let value = 1;
+      for (
+        let node: Element | null = element;
+        node;
+        node = node.parentElement
+      ) {
+        value *= Number(getComputedStyle(node).opacity);
+      }
+      return value;
+    };
+    const failures: string[] = [];
+    const check = (element: Element, text: string) => {
+      const style = getComputedStyle(element);
+      if (
+        style.visibility === 'hidden' ||
+        element.getClientRects().length === 0 ||
+        element.closest('[disabled], [aria-disabled="true"]')
+      ) {
+        return;
+      }
+      const fg = parse(style.color);
+      if (!fg) {
+        return;
+      }
+      const bg = background(element);
+      const seen = over([fg[0], fg[1], fg[2], fg[3] * opacity(element)], bg);
+      const [l1, l2] = [luminance(seen), luminance(bg)].sort((a, b) => b - a);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      if (ratio < 4.5) {
+        failures.push(
+          `${ratio.toFixed(2)}:1 "${text.trim().slice(0, 40)}" (${style.color} on rgb(${bg
+            .slice(0, 3)
+            .map(Math.round)
+            .join(', ')}))`
+        );
+      }
+    };
+    for (const root of document.querySelectorAll(selector)) {
+      for (const element of [root, ...root.querySelectorAll('*')]) {
+        if (element instanceof HTMLInputElement && element.value) {
+          check(element, element.value);
+          continue;
+        }
+        const text = [...element.childNodes]
+          .filter(node => node.nodeType === Node.TEXT_NODE)
+          .map(node => node.textContent ?? '')
+          .join('');
+        if (text.trim()) {
+          check(element, text);
+        }
+      }
+    }
+    return failures;
+  }, selector);
+}
+
+/** axe-core on one part of the page: no violation. */
+async function expectNoAxeViolations(
+  page: IJupyterLabPageFixture,
+  selector: string
+): Promise<void> {
+  const results = await new AxeBuilder({ page }).include(selector).analyze();
+  const found = results.violations.map(
+    v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`
+  );
+  expect(found).toEqual([]);
+}
+
+test.describe('the panel in every theme (screenshots, contrast, axe-core)', () => {
+  test.skip(
+    !process.env.OPENBAO_ADDR,
+    'needs OpenBao (scripts/test.sh starts it)'
+  );
+  test.describe.configure({ timeout: 300_000 });
+
+  test.beforeEach(async ({ page }) => {
+    await fault({ mode: 'pass' });
+    writeTokenFile(TOKEN_FILE, mintIdToken({ groups: ['management'] }, 600));
+    await page.sidebar.openTab(PANEL_ID);
+    await signInAs(page, ['management']);
+    const panel = panelOf(page);
+    await expect(panel.getByTestId('vault-jwt-summary')).toContainText(
+      'kv-all',
+      { timeout: 30_000 }
+    );
+    await expect(
+      panel.getByTestId('vault-jwt-tree').locator('[data-path="secret/"]')
+    ).toBeVisible();
+  });
+
+  test.afterEach(async () => {
+    await fault({ mode: 'pass' });
+  });
+
+  test('logged in, a secret selected and the tree focused: readable in every theme', async ({
+    page
+  }) => {
+    const panel = panelOf(page);
+    await panel.getByLabel('Search secrets').fill('billing');
+    const tree = panel.getByTestId('vault-jwt-tree');
+    await tree.locator('[data-path="secret/apps/billing/db"]').click();
+    await expect(panel.getByTestId('vault-jwt-keys')).toContainText('password');
+    // The focused row (keyboard) apart from the selected one.
+    await expect(tree).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(tree.locator('.jp-mod-active')).toHaveAttribute(
+      'data-path',
+      'secret/apps/billing/stripe'
+    );
+    // The details too (claims, countdown, Vault facts).
+    await showDetails(page);
+    for (const [, theme] of THEMES) {
+      await page.theme.setTheme(theme);
+      await page.mouse.move(900, 400);
+      expect(await lowContrast(page, `#${PANEL_ID}`), theme).toEqual([]);
+      await expectNoAxeViolations(page, `#${PANEL_ID}`);
+    }
+    await panel.getByTestId('vault-jwt-summary').click();
+    await page.theme.setTheme('JupyterLab Light');
+    await tree.focus();
+    await shoot(page, 'logged-in');
+  });
+
+  test('the picker: highlighted row and matches readable in every theme', async ({
+    page
+  }) => {
+    // Not awaited in the page: the command waits for the dialog.
+    await page.evaluate(() => {
+      void window.jupyterapp.commands.execute('vault-jwt:insert-secret');
+    });
+    const picker = page.getByTestId('vault-jwt-picker');
+    await expect(picker).toBeVisible();
+    // Keys typed before the search box has the focus would be lost.
+    await expect(
+      picker.getByRole('combobox', { name: 'Search secrets and keys' })
+    ).toBeFocused();
+    await page.keyboard.type('bill db');
+    await expect(picker.locator('[role="option"]').first()).toHaveAttribute(
+      'aria-selected',
+      'true'
+    );
+    await expect(picker.locator('mark').first()).toBeVisible();
+    for (const [short, theme] of THEMES) {
+      await page.theme.setTheme(theme);
+      await page.mouse.move(5, 5);
+      expect(
+        await lowContrast(page, '.jp-VaultJwt-pickerDialog .jp-Dialog-content'),
+        theme
+      ).toEqual([]);
+      await expectNoAxeViolations(page, '.jp-VaultJwt-pickerDialog');
+      await expect(
+        page.locator('.jp-VaultJwt-pickerDialog .jp-Dialog-content')
+      ).toHaveScreenshot(`picker-${short}.png`, {
+        maxDiffPixelRatio: 0.02,
+        animations: 'disabled',
+        caret: 'hide'
+      });
+    }
+    await page.keyboard.press('Escape');
+    await page.theme.setTheme('JupyterLab Light');
+  });
+
+  test('logged out: one Log in button, no token file line', async ({
+    page
+  }) => {
+    const panel = panelOf(page);
+    const session = panel.getByTestId('vault-jwt-session');
+    await session.getByRole('button', { name: /Log out/ }).click();
+    await expect(panel.getByTestId('vault-jwt-summary')).toContainText(
+      'Logged out of Vault'
+    );
+    await expect(
+      panel
+        .getByTestId('vault-jwt-vault-card')
+        .locator('[data-field="token-file"]')
+    ).toHaveCount(0);
+    for (const [, theme] of THEMES) {
+      await page.theme.setTheme(theme);
+      expect(await lowContrast(page, `#${PANEL_ID}`), theme).toEqual([]);
+    }
+    await shoot(page, 'logged-out');
+    await session.getByRole('button', { name: /Log in/ }).click();
+    await expect(panel.getByTestId('vault-jwt-summary')).toContainText(
+      'kv-all',
+      { timeout: 30_000 }
+    );
+  });
+
+  test('Vault down: one plain sentence and Retry where the state is; gone after recovery', async ({
+    page
+  }) => {
+    const panel = panelOf(page);
+    await fault({ mode: 'closed' });
+    await panel.getByRole('button', { name: /Reload catalog/ }).click();
+    const problem = panel.getByTestId('vault-jwt-problem');
+    await expect(problem).toHaveAttribute('data-code', 'vault_unreachable', {
+      timeout: 30_000
+    });
+    await expect(problem.getByRole('alert')).toHaveCount(0); // not nested
+    for (const [, theme] of THEMES) {
+      await page.theme.setTheme(theme);
+      expect(await lowContrast(page, `#${PANEL_ID}`), theme).toEqual([]);
+    }
+    await shoot(page, 'vault-down');
+    await fault({ mode: 'pass' });
+    await expect(async () => {
+      const retry = problem.getByRole('button', { name: 'Retry' });
+      if (await retry.isVisible()) {
+        await retry.click();
+      }
+      await expect(problem).toHaveCount(0, { timeout: 5_000 });
+    }).toPass({ timeout: 90_000 });
+    await expect(panel.getByTestId('vault-jwt-summary')).toContainText(
+      'Logged in'
+    );
+  });
+
+  test('catalog empty: says so in plain words', async ({ page }) => {
+    const panel = panelOf(page);
+    await signInAs(page, []);
+    await expect(panel.getByTestId('vault-jwt-summary')).not.toContainText(
+      'kv-all',
+      { timeout: 30_000 }
+    );
+    await expect(panel.getByText(/No secret store \(KV mount\)/)).toBeVisible({
+      timeout: 30_000
+    });
+    await shoot(page, 'catalog-empty');
+    await signInAs(page, ['management']);
+  });
+
+  test('10,000 secrets: the tree fills the panel, one scrollbar', async ({
+    page
+  }) => {
+    test.setTimeout(600_000);
+    await seedBulk();
+    const panel = panelOf(page);
+    await signInAs(page, ['bulk']);
+    await expect(panel.getByTestId('vault-jwt-summary')).toContainText(
+      'kv-bulk',
+      { timeout: 60_000 }
+    );
+    await expect(panel.locator('[data-field="summary"]')).toContainText(
+      '10000 secrets',
+      { timeout: 120_000 }
+    );
+    const tree = panel.getByTestId('vault-jwt-tree');
+    await expect(tree.locator('[data-path="bulk/team-00/"]')).toBeVisible();
+    // The tree takes the height below the header: most of the panel.
+    const [panelBox, treeBox] = [
+      await panel.boundingBox(),
+      await tree.boundingBox()
+    ];
+    expect(treeBox!.height / panelBox!.height).toBeGreaterThan(0.6);
+    await shoot(page, 'many-secrets');
+    await signInAs(page, ['management']);
+  });
+});
