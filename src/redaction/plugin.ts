@@ -14,8 +14,43 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CommandIDs, PACKAGE_NAME } from '../tokens';
-import { RedactionClient } from './checker';
-import { scanAndWarn } from './notice';
+import type { RedactionClient } from './checker';
+import type { IScanOptions } from './notice';
+import type { INotebookModel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+/**
+ * The scan's client and warning, loaded on first use (a notebook opened, the
+ * command, a setting sent): they are not part of the start-up bundle.
+ */
+class LazyChecks {
+  constructor(
+    private readonly _settings: JupyterFrontEnd['serviceManager']['serverSettings']
+  ) {}
+
+  /** The scan route's client. */
+  client(): Promise<RedactionClient> {
+    this._client ??= import('./checker').then(
+      module => new module.RedactionClient(this._settings)
+    );
+    return this._client;
+  }
+
+  /** Scan a notebook and warn about what it holds. */
+  async scanAndWarn(
+    model: INotebookModel,
+    trans: TranslationBundle,
+    options: IScanOptions
+  ): Promise<unknown> {
+    const [client, notice] = await Promise.all([
+      this.client(),
+      import('./notice')
+    ]);
+    return notice.scanAndWarn(client, model, trans, options);
+  }
+
+  private _client: Promise<RedactionClient> | null = null;
+}
 
 /** The plugin's id (its settings: `schema/redaction.json`). */
 export const REDACTION_PLUGIN_ID = `${PACKAGE_NAME}:redaction`;
@@ -36,7 +71,7 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
-    const client = new RedactionClient(app.serviceManager.serverSettings);
+    const checks = new LazyChecks(app.serviceManager.serverSettings);
 
     app.commands.addCommand(CommandIDs.scanNotebook, {
       label: trans.__('Scan this notebook for Vault secrets'),
@@ -46,7 +81,7 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
         if (!panel?.model) {
           return null;
         }
-        return scanAndWarn(client, panel.model, trans, {
+        return checks.scanAndWarn(panel.model, trans, {
           name: panel.title.label,
           quiet: false
         });
@@ -74,12 +109,15 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
             return;
           }
           sent = enabled;
-          client.setEnabled(enabled).catch((error: Error) => {
-            Notification.warning(
-              trans.__('Masking of Vault secret values: %1', error.message),
-              { autoClose: 10_000 }
-            );
-          });
+          void checks
+            .client()
+            .then(client => client.setEnabled(enabled))
+            .catch((error: Error) => {
+              Notification.warning(
+                trans.__('Masking of Vault secret values: %1', error.message),
+                { autoClose: 10_000 }
+              );
+            });
         };
         apply();
         settings.changed.connect(apply);
@@ -95,7 +133,7 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
     notebooks.widgetAdded.connect((_, panel) => {
       void panel.context.ready.then(() => {
         if (panel.model && checkOnOpen) {
-          void scanAndWarn(client, panel.model, trans, {
+          void checks.scanAndWarn(panel.model, trans, {
             name: panel.title.label,
             quiet: true
           });
