@@ -470,4 +470,8 @@ def route_table(
         (f"/{NAMESPACE}/vault/token-file", VaultTokenFileHandler, services),
         (f"/{NAMESPACE}/vault/catalog", CatalogHandler, services),
         (f"/{NAMESPACE}/vault/secret/keys", SecretKeysHandler, services),
+        *signin_routes(NAMESPACE, services),
     ]
+
+
+from .signin.handlers import signin_routes  # noqa: E402 (it derives from BaseHandler above)

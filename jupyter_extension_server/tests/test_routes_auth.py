@@ -175,6 +175,9 @@ async def test_every_route_asks_the_authorizer(jp_serverapp, jp_fetch, jp_base_u
                 if expected == 200 and pattern.endswith("/identity/token$"):
                     # No id_token source here: the copy route says so.
                     assert (response.code, body["error"]["code"]) == (503, "no_id_token")
+                elif expected == 200 and "/vault-jwt/signin/" in pattern:
+                    # No sign-in is configured here: the sign-in actions say so.
+                    assert (response.code, body["error"]["code"]) == (409, "signin_not_configured")
                 elif expected == 200 and "/vault-jwt/vault" in pattern and response.code != 200:
                     assert body["error"]["code"] in ("vault_not_configured", "bad_request"), (
                         pattern,
