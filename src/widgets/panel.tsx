@@ -10,6 +10,8 @@ import { VaultCard } from '../vault/VaultCard';
 import { vaultKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
 import { SnippetInserter } from '../snippets/inserter';
+import { SignInModel } from '../signin/model';
+import { SignInSection } from '../signin/SignIn';
 import { PANEL_ID } from '../tokens';
 import { VaultModel } from '../vault/model';
 
@@ -37,6 +39,8 @@ export interface IVaultJwtPanelOptions {
   onReload: () => void;
   /** Run the command that writes the session's token into the token file. */
   onUseTokenFile?: () => void;
+  /** The sign-in from the panel (outside JupyterHub), if any. */
+  signin?: SignInModel;
   /** Where snippets go (the insert buttons follow it). */
   inserter: SnippetInserter;
   /** Insert a snippet for a secret or key (the insert command). */
@@ -70,6 +74,9 @@ export class VaultJwtPanel extends ReactWidget {
     const { inserter, onInsert, onDragStart } = this._options;
     return (
       <>
+        {this._options.signin && (
+          <SignInSection model={this._options.signin} trans={trans} />
+        )}
         <UseSignal signal={model.stateChanged}>
           {() => (
             <UseSignal signal={model.ticked}>
