@@ -112,6 +112,9 @@ def test_the_enumeration_covers_every_registered_route(jp_serverapp):
     assert by_path[f"{NAMESPACE}/vault/secret/keys"] == ("mount", "path")
     assert by_path[f"{NAMESPACE}/vault/catalog"] == ("refresh",)
     assert by_path[f"{NAMESPACE}/vault/login"] == ("force",)
+    # The sign-in routes (issue 16) take no parameter.
+    for action in ("", "/device", "/cancel", "/signout"):
+        assert by_path[f"{NAMESPACE}/signin{action}"] == ()
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -219,6 +222,7 @@ async def test_the_owner_in_a_browser_gets_through(jp_fetch, proxy):
         ("vault", "GET"),
         ("vault/catalog", "GET"),
         ("identity/token", "POST"),
+        ("signin", "GET"),
     ):
         status, body, _ = await fetch(
             jp_fetch, f"{NAMESPACE}/{route}", verb, headers=browser(login_cookie)
