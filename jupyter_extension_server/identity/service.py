@@ -11,9 +11,10 @@ not fall back to the next one:
    itself cannot read ``auth_state``. The service's URL comes from the hub
    (``GET {api_url}/services/{name}``: its ``url`` and ``prefix``) unless
    ``c.IdTokenService.hub_service_url`` sets it.
-2. ``device``: a sign-in from the panel with the OAuth device flow (RFC 8628), when
-   ``oidc_issuer`` and ``oidc_client_id`` are set (:mod:`jupyter_extension_server.signin`): the
-   server holds the tokens and refreshes them; until the user signs in there is no identity;
+2. ``device`` / ``browser``: a sign-in from the panel with the OAuth device flow (RFC 8628) or
+   in a pop-up (authorization code with PKCE, RFC 7636), when ``oidc_issuer`` and
+   ``oidc_client_id`` are set (:mod:`jupyter_extension_server.signin`): the server holds the
+   tokens and refreshes them; until the user signs in there is no identity;
 3. an environment variable (``OIDC_ID_TOKEN``), when it is set and not empty;
 4. a file (``OIDC_ID_TOKEN_FILE``), read again on every refresh.
 
@@ -57,10 +58,10 @@ from ..httpclient import BoundedReply, DeadlineExceeded, ReplyTooLarge, SharedHt
 from ..singleflight import SingleFlight
 from .limits import ReadBudget, UnchangedBackoff
 
-SourceName = Literal["hub", "device", "env", "file"]
+SourceName = Literal["hub", "device", "browser", "env", "file"]
 
 #: The sources the chain may name, in their default order.
-SOURCE_NAMES: tuple[str, ...] = ("hub", "device", "env", "file")
+SOURCE_NAMES: tuple[str, ...] = ("hub", "device", "browser", "env", "file")
 
 #: Largest token file read (id_tokens are a few KiB); guards against pointing at a huge file.
 MAX_TOKEN_FILE_BYTES = 64 * 1024
@@ -486,7 +487,9 @@ class IdTokenService(LoggingConfigurable):
         config=True,
         help="The id_token sources to consider, in order; the first one configured is used: "
         "'hub' (JupyterHub's id_token service), 'device' (sign in from the panel with the "
-        "OAuth device flow; needs oidc_issuer and oidc_client_id), 'env' (env_var), 'file' "
+        "OAuth device flow; needs oidc_issuer and oidc_client_id), 'browser' (sign in from the "
+        "panel in a pop-up: authorization code with PKCE; same settings; the sign-in offers "
+        "each of the two the chain names), 'env' (env_var), 'file' "
         "(token_file). Leave one out to never use it.",
     )
     oidc_issuer = Unicode(
@@ -499,7 +502,15 @@ class IdTokenService(LoggingConfigurable):
     oidc_client_id = Unicode(
         config=True,
         help="The public OIDC client of the panel's sign-in, allowed the device authorization "
-        "grant (RFC 8628). Default: the OIDC_CLIENT_ID environment variable.",
+        "grant (RFC 8628) and/or the authorization code flow with PKCE, with this server's "
+        "callback ({base_url}vault-jwt/signin/callback) as a redirect URI. Default: the "
+        "OIDC_CLIENT_ID environment variable.",
+    )
+    oidc_redirect_uri = Unicode(
+        config=True,
+        help="The browser sign-in's redirect URI, when the browser reaches this server at "
+        "another address than the one it asks (a proxy rewriting the host). Default: the "
+        "callback route at the host and base URL of the request that starts the sign-in.",
     )
     oidc_scope = Unicode(
         "openid profile email",
@@ -727,7 +738,7 @@ class IdTokenService(LoggingConfigurable):
         """The source ``name`` when it is configured, else None."""
         if name == "hub":
             return self._hub_source()
-        if name == "device":
+        if name in ("device", "browser"):
             if not (self.oidc_issuer and self.oidc_client_id):
                 if self.oidc_issuer or self.oidc_client_id:
                     self.log.warning(
@@ -738,7 +749,9 @@ class IdTokenService(LoggingConfigurable):
             provider = OidcProvider(
                 self._http, self.oidc_issuer, self.oidc_client_id, self.oidc_scope
             )
-            signin = SignInSource(provider, self.log)
+            # One sign-in source offers every sign-in method the chain names.
+            methods = tuple(m for m in self.sources if m in ("device", "browser"))
+            signin = SignInSource(provider, self.log, methods)  # type: ignore[arg-type]
             signin.when_due(self.refresh)
             return signin
         if name == "env":

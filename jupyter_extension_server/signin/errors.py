@@ -61,3 +61,31 @@ class SignInExpired(IdentityError):
 
     code = "signin_expired"
     status = 401
+
+
+class BrowserSignInUnsupported(IdentityError):
+    """The provider's discovery document has no ``authorization_endpoint``."""
+
+    code = "browser_signin_unsupported"
+    status = 502
+
+
+class SignInStateMismatch(IdentityError):
+    """A sign-in callback whose ``state`` belongs to no sign-in started from this session."""
+
+    code = "signin_state_mismatch"
+    status = 400
+
+
+class SignInReplayed(IdentityError):
+    """A sign-in callback whose ``state`` was already used (a replayed or reloaded callback)."""
+
+    code = "signin_replayed"
+    status = 400
+
+
+class SignInNonceMismatch(IdentityError):
+    """The id_token's ``nonce`` is not the one sent with the sign-in (a token injected)."""
+
+    code = "signin_nonce_mismatch"
+    status = 400

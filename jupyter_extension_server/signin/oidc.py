@@ -24,6 +24,7 @@ class Endpoints:
 
     issuer: str
     token_endpoint: str
+    authorization_endpoint: str | None
     device_authorization_endpoint: str | None
     revocation_endpoint: str | None
 
@@ -117,9 +118,13 @@ class OidcProvider:
             )
         device = body.get("device_authorization_endpoint")
         revocation = body.get("revocation_endpoint")
+        authorization = body.get("authorization_endpoint")
         self._endpoints = Endpoints(
             issuer=self.issuer,
             token_endpoint=token,
+            authorization_endpoint=authorization
+            if isinstance(authorization, str) and authorization
+            else None,
             device_authorization_endpoint=device if isinstance(device, str) and device else None,
             revocation_endpoint=revocation if isinstance(revocation, str) and revocation else None,
         )
@@ -178,6 +183,24 @@ class OidcProvider:
                 "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
                 "device_code": device_code,
                 "client_id": self.client_id,
+            }
+        )
+
+    async def exchange_code(self, code: str, verifier: str, redirect_uri: str) -> TokenSet:
+        """The authorization code grant with its PKCE verifier (RFC 7636 section 4.5).
+
+        Raises
+        ------
+        OAuthError
+            e.g. ``invalid_grant`` for a used or expired code.
+        """
+        return await self._token(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": self.client_id,
+                "code_verifier": verifier,
             }
         )
 

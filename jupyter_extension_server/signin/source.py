@@ -19,11 +19,13 @@ from typing import Any, Literal
 
 from ..errors import IdentityError, NoIdToken
 from ..identity.service import SourceName, token_expiry
-from .errors import IdpUnreachable, SignInExpired
+from .errors import IdpError, IdpUnreachable, SignInExpired
 from .flow import DeviceFlow
 from .oidc import OAuthError, OidcProvider, TokenSet
+from .pkce import STATE_LIFETIME, BrowserAuthorizations
 
 SignInState = Literal["signed_out", "pending", "signed_in"]
+SignInMethod = Literal["device", "browser"]
 
 #: Retry delays of the keeper while the provider cannot be reached, in seconds.
 KEEPER_RETRY_MIN = 5.0
@@ -45,11 +47,16 @@ class SignInSource:
         Where to log (never a token).
     """
 
-    name: SourceName = "device"
-
-    def __init__(self, provider: OidcProvider, log: logging.Logger | None = None) -> None:
+    def __init__(
+        self,
+        provider: OidcProvider,
+        log: logging.Logger | None = None,
+        methods: tuple[SignInMethod, ...] = ("device",),
+    ) -> None:
         self.provider = provider
-        self.detail = f"device sign-in at {provider.issuer}"
+        self.methods = methods
+        self._method: SignInMethod = methods[0]
+        self._browser = BrowserAuthorizations(provider)
         self._log = log or logging.getLogger(__name__)
         self._tokens: TokenSet | None = None
         self._exp = 0.0
@@ -62,6 +69,17 @@ class SignInSource:
 
     def __repr__(self) -> str:
         return f"SignInSource({self.provider!r}, signed_in={self.signed_in})"
+
+    @property
+    def name(self) -> SourceName:
+        """``device`` or ``browser``: how the tokens held were obtained (or will be)."""
+        return self._method
+
+    @property
+    def detail(self) -> str:
+        """Human description of the source."""
+        how = "browser sign-in" if self._method == "browser" else "device sign-in"
+        return f"{how} at {self.provider.issuer}"
 
     def when_due(self, read_again: Callable[[], Awaitable[Any]]) -> None:
         """Call ``read_again()`` (the identity service's refresh) when the tokens need it."""
@@ -80,31 +98,91 @@ class SignInSource:
     def status(self) -> dict[str, Any]:
         """The sign-in's state for the panel: never a token, never the device code."""
         flow = self._flow
-        pending = flow is not None and flow.state == "pending"
+        device_pending = flow is not None and flow.state == "pending"
+        browser = None if self.signed_in else self._browser.latest
+        pending = device_pending or browser is not None
         state: SignInState = (
             "signed_in" if self.signed_in else "pending" if pending else "signed_out"
         )
         error = self._error or (flow.error if flow is not None else None)
-        return {
-            "configured": True,
-            "method": "device",
-            "issuer": self.provider.issuer,
-            "client_id": self.provider.client_id,
-            "state": state,
-            "signed_in_at": self._signed_in_at if self.signed_in else None,
-            "pending": None
-            if not pending or flow is None
-            else {
+        details: dict[str, Any] | None = None
+        if device_pending and flow is not None:
+            details = {
+                "method": "device",
                 "user_code": flow.authorization.user_code,
                 "verification_uri": flow.authorization.verification_uri,
                 "verification_uri_complete": flow.authorization.verification_uri_complete,
                 "expires_at": flow.authorization.expires_at,
                 "interval": flow.interval,
-            },
-            "warning": _error(flow.warning) if pending and flow is not None else None,
+            }
+        elif browser is not None:
+            details = {
+                "method": "browser",
+                "authorization_url": browser.url,
+                "expires_at": browser.created + STATE_LIFETIME,
+                "interval": 2,
+            }
+        return {
+            "configured": True,
+            "method": self._method,
+            "methods": list(self.methods),
+            "issuer": self.provider.issuer,
+            "client_id": self.provider.client_id,
+            "state": state,
+            "signed_in_at": self._signed_in_at if self.signed_in else None,
+            "pending": details,
+            "warning": _error(flow.warning) if device_pending and flow is not None else None,
             "error": None if self.signed_in or pending else _error(error),
             "server_time": time.time(),
         }
+
+    async def start_browser(self, redirect_uri: str, session: str) -> str:
+        """Start a browser sign-in (PKCE): the provider's URL to open in a pop-up.
+
+        Parameters
+        ----------
+        redirect_uri
+            This server's callback route, as the browser reaches it.
+        session
+            The browser session's secret (its ``_xsrf`` cookie): the callback must come with it.
+        """
+        self.cancel()
+        self._flow = None
+        self._error = None
+        try:
+            authorization = await self._browser.start(redirect_uri, session)
+        except IdentityError as e:
+            self._error = e
+            self._log.warning("jupyterlab-vault-jwt: browser sign-in could not start: %s", e.code)
+            raise
+        self._log.info("jupyterlab-vault-jwt: browser sign-in started at %s", self.provider.issuer)
+        return authorization.url
+
+    async def finish_browser(
+        self, state: str, session: str, code: str, error: str = "", description: str = ""
+    ) -> None:
+        """The callback of a browser sign-in: check the state, exchange the code, keep the
+        tokens.
+
+        Raises
+        ------
+        SignInStateMismatch, SignInReplayed
+            The callback does not belong to a pending sign-in of this session (nothing changes).
+        IdentityError
+            The provider refused, or the id_token's nonce did not match (shown in the panel).
+        """
+        authorization = self._browser.take(state, session)
+        try:
+            if error:
+                raise self._browser.refusal(error, description)
+            if not code:
+                raise IdpError("The identity provider's reply has no authorization code.")
+            tokens = await self._browser.finish(authorization, code)
+        except IdentityError as e:
+            self._error = e
+            self._log.warning("jupyterlab-vault-jwt: browser sign-in failed: %s", e.code)
+            raise
+        await self._accept(tokens, "browser")
 
     async def start_device(self) -> None:
         """Start a device sign-in (replacing one in progress).
@@ -114,9 +192,8 @@ class SignInSource:
         IdentityError
             When the provider refused the request or could not be reached.
         """
-        if self._flow is not None:
-            self._flow.cancel()
-            self._flow = None
+        self.cancel()
+        self._flow = None
         self._error = None
         try:
             authorization = await self.provider.authorize_device()
@@ -124,7 +201,7 @@ class SignInSource:
             self._error = e
             self._log.warning("jupyterlab-vault-jwt: device sign-in could not start: %s", e.code)
             raise
-        self._flow = DeviceFlow(self.provider, authorization, self._accept)
+        self._flow = DeviceFlow(self.provider, authorization, self._accept_device)
         self._log.info(
             "jupyterlab-vault-jwt: device sign-in started at %s (code expires in %.0f s)",
             self.provider.issuer,
@@ -132,9 +209,10 @@ class SignInSource:
         )
 
     def cancel(self) -> None:
-        """Stop a device sign-in in progress."""
+        """Stop the sign-in in progress (device or browser)."""
         if self._flow is not None:
             self._flow.cancel()
+        self._browser.cancel()
 
     async def fetch(self) -> str:
         """The id_token; refreshed first when half of its lifetime has passed.
@@ -199,8 +277,12 @@ class SignInSource:
         self.cancel()
         self._stop_keeper()
 
-    async def _accept(self, tokens: TokenSet) -> None:
-        """The device flow's tokens: keep them and have the identity service read them."""
+    async def _accept_device(self, tokens: TokenSet) -> None:
+        await self._accept(tokens, "device")
+
+    async def _accept(self, tokens: TokenSet, method: SignInMethod) -> None:
+        """A sign-in's tokens: keep them and have the identity service read them."""
+        self._method = method
         self._set(tokens)
         self._signed_in_at = time.time()
         self._log.info("jupyterlab-vault-jwt: signed in at %s", self.provider.issuer)
@@ -285,6 +367,7 @@ def unconfigured_status(source: str | None) -> dict[str, Any]:
     return {
         "configured": False,
         "method": None,
+        "methods": [],
         "source": source,
         "state": "signed_out",
         "pending": None,

@@ -18,6 +18,10 @@ from .keycloak_user import ISSUER
 
 sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # faultproxy.py
 
+# The browser sign-in test runs a real Jupyter server (jp_fetch); its async tests run in
+# pytest-jupyter's loop, the others (marked asyncio) in pytest-asyncio's.
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
