@@ -17,8 +17,13 @@ c.ServerApp.root_dir = tempfile.mkdtemp(prefix="vault-jwt-ui-signin-")  # noqa: 
 c.ServerApp.log_level = "DEBUG"  # noqa: F821
 
 c.IdTokenService.oidc_issuer = os.environ["UI_OIDC_ISSUER"]  # noqa: F821
-c.IdTokenService.oidc_client_id = "jupyterlab-device"  # noqa: F821
-c.IdTokenService.sources = ["device"]  # noqa: F821
+# UI_SIGNIN_METHOD: "device" (the device flow, client jupyterlab-device) or "browser" (a pop-up:
+# authorization code + PKCE, client jupyterlab-pkce, callback on this server).
+METHOD = os.environ.get("UI_SIGNIN_METHOD", "device")
+c.IdTokenService.oidc_client_id = {"device": "jupyterlab-device", "browser": "jupyterlab-pkce"}[  # noqa: F821
+    METHOD
+]
+c.IdTokenService.sources = [METHOD]  # noqa: F821
 
 c.VaultSession.address = os.environ["OPENBAO_ADDR"]  # noqa: F821
 c.VaultSession.auth_mount = "jwt"  # noqa: F821

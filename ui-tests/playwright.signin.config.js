@@ -14,10 +14,33 @@ const KC_URL = (process.env.KC_URL || 'http://127.0.0.1:18080').replace(
   /\/$/,
   ''
 );
-const HOME = path.resolve(__dirname, 'test-results', 'signin-home');
-fs.mkdirSync(HOME, { recursive: true });
-const VAULT_TOKEN_FILE = path.join(HOME, '.vault-token');
-fs.rmSync(VAULT_TOKEN_FILE, { force: true });
+// A second lab signs in with the browser method (PKCE pop-up).
+const BROWSER_PORT = PORT + 1;
+process.env.UI_SIGNIN_BROWSER_URL = `http://127.0.0.1:${BROWSER_PORT}`;
+
+/** One lab: its own home (and so ~/.vault-token), port and sign-in method. */
+function lab(port, method) {
+  const home = path.resolve(__dirname, 'test-results', `signin-home-${method}`);
+  fs.mkdirSync(home, { recursive: true });
+  const vaultTokenFile = path.join(home, '.vault-token');
+  fs.rmSync(vaultTokenFile, { force: true });
+  return {
+    // The server log (DEBUG) is kept for the token-hygiene check.
+    command: `jupyter lab --config jupyter_server_signin_config.py > test-results/signin-${method}-server.log 2>&1`,
+    url: `http://127.0.0.1:${port}/lab`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    env: {
+      ...process.env,
+      HOME: home,
+      UI_SIGNIN_PORT: String(port),
+      UI_SIGNIN_METHOD: method,
+      UI_OIDC_ISSUER: `${KC_URL}/realms/jupyterhub`,
+      UI_VAULT_TOKEN_FILE: vaultTokenFile
+    },
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 }
+  };
+}
 
 module.exports = {
   ...baseConfig,
@@ -35,22 +58,5 @@ module.exports = {
     video: 'off',
     trace: 'off'
   },
-  webServer: [
-    {
-      // The server log (DEBUG) is kept for the token-hygiene check.
-      command:
-        'jupyter lab --config jupyter_server_signin_config.py > test-results/signin-server.log 2>&1',
-      url: `http://127.0.0.1:${PORT}/lab`,
-      timeout: 120_000,
-      reuseExistingServer: false,
-      env: {
-        ...process.env,
-        HOME,
-        UI_SIGNIN_PORT: String(PORT),
-        UI_OIDC_ISSUER: `${KC_URL}/realms/jupyterhub`,
-        UI_VAULT_TOKEN_FILE: VAULT_TOKEN_FILE
-      },
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 }
-    }
-  ]
+  webServer: [lab(PORT, 'device'), lab(BROWSER_PORT, 'browser')]
 };

@@ -12,6 +12,7 @@ import json
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from ..errors import IdentityError
@@ -113,7 +114,8 @@ class SignInCallbackHandler(SignInBase):
 
     def _page(self, title: str, message: str, code: str) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(
+        # APIHandler.finish would label it JSON: finish as the handler below it does.
+        super(APIHandler, self).finish(
             "<!doctype html><html><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title></head><body>"
             f"<h1>{html.escape(title)}</h1>"

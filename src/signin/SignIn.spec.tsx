@@ -11,6 +11,7 @@ function reply(patch: Partial<ISignInReply> = {}): ISignInReply {
   return {
     configured: true,
     method: 'device',
+    methods: ['device'],
     source: 'device',
     issuer: 'https://idp.example/realms/main',
     state: 'signed_out',
@@ -34,7 +35,7 @@ function render(state: Partial<ISignInState>): {
       <SignIn
         state={{ reply: reply(), busy: null, error: null, ...state }}
         trans={trans}
-        onSignIn={() => calls.push('signin')}
+        onSignIn={method => calls.push(`signin:${method}`)}
         onCancel={() => calls.push('cancel')}
         onSignOut={() => calls.push('signout')}
       />
@@ -59,7 +60,12 @@ describe('SignIn', () => {
 
   it('renders nothing where the server cannot sign in', () => {
     const { host } = render({
-      reply: reply({ configured: false, method: null, source: 'hub' })
+      reply: reply({
+        configured: false,
+        method: null,
+        methods: [],
+        source: 'hub'
+      })
     });
     expect(host.innerHTML).toBe('');
   });
@@ -73,7 +79,7 @@ describe('SignIn', () => {
     expect(host.textContent).toContain('Not signed in');
     expect(host.querySelector('[data-code="signin_denied"]')).not.toBeNull();
     act(() => button(host, 'Sign in').click());
-    expect(calls).toEqual(['signin']);
+    expect(calls).toEqual(['signin:device']);
   });
 
   it('shows the code, the link and its QR code while pending', () => {
@@ -81,6 +87,7 @@ describe('SignIn', () => {
       reply: reply({
         state: 'pending',
         pending: {
+          method: 'device',
           user_code: 'ABCD-EFGH',
           verification_uri: 'https://idp.example/realms/main/device',
           verification_uri_complete:
@@ -110,5 +117,32 @@ describe('SignIn', () => {
     expect(host.textContent).toContain('Signed in at https://idp.example');
     act(() => button(host, 'Sign out').click());
     expect(calls).toEqual(['signout']);
+  });
+
+  it('offers the pop-up first and a code second, and shows the pop-up fallback link', () => {
+    const { host, calls } = render({
+      reply: reply({ methods: ['browser', 'device'] })
+    });
+    act(() => button(host, 'Sign in').click());
+    act(() => button(host, 'Use a code').click());
+    expect(calls).toEqual(['signin:browser', 'signin:device']);
+    const pending = render({
+      reply: reply({
+        state: 'pending',
+        method: 'browser',
+        methods: ['browser'],
+        pending: {
+          method: 'browser',
+          authorization_url: 'https://idp.example/auth?state=s',
+          expires_at: 1_800_000_600,
+          interval: 2
+        }
+      })
+    });
+    expect(pending.host.textContent).toContain('in the pop-up window');
+    expect(pending.host.querySelector('a')?.getAttribute('href')).toBe(
+      'https://idp.example/auth?state=s'
+    );
+    expect(pending.host.querySelector('svg')).toBeNull();
   });
 });

@@ -4,7 +4,13 @@ import React from 'react';
 
 import { Card, CardButton, ErrorNote, ProgressNote } from '../components/Card';
 import { formatTime } from '../components/format';
-import { ISignInState, SignInModel } from './model';
+import {
+  IPendingSignIn,
+  ISignInState,
+  SignInMethod,
+  SignInModel
+} from './model';
+import { SignInPopup } from './popup';
 import { qrPath } from './qr';
 
 /** Props of {@link SignIn}. */
@@ -13,8 +19,8 @@ export interface ISignInProps {
   state: ISignInState;
   /** Translations. */
   trans: TranslationBundle;
-  /** Start a device sign-in. */
-  onSignIn: () => void;
+  /** Start a sign-in: a code (device) or a pop-up (browser). */
+  onSignIn: (method: SignInMethod) => void;
   /** Stop the sign-in in progress. */
   onCancel: () => void;
   /** Sign out (revokes at the provider). */
@@ -62,15 +68,33 @@ export function SignIn(props: ISignInProps): JSX.Element | null {
       </CardButton>
     );
   } else {
+    const methods: SignInMethod[] = reply.methods?.length
+      ? reply.methods
+      : ['device'];
     actions = (
-      <CardButton
-        accept
-        onClick={props.onSignIn}
-        disabled={state.busy !== null}
-        title={trans.__('Sign in at %1 with a code', issuer)}
-      >
-        {state.busy === 'start' ? trans.__('Starting…') : trans.__('Sign in')}
-      </CardButton>
+      <>
+        {methods.map((method, index) => (
+          <CardButton
+            key={method}
+            accept={index === 0}
+            onClick={() => props.onSignIn(method)}
+            disabled={state.busy !== null}
+            title={
+              method === 'browser'
+                ? trans.__('Sign in at %1 in a pop-up window', issuer)
+                : trans.__('Sign in at %1 with a code', issuer)
+            }
+          >
+            {index === 0
+              ? state.busy === 'start'
+                ? trans.__('Starting…')
+                : trans.__('Sign in')
+              : method === 'device'
+                ? trans.__('Use a code')
+                : trans.__('Use a pop-up')}
+          </CardButton>
+        ))}
+      </>
     );
   }
   return (
@@ -84,13 +108,32 @@ export function SignIn(props: ISignInProps): JSX.Element | null {
         {reply.state === 'signed_in'
           ? trans.__('Signed in at %1.', issuer)
           : pending
-            ? trans.__('Waiting for you to approve at %1…', issuer)
+            ? pending.method === 'browser'
+              ? trans.__(
+                  'Finish signing in at %1 in the pop-up window…',
+                  issuer
+                )
+              : trans.__('Waiting for you to approve at %1…', issuer)
             : trans.__(
                 'Not signed in. Sign in at %1 to see your secrets.',
                 issuer
               )}
       </p>
-      {pending && <DeviceCode pending={pending} trans={trans} />}
+      {pending?.method === 'device' && (
+        <DeviceCode pending={pending} trans={trans} />
+      )}
+      {pending?.method === 'browser' && pending.authorization_url && (
+        <p className="jp-VaultJwt-hint">
+          {trans.__('No pop-up?')}{' '}
+          <a
+            href={pending.authorization_url}
+            target="_blank"
+            rel="noopener noreferrer"
+          >
+            {trans.__('Open the sign-in page')}
+          </a>
+        </p>
+      )}
       <ProgressNote>
         {state.busy === 'start' && trans.__('Asking %1 for a code…', issuer)}
       </ProgressNote>
@@ -110,11 +153,12 @@ export function SignIn(props: ISignInProps): JSX.Element | null {
 
 /** The code to enter, where to enter it, and the QR code of the link. */
 function DeviceCode(props: {
-  pending: NonNullable<NonNullable<ISignInState['reply']>['pending']>;
+  pending: IPendingSignIn;
   trans: TranslationBundle;
 }): JSX.Element {
   const { pending, trans } = props;
-  const link = pending.verification_uri_complete ?? pending.verification_uri;
+  const link =
+    pending.verification_uri_complete ?? pending.verification_uri ?? '';
   const qr = qrPath(link);
   return (
     <div className="jp-VaultJwt-deviceCode">
@@ -160,11 +204,35 @@ export function SignInSection(props: {
         <SignIn
           state={model.state}
           trans={trans}
-          onSignIn={() => void model.signIn()}
+          onSignIn={method => void signIn(model, method)}
           onCancel={() => void model.cancel()}
           onSignOut={() => void model.signOut()}
         />
       )}
     </UseSignal>
   );
+}
+
+/**
+ * Start a sign-in; for the browser method, open the pop-up now (in the
+ * click) and send it to the provider once the server answers.
+ */
+async function signIn(model: SignInModel, method: SignInMethod): Promise<void> {
+  if (method !== 'browser') {
+    await model.signIn(method);
+    return;
+  }
+  const popup = new SignInPopup();
+  const close = () => {
+    popup.close();
+    model.settled.disconnect(close);
+  };
+  model.settled.connect(close);
+  const reply = await model.signIn('browser');
+  const url = reply?.pending?.authorization_url;
+  if (url) {
+    popup.navigate(url);
+  } else {
+    close();
+  }
 }

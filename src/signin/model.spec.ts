@@ -1,10 +1,16 @@
 import { ApiError } from '../request';
-import { ISignInClient, ISignInReply, SignInModel } from './model';
+import {
+  ISignInClient,
+  ISignInReply,
+  SignInMethod,
+  SignInModel
+} from './model';
 
 function reply(patch: Partial<ISignInReply> = {}): ISignInReply {
   return {
     configured: true,
     method: 'device',
+    methods: ['device'],
     source: 'device',
     issuer: 'https://idp.example/realms/main',
     client_id: 'jupyterlab-device',
@@ -20,6 +26,7 @@ function reply(patch: Partial<ISignInReply> = {}): ISignInReply {
 const PENDING = reply({
   state: 'pending',
   pending: {
+    method: 'device',
     user_code: 'ABCD-EFGH',
     verification_uri: 'https://idp.example/realms/main/device',
     verification_uri_complete:
@@ -40,8 +47,8 @@ class FakeSignInClient implements ISignInClient {
     this.calls.push('status');
     return this._answer(this.statusReplies.shift() ?? reply());
   }
-  start(): Promise<ISignInReply> {
-    this.calls.push('start');
+  start(method: SignInMethod): Promise<ISignInReply> {
+    this.calls.push(`start:${method}`);
     return this._answer(this.startReply);
   }
   cancel(): Promise<ISignInReply> {
@@ -66,7 +73,7 @@ describe('SignInModel', () => {
   it('is unavailable where the server has no sign-in', async () => {
     const client = new FakeSignInClient();
     client.statusReplies = [
-      reply({ configured: false, method: null, source: 'hub' })
+      reply({ configured: false, method: null, methods: [], source: 'hub' })
     ];
     const model = new SignInModel({ client });
     await model.load();
@@ -88,11 +95,11 @@ describe('SignInModel', () => {
 
     client.statusReplies = [PENDING, reply({ state: 'signed_in' })];
     jest.advanceTimersByTime(4999);
-    expect(client.calls).toEqual(['status', 'start']);
+    expect(client.calls).toEqual(['status', 'start:device']);
     jest.advanceTimersByTime(1);
     await Promise.resolve();
     await Promise.resolve();
-    expect(client.calls).toEqual(['status', 'start', 'status']);
+    expect(client.calls).toEqual(['status', 'start:device', 'status']);
     expect(signedIn).toBe(0);
     jest.advanceTimersByTime(5000);
     await Promise.resolve();
@@ -136,6 +143,38 @@ describe('SignInModel', () => {
     expect(signedOut).toBe(1);
     expect(model.state.error?.code).toBe('idp_unreachable');
     expect(client.calls).toContain('signout');
+    model.dispose();
+  });
+
+  it('starts the method asked for, and says when a pending sign-in settles', async () => {
+    const client = new FakeSignInClient();
+    client.statusReplies = [reply({ methods: ['browser', 'device'] })];
+    client.startReply = reply({
+      state: 'pending',
+      method: 'browser',
+      methods: ['browser', 'device'],
+      pending: {
+        method: 'browser',
+        authorization_url: 'https://idp.example/auth?state=s',
+        expires_at: 1_800_000_600,
+        interval: 2
+      }
+    });
+    const model = new SignInModel({ client });
+    let settled = 0;
+    model.settled.connect(() => settled++);
+    await model.load();
+    const started = await model.signIn(); // the first method offered
+    expect(client.calls).toEqual(['status', 'start:browser']);
+    expect(started?.pending?.authorization_url).toContain('state=s');
+    client.statusReplies = [
+      reply({ error: { code: 'signin_denied', message: 'declined' } })
+    ];
+    jest.advanceTimersByTime(2000);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled).toBe(1);
+    expect(model.state.reply?.error?.code).toBe('signin_denied');
     model.dispose();
   });
 });

@@ -14,14 +14,23 @@ import { ApiError, requestAPI } from '../request';
 import { Timeout } from '../schedule';
 import { IdentitySource } from '../tokens';
 
-/** A code the user types (or scans) at the identity provider. */
+/** How the panel signs in: a code (device flow) or a pop-up (PKCE). */
+export type SignInMethod = 'device' | 'browser';
+
+/**
+ * A sign-in in progress: a code the user types (or scans) at the identity
+ * provider (`device`), or the provider's page open in a pop-up (`browser`).
+ */
 export interface IPendingSignIn {
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string | null;
+  method: SignInMethod;
+  user_code?: string;
+  verification_uri?: string;
+  verification_uri_complete?: string | null;
+  /** The provider's page (browser sign-in). */
+  authorization_url?: string;
   /** Epoch seconds (server clock). */
   expires_at: number;
-  /** Seconds between the server's polls. */
+  /** Seconds between the panel's polls of the server. */
   interval: number;
 }
 
@@ -35,8 +44,10 @@ export interface ISignInProblem {
 export interface ISignInReply {
   /** Whether this server can sign in from the panel. */
   configured: boolean;
-  /** `device` when configured, else null. */
-  method: 'device' | null;
+  /** How the tokens held were (or will be) obtained; null when not configured. */
+  method: SignInMethod | null;
+  /** The methods offered (the source chain's `device` / `browser`). */
+  methods: SignInMethod[];
   /** The active identity source, or null when none is configured. */
   source: IdentitySource | null;
   issuer?: string;
@@ -54,7 +65,7 @@ export interface ISignInReply {
 /** The server calls the model makes. */
 export interface ISignInClient {
   status(): Promise<ISignInReply>;
-  start(): Promise<ISignInReply>;
+  start(method: SignInMethod): Promise<ISignInReply>;
   cancel(): Promise<ISignInReply>;
   signOut(): Promise<ISignInReply>;
 }
@@ -70,8 +81,10 @@ export class SignInClient implements ISignInClient {
     return requestAPI<ISignInReply>('signin', {}, this._settings);
   }
 
-  start(): Promise<ISignInReply> {
-    return this._post('signin/device');
+  start(method: SignInMethod): Promise<ISignInReply> {
+    return this._post(
+      method === 'browser' ? 'signin/browser' : 'signin/device'
+    );
   }
 
   cancel(): Promise<ISignInReply> {
@@ -173,9 +186,21 @@ export class SignInModel implements IDisposable {
     await this._call(null, () => this._client.status());
   }
 
-  /** Start a device sign-in: the server answers the code to show. */
-  async signIn(): Promise<void> {
-    await this._call('start', () => this._client.start());
+  /**
+   * Start a sign-in: the server answers the code to show (device) or the
+   * provider's page to open in a pop-up (browser).
+   *
+   * @param method how; the first method the server offers by default
+   * @returns the server's reply, or null when the call failed
+   */
+  async signIn(method?: SignInMethod): Promise<ISignInReply | null> {
+    const how = method ?? this._state.reply?.methods[0] ?? 'device';
+    return this._call('start', () => this._client.start(how));
+  }
+
+  /** Emitted when the sign-in stops being pending (signed in, failed, cancelled). */
+  get settled(): ISignal<this, void> {
+    return this._settled;
   }
 
   /** Stop the sign-in in progress. */
@@ -239,6 +264,9 @@ export class SignInModel implements IDisposable {
     } else {
       this._poll.cancel();
     }
+    if (before === 'pending' && reply.state !== 'pending') {
+      this._settled.emit();
+    }
     if (before === 'pending' && reply.state === 'signed_in') {
       this._signedIn.emit();
     }
@@ -256,4 +284,5 @@ export class SignInModel implements IDisposable {
   private _stateChanged = new Signal<this, ISignInState>(this);
   private _signedIn = new Signal<this, void>(this);
   private _signedOut = new Signal<this, void>(this);
+  private _settled = new Signal<this, void>(this);
 }

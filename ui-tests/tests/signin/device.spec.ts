@@ -7,7 +7,7 @@ import { catalogPaths } from '../hub/helpers';
 const PANEL_ID = 'jp-vault-jwt-panel';
 const SERVER_LOG = path.resolve(
   __dirname,
-  '../../test-results/signin-server.log'
+  '../../test-results/signin-device-server.log'
 );
 /** Anything shaped like a JWT (header and payload are base64url JSON). */
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/;
