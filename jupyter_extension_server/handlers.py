@@ -607,4 +607,8 @@ def route_table(
         (f"/{NAMESPACE}/vault/secret/keys", SecretKeysHandler, services),
         (f"/{NAMESPACE}/redaction/?", RedactionHandler, services),
         (f"/{NAMESPACE}/redaction/scan", RedactionScanHandler, services),
+        *signin_routes(NAMESPACE, services),
     ]
+
+
+from .signin.handlers import signin_routes  # noqa: E402 (it derives from BaseHandler above)

@@ -5,7 +5,8 @@
 # for the OpenBao integration tests, the adversarial route suite and galata
 # against plain JupyterLab, then
 # the real stack (Keycloak + JupyterHub + configurable-http-proxy on loopback)
-# for the integration tests and the galata login-through-Keycloak test.
+# for the sign-in tests (tests/signin, ui-tests/tests/signin: device flow at
+# Keycloak, no hub), the integration tests and the galata login-through-Keycloak test.
 # Servers started here are stopped at the end. Prints one closing line:
 # "tests: N passed, N failed".
 #
@@ -31,7 +32,7 @@ export STACK_DIR="$ROOT/.stack/test"
 # TEST_PORT_OFFSET (default 0) moves every port of the run, so two checkouts can test at once.
 OFF="${TEST_PORT_OFFSET:-0}"
 export KC_PORT=$((18080 + OFF)) HUB_PORT=$((18000 + OFF))
-export UI_LAB_PORT=$((18888 + OFF)) UI_FAULT_PROXY_PORT=$((18631 + OFF))
+export UI_LAB_PORT=$((18888 + OFF)) UI_FAULT_PROXY_PORT=$((18631 + OFF)) UI_SIGNIN_PORT=$((18890 + OFF))
 export KC_URL="http://127.0.0.1:$KC_PORT" HUB_URL="http://127.0.0.1:$HUB_PORT"
 # Short-lived tokens, so the tests see refreshes: id_tokens live 60 s, the hub refreshes them
 # when they expire within 45 s and re-checks at most every 10 s.
@@ -139,6 +140,9 @@ run_suite ui-lab playwright bash -c 'cd ui-tests && npx playwright test --config
 printf '\n== start the real stack (Keycloak, JupyterHub)\n'
 if scripts/keycloak.sh start; then
   if [ "$openbao_ok" = 1 ] && ! seed_openbao_keycloak; then step_failed openbao-keycloak; fi
+  # Sign-in from the panel without a hub (device flow at this Keycloak; Vault at auth/jwt).
+  run_suite pytest-signin pytest python -m pytest tests/signin -q -p no:cacheprovider
+  run_suite ui-signin playwright bash -c 'cd ui-tests && npx playwright test --config playwright.signin.config.js'
   # The hub passes VAULT_ADDR on to the single-user servers (env_keep in
   # demo/jupyterhub_config.py, which also gives them --VaultSession.role=jupyter): they log in
   # at auth/jwt, which trusts this Keycloak.

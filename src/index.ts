@@ -29,6 +29,7 @@ import {
   SnippetInserter
 } from './snippets/inserter';
 import { SecretActions } from './catalog/secretActions';
+import { SignInClient, SignInModel } from './signin/model';
 import { addSnippetCommands, fillDragData } from './snippets/commands';
 import { CommandIDs, IVaultJwtSettings, PLUGIN_ID, STATUS_ID } from './tokens';
 import { VaultClient, VaultModel } from './vault/model';
@@ -83,6 +84,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const vault = new VaultModel({ client: vaultClient, identity: model });
     const catalog = new CatalogModel({ client: vaultClient, session: vault });
     addCommands(app, model, trans, vault, catalog);
+    // Sign-in from the panel (outside JupyterHub): the server holds the tokens;
+    // once signed in, the identity is read again and Vault logs in with it.
+    const signin = new SignInModel({
+      client: new SignInClient(app.serviceManager.serverSettings)
+    });
+    signin.signedIn.connect(async () => {
+      await model.refresh();
+      await app.commands.execute(CommandIDs.vaultLogin);
+    });
+    signin.signedOut.connect(() => {
+      void model.refresh();
+      void vault.load();
+    });
 
     // Snippets: where they go, what they read, and their commands.
     const inserter = new SnippetInserter({
@@ -177,6 +191,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       onReload: () => void app.commands.execute(CommandIDs.reloadCatalog),
       onUseTokenFile: () =>
         void app.commands.execute(CommandIDs.vaultUseTokenFile),
+      signin,
       inserter,
       onInsert: insertSnippet,
       onDragStart: (id, key, transfer) =>
@@ -232,7 +247,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       // The Vault session loads beside the identity; it logs in once both
       // are there (see VaultModel).
-      await Promise.all([model.load(), vault.load()]);
+      await Promise.all([model.load(), vault.load(), signin.load()]);
     });
   }
 };

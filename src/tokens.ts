@@ -51,7 +51,7 @@ export namespace CommandIDs {
 }
 
 /** Where the server companion found the id_token. */
-export type IdentitySource = 'hub' | 'env' | 'file';
+export type IdentitySource = 'hub' | 'device' | 'env' | 'file';
 
 /**
  * Reply of `GET vault-jwt/identity` and `POST vault-jwt/identity/refresh`.

@@ -1,7 +1,8 @@
 """The server owner's OIDC id_token: where it comes from, the copy in memory, and its refresh.
 
-The source is picked once, by what is configured (the first configured one is used; a failing
-source does not fall back to the next one):
+The source is picked once, by what is configured: the first configured one of the chain
+``c.IdTokenService.sources`` (default ``hub, device, env, file``) is used; a failing source does
+not fall back to the next one:
 
 1. JupyterHub, when its API URL, user and API token are all set (a spawner sets
    ``JUPYTERHUB_API_URL``, ``JUPYTERHUB_USER`` and ``JUPYTERHUB_API_TOKEN``): the hub's id_token
@@ -10,8 +11,12 @@ source does not fall back to the next one):
    itself cannot read ``auth_state``. The service's URL comes from the hub
    (``GET {api_url}/services/{name}``: its ``url`` and ``prefix``) unless
    ``c.IdTokenService.hub_service_url`` sets it.
-2. an environment variable (``OIDC_ID_TOKEN``), when it is set and not empty;
-3. a file (``OIDC_ID_TOKEN_FILE``), read again on every refresh.
+2. ``device`` / ``browser``: a sign-in from the panel with the OAuth device flow (RFC 8628) or
+   in a pop-up (authorization code with PKCE, RFC 7636), when ``oidc_issuer`` and
+   ``oidc_client_id`` are set (:mod:`jupyter_extension_server.signin`): the server holds the
+   tokens and refreshes them; until the user signs in there is no identity;
+3. an environment variable (``OIDC_ID_TOKEN``), when it is set and not empty;
+4. a file (``OIDC_ID_TOKEN_FILE``), read again on every refresh.
 
 The server only checks that the token is a JWT with a numeric ``exp``; it does not verify the
 signature (Vault does, when it logs in with the token). Tokens are never logged.
@@ -31,7 +36,7 @@ from urllib.parse import quote
 import httpx
 import jwt
 from jupyter_server.utils import url_path_join
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
 from ..errors import (
@@ -53,7 +58,10 @@ from ..httpclient import BoundedReply, DeadlineExceeded, ReplyTooLarge, SharedHt
 from ..singleflight import SingleFlight
 from .limits import ReadBudget, UnchangedBackoff
 
-SourceName = Literal["hub", "env", "file"]
+SourceName = Literal["hub", "device", "browser", "env", "file"]
+
+#: The sources the chain may name, in their default order.
+SOURCE_NAMES: tuple[str, ...] = ("hub", "device", "browser", "env", "file")
 
 #: Largest token file read (id_tokens are a few KiB); guards against pointing at a huge file.
 MAX_TOKEN_FILE_BYTES = 64 * 1024
@@ -473,6 +481,54 @@ class IdTokenService(LoggingConfigurable):
         "Default: the OIDC_ID_TOKEN_FILE environment variable.",
     )
 
+    sources = List(
+        Unicode(),
+        default_value=list(SOURCE_NAMES),
+        config=True,
+        help="The id_token sources to consider, in order; the first one configured is used: "
+        "'hub' (JupyterHub's id_token service), 'device' (sign in from the panel with the "
+        "OAuth device flow; needs oidc_issuer and oidc_client_id), 'browser' (sign in from the "
+        "panel in a pop-up: authorization code with PKCE; same settings; the sign-in offers "
+        "each of the two the chain names), 'env' (env_var), 'file' "
+        "(token_file). Leave one out to never use it.",
+    )
+    oidc_issuer = Unicode(
+        config=True,
+        help="Outside JupyterHub: the OIDC issuer URL to sign in at from the panel, e.g. "
+        "https://keycloak.example.org/realms/main (discovery: "
+        "{issuer}/.well-known/openid-configuration). Default: the OIDC_ISSUER environment "
+        "variable.",
+    )
+    oidc_client_id = Unicode(
+        config=True,
+        help="The public OIDC client of the panel's sign-in, allowed the device authorization "
+        "grant (RFC 8628) and/or the authorization code flow with PKCE, with this server's "
+        "callback ({base_url}vault-jwt/signin/callback) as a redirect URI. Default: the "
+        "OIDC_CLIENT_ID environment variable.",
+    )
+    oidc_redirect_uri = Unicode(
+        config=True,
+        help="The browser sign-in's redirect URI, when the browser reaches this server at "
+        "another address than the one it asks (a proxy rewriting the host). Default: the "
+        "callback route at the host and base URL of the request that starts the sign-in.",
+    )
+    oidc_scope = Unicode(
+        "openid profile email",
+        config=True,
+        help="Scope asked for at sign-in ('openid' is always included). Add offline_access "
+        "only if the provider's sessions are too short for a working day.",
+    )
+
+    @validate("sources")
+    def _check_sources(self, proposal):
+        unknown = [name for name in proposal["value"] if name not in SOURCE_NAMES]
+        if unknown:
+            raise TraitError(
+                f"c.IdTokenService.sources: unknown source(s) {unknown}; known: "
+                f"{', '.join(SOURCE_NAMES)}"
+            )
+        return proposal["value"]
+
     refresh_limit = Int(
         10,
         config=True,
@@ -504,6 +560,14 @@ class IdTokenService(LoggingConfigurable):
     def _default_token_file(self) -> str:
         return os.environ.get("OIDC_ID_TOKEN_FILE", "")
 
+    @default("oidc_issuer")
+    def _default_oidc_issuer(self) -> str:
+        return os.environ.get("OIDC_ISSUER", "")
+
+    @default("oidc_client_id")
+    def _default_oidc_client_id(self) -> str:
+        return os.environ.get("OIDC_CLIENT_ID", "")
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._http = SharedHttpClient(
@@ -524,6 +588,11 @@ class IdTokenService(LoggingConfigurable):
         return self._source
 
     @property
+    def signin(self) -> SignInSource | None:
+        """The sign-in from the panel, when it is the source; else None."""
+        return self._source if isinstance(self._source, SignInSource) else None
+
+    @property
     def limits(self) -> tuple[ReadBudget, UnchangedBackoff]:
         """The read budget (rate limit) and the back-off after unchanged reads."""
         return self._budget, self._unchanged
@@ -537,12 +606,15 @@ class IdTokenService(LoggingConfigurable):
     def hint(self) -> str | None:
         """How to configure a source, when none is configured; else None."""
         if self._source is not None:
+            if isinstance(self._source, SignInSource) and not self._source.signed_in:
+                return f"Not signed in: click Sign in to sign in at {self._source.provider.issuer}."
             return None
         return (
             "No id_token source is configured. Run this server from JupyterHub with "
             f"{HUB_HELPER}; or put an id_token in the environment variable {self.env_var} "
             "(c.IdTokenService.env_var names it); or in a file named by the OIDC_ID_TOKEN_FILE "
-            "environment variable or c.IdTokenService.token_file."
+            "environment variable or c.IdTokenService.token_file; or set "
+            "c.IdTokenService.oidc_issuer and oidc_client_id to sign in from the panel."
         )
 
     def on_new_token(self, callback: Callable[[Identity], None]) -> None:
@@ -592,10 +664,15 @@ class IdTokenService(LoggingConfigurable):
         """
         if self._source is None:
             return None
+        if isinstance(self._source, SignInSource) and not self._source.signed_in:
+            self._identity = None  # signed out: forget the last identity too
+            return None
         return await self._flight.run(self._load)
 
     async def close(self) -> None:
-        """Close the HTTP client (on server shutdown)."""
+        """Stop the sign-in's tasks and close the HTTP client (on server shutdown)."""
+        if isinstance(self._source, SignInSource):
+            await self._source.close()
         await self._http.aclose()
 
     async def _load(self) -> Identity:
@@ -646,14 +723,53 @@ class IdTokenService(LoggingConfigurable):
         return identity
 
     def _pick_source(self) -> TokenSource | None:
+        source: TokenSource | None = None
+        for name in self.sources:
+            source = self._configured(name)
+            if source is not None:
+                break
+        if source is None:
+            self.log.info("jupyterlab-vault-jwt: no id_token source is configured")
+        else:
+            self.log.info("jupyterlab-vault-jwt: id_token source: %s", source.detail)
+        return source
+
+    def _configured(self, name: str) -> TokenSource | None:
+        """The source ``name`` when it is configured, else None."""
+        if name == "hub":
+            return self._hub_source()
+        if name in ("device", "browser"):
+            if not (self.oidc_issuer and self.oidc_client_id):
+                if self.oidc_issuer or self.oidc_client_id:
+                    self.log.warning(
+                        "jupyterlab-vault-jwt: no sign-in from the panel: both "
+                        "c.IdTokenService.oidc_issuer and oidc_client_id must be set"
+                    )
+                return None
+            provider = OidcProvider(
+                self._http, self.oidc_issuer, self.oidc_client_id, self.oidc_scope
+            )
+            # One sign-in source offers every sign-in method the chain names.
+            methods = tuple(m for m in self.sources if m in ("device", "browser"))
+            signin = SignInSource(provider, self.log, methods)  # type: ignore[arg-type]
+            signin.when_due(self.refresh)
+            return signin
+        if name == "env":
+            if self.env_var and os.environ.get(self.env_var, "").strip():
+                return EnvSource(self.env_var)
+            return None
+        if name == "file":
+            return FileSource(self.token_file) if self.token_file else None
+        return None  # pragma: no cover - validated
+
+    def _hub_source(self) -> TokenSource | None:
         hub = {
             "hub_api_url (JUPYTERHUB_API_URL)": self.hub_api_url,
             "hub_user (JUPYTERHUB_USER)": self.hub_user,
             "hub_api_token (JUPYTERHUB_API_TOKEN)": self.hub_api_token,
         }
-        source: TokenSource | None
         if all(hub.values()):
-            source = HubSource(
+            return HubSource(
                 self._http,
                 self.hub_api_url,
                 self.hub_user,
@@ -661,21 +777,15 @@ class IdTokenService(LoggingConfigurable):
                 self.hub_service_name,
                 self.hub_service_url,
             )
-        else:
-            if any(hub.values()):
-                missing = ", ".join(name for name, value in hub.items() if not value)
-                self.log.warning(
-                    "jupyterlab-vault-jwt: not reading the id_token from JupyterHub: %s not set",
-                    missing,
-                )
-            if self.env_var and os.environ.get(self.env_var, "").strip():
-                source = EnvSource(self.env_var)
-            elif self.token_file:
-                source = FileSource(self.token_file)
-            else:
-                source = None
-        if source is None:
-            self.log.info("jupyterlab-vault-jwt: no id_token source is configured")
-        else:
-            self.log.info("jupyterlab-vault-jwt: id_token source: %s", source.detail)
-        return source
+        if any(hub.values()):
+            missing = ", ".join(name for name, value in hub.items() if not value)
+            self.log.warning(
+                "jupyterlab-vault-jwt: not reading the id_token from JupyterHub: %s not set",
+                missing,
+            )
+        return None
+
+
+# The sign-in imports this module (Identity, token_expiry): imported last, after both exist.
+from ..signin.oidc import OidcProvider  # noqa: E402
+from ..signin.source import SignInSource  # noqa: E402

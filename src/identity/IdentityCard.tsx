@@ -159,6 +159,11 @@ function describeSource(
   switch (state.source) {
     case 'hub':
       return trans.__('From JupyterHub (%1)', state.sourceDetail ?? '');
+    case 'device':
+      return trans.__(
+        'Signed in from this panel (%1)',
+        state.sourceDetail ?? ''
+      );
     case 'env':
       return trans.__('From %1', state.sourceDetail ?? '');
     case 'file':

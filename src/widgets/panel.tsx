@@ -5,6 +5,7 @@ import React, { Suspense } from 'react';
 import { CatalogModel } from '../catalog/model';
 import { vaultKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
+import type { SignInModel } from '../signin/model';
 import { SnippetInserter } from '../snippets/inserter';
 import { PANEL_ID } from '../tokens';
 import { VaultModel } from '../vault/model';
@@ -36,6 +37,8 @@ export interface IVaultJwtPanelOptions {
   onReload: () => void;
   /** Run the command that writes the session's token into the token file. */
   onUseTokenFile?: () => void;
+  /** Signing in from the panel (outside a hub), when the server offers it. */
+  signin?: SignInModel;
   /** Where snippets go (the insert buttons follow it). */
   inserter: SnippetInserter;
   /** Insert a snippet for a secret or key (the insert command). */

@@ -9,6 +9,7 @@ import { SecretTree } from '../catalog/SecretTree';
 import { IdentityCard } from '../identity/IdentityCard';
 import { connectionView, ProblemOrigin } from '../session/connection';
 import { SessionHeader } from '../session/SessionHeader';
+import { SignInSection } from '../signin/SignIn';
 import { VaultCard } from '../vault/VaultCard';
 import { PANEL_ID } from '../tokens';
 import type { IVaultJwtPanelOptions } from './panel';
@@ -91,7 +92,14 @@ function renderSession(props: IPanelContentProps): JSX.Element {
           trans={trans}
           onRefresh={onRefresh}
           onCopy={onCopy}
-          slot={props.identitySlot}
+          slot={
+            <>
+              {options.signin && (
+                <SignInSection model={options.signin} trans={trans} />
+              )}
+              {props.identitySlot}
+            </>
+          }
         />
         <VaultCard
           state={vault.state}

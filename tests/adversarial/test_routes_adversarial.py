@@ -113,6 +113,10 @@ def test_the_enumeration_covers_every_registered_route(jp_serverapp):
     assert by_path[f"{NAMESPACE}/vault/catalog"] == ("refresh",)
     assert by_path[f"{NAMESPACE}/vault/catalog/manual"] == ("mount", "path")
     assert by_path[f"{NAMESPACE}/vault/login"] == ("force",)
+    # The sign-in routes (issue 16) take no parameter, but the browser sign-in's callback.
+    for action in ("", "/device", "/browser", "/cancel", "/signout"):
+        assert by_path[f"{NAMESPACE}/signin{action}"] == ()
+    assert by_path[CALLBACK] == ("code", "error", "error_description", "state")
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -163,6 +167,15 @@ def browser(cookie: str, *, xsrf: bool = True, **extra: str) -> dict[str, str]:
 
 # --- callers who must be refused ---------------------------------------------------------------
 
+#: The browser sign-in's callback (issue 16) is a browser redirect from the identity provider: no
+#: XSRF header can come with it. Its protection is the state, bound to the browser session and
+#: single use (tests/signin/test_browser_keycloak.py): a cookie without XSRF reaches it and is
+#: refused there (400 signin_state_mismatch, or 409 here, where no sign-in is configured), before
+#: any request leaves the server.
+CALLBACK = f"{NAMESPACE}/signin/callback"
+CALLBACK_REFUSALS = {"signin_state_mismatch", "signin_not_configured"}
+XSRF_LESS = {"cookie without XSRF", "cookie, foreign Referer, no Origin"}
+
 #: caller -> (expected status, expected error code or None for jupyter_server's own reply)
 CALLERS = {
     "no credentials": (403, "forbidden"),
@@ -202,6 +215,12 @@ async def test_every_route_refuses_the_caller_and_vault_sees_nothing(
             before = dict(proxy.stats)
             status, body, raw = await fetch(jp_fetch, route.path, verb, headers=dict(headers))
             where = f"{caller}: {verb} {route}"
+            if route.path == CALLBACK and caller in XSRF_LESS:
+                assert status in (400, 409), (where, raw[:300])
+                assert any(code.encode() in raw for code in CALLBACK_REFUSALS), (where, raw)
+                assert proxy.stats["requests"] == before["requests"], f"{where} reached Vault"
+                checked += 1
+                continue
             assert status == expected_status, (where, raw[:300])
             if expected_code is not None:
                 assert body["error"]["code"] == expected_code, (where, body)
@@ -220,6 +239,7 @@ async def test_the_owner_in_a_browser_gets_through(jp_fetch, proxy):
         ("vault", "GET"),
         ("vault/catalog", "GET"),
         ("identity/token", "POST"),
+        ("signin", "GET"),
     ):
         status, body, _ = await fetch(
             jp_fetch, f"{NAMESPACE}/{route}", verb, headers=browser(login_cookie)
@@ -231,7 +251,17 @@ async def test_the_owner_in_a_browser_gets_through(jp_fetch, proxy):
 
 
 def good_params(route: Route, stack) -> dict[str, str]:
-    values = {"mount": stack.kv1, "path": "app/db", "refresh": "false", "force": "false"}
+    values = {
+        "mount": stack.kv1,
+        "path": "app/db",
+        "refresh": "false",
+        "force": "false",
+        # the browser sign-in's callback (no sign-in is started here: refused by its state)
+        "code": "an-authorization-code",
+        "state": "a-state",
+        "error": "",
+        "error_description": "",
+    }
     return {name: values[name] for name in route.params}
 
 
@@ -255,7 +285,11 @@ async def test_every_parameter_refuses_hostile_values_before_vault(
                     jp_fetch, route.path, verb, headers=browser(login_cookie), params=params
                 )
                 where = f"{verb} {route}?{name}={value_name}"
-                if value_name == "100KB":
+                if route.path == CALLBACK and value_name not in ("100KB", "60KB", "nul"):
+                    # Its parameters are never Vault names: any value is refused by the state.
+                    assert status in (400, 409), (where, raw[:300])
+                    assert any(code.encode() in raw for code in CALLBACK_REFUSALS), where
+                elif value_name == "100KB":
                     # Longer than tornado's 64 KiB request head: the server closes the
                     # connection before any handler runs (the client reports 599).
                     assert status == 599, (where, raw[:300])
