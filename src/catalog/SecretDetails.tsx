@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import { markerText } from './RowMarker';
+import { formatAgo, formatExact } from '../components/format';
 import { ISecretKeysReply } from '../tokens';
 
 /*
@@ -22,6 +23,10 @@ export function SecretDetails(props: {
     return null;
   }
   const custom = Object.entries(details?.custom_metadata ?? {});
+  // In words ("12 min ago"), the exact time in the tooltip.
+  const updated = details?.updated_time
+    ? formatAgo(details.updated_time, Date.now())
+    : null;
   return (
     <div className="jp-VaultJwt-secretDetails" data-testid="vault-jwt-details">
       {state && (
@@ -38,11 +43,17 @@ export function SecretDetails(props: {
         </p>
       )}
       {details?.versions !== undefined && (
-        <p className="jp-VaultJwt-muted" data-field="versions">
+        <p
+          className="jp-VaultJwt-muted"
+          data-field="versions"
+          title={
+            details.updated_time
+              ? trans.__('Last updated %1', formatExact(details.updated_time))
+              : undefined
+          }
+        >
           {trans._n('%1 version', '%1 versions', details.versions)}
-          {details.updated_time
-            ? trans.__(', last updated %1', details.updated_time)
-            : ''}
+          {updated ? trans.__(' · last updated %1', updated) : ''}
         </p>
       )}
       {custom.length > 0 && (

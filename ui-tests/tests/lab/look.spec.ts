@@ -128,7 +128,8 @@ async function signInAs(
 function moving(panel: Locator): Locator[] {
   return [
     panel.locator('[data-field="time-left"]'),
-    panel.locator('[data-field="version"]')
+    panel.locator('[data-field="version"]'),
+    panel.locator('[data-field="versions"]')
   ];
 }
 
@@ -316,8 +317,11 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
     ).toBeVisible();
   });
 
-  test.afterEach(async () => {
+  test.afterEach(async ({ page }) => {
     await fault({ mode: 'pass' });
+    // Whatever a test left (another group's session), the next spec file
+    // starts from the management session.
+    await signInAs(page, ['management']);
   });
 
   test('logged in, a secret selected and the tree focused: readable in every theme', async ({
@@ -472,6 +476,25 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
       '10000 secrets',
       { timeout: 120_000 }
     );
+    // On a busy machine a request of this large build may fail after its
+    // retries (a part then shown as missing, the rest kept: issue 13); the
+    // picture is of a whole catalog, so read it again (a few times at most).
+    const missing = panel.getByText(/parts? of the catalog could not be read/);
+    for (
+      let attempt = 0;
+      attempt < 3 && (await missing.count()) > 0;
+      attempt++
+    ) {
+      await panel.getByRole('button', { name: /Reload catalog/ }).click();
+      await expect(panel.locator('[data-field="summary"]')).toContainText(
+        '10000 secrets',
+        { timeout: 120_000 }
+      );
+      await expect(
+        panel.getByRole('button', { name: /Reload catalog/ })
+      ).toBeEnabled({ timeout: 120_000 });
+    }
+    await expect(missing).toHaveCount(0);
     const tree = panel.getByTestId('vault-jwt-tree');
     await expect(tree.locator('[data-path="bulk/team-00/"]')).toBeVisible();
     // The tree takes the height below the header: most of the panel.
