@@ -1,4 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -9,6 +10,19 @@ const SERVER_LOG = path.resolve(
   '../../test-results/signin-browser-server.log'
 );
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/;
+
+/**
+ * Open the panel's details (identity, sign-in, Vault): they fold away by
+ * themselves once an id_token is there (secrets first).
+ */
+async function openDetails(panel: Locator): Promise<void> {
+  const summary = panel.getByTestId('vault-jwt-summary');
+  await expect(summary).toContainText('alice', { timeout: 120_000 });
+  if ((await summary.getAttribute('aria-expanded')) !== 'true') {
+    await summary.click();
+  }
+  await expect(summary).toHaveAttribute('aria-expanded', 'true');
+}
 
 test('browser sign-in: a pop-up to Keycloak and back to the server, the identity fills in, Vault logs in; the callback cannot be replayed', async ({
   browser
@@ -44,6 +58,14 @@ test('browser sign-in: a pop-up to Keycloak and back to the server, the identity
   const signin = panel.getByTestId('vault-jwt-signin');
   await expect(signin).toContainText('Not signed in');
 
+  // The callback's URL, as the pop-up requests it: the panel may close the
+  // pop-up as soon as the sign-in is done, before its page has loaded.
+  let callbackUrl = '';
+  context.on('request', request => {
+    if (/\/vault-jwt\/signin\/callback\?/.test(request.url())) {
+      callbackUrl = request.url();
+    }
+  });
   const [popup] = await Promise.all([
     page.waitForEvent('popup'),
     signin.getByRole('button', { name: 'Sign in' }).click()
@@ -52,16 +74,15 @@ test('browser sign-in: a pop-up to Keycloak and back to the server, the identity
   await popup.locator('#username').fill('alice');
   await popup.locator('#password').fill('alice-password');
   await popup.locator('#kc-login').click();
-  const accept = popup.locator('[name="accept"]');
   // Consent (remembered after the first time): accept when asked.
-  const callback = popup.waitForURL(/\/vault-jwt\/signin\/callback\?/, {
-    timeout: 120_000
-  });
-  await Promise.race([accept.click({ timeout: 120_000 }), callback]).catch(
+  const accept = popup.locator('[name="accept"]');
+  const called = expect
+    .poll(() => callbackUrl, { timeout: 120_000 })
+    .not.toBe('');
+  await Promise.race([accept.click({ timeout: 120_000 }), called]).catch(
     () => undefined
   );
-  await callback;
-  const callbackUrl = popup.url();
+  await called;
 
   // The panel sees the sign-in and closes the pop-up.
   await expect(signin).toContainText('Signed in at', { timeout: 120_000 });
@@ -93,6 +114,7 @@ test('browser sign-in: a pop-up to Keycloak and back to the server, the identity
   expect(await page.content()).not.toMatch(JWT);
   expect(fs.readFileSync(SERVER_LOG, 'utf8')).not.toMatch(JWT);
 
+  await openDetails(panel);
   await signin.getByRole('button', { name: 'Sign out' }).click();
   await expect(signin).toContainText('Not signed in');
   await context.close();

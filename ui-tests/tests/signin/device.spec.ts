@@ -1,4 +1,5 @@
 import { expect, Page, test } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -11,6 +12,19 @@ const SERVER_LOG = path.resolve(
 );
 /** Anything shaped like a JWT (header and payload are base64url JSON). */
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/;
+
+/**
+ * Open the panel's details (identity, sign-in, Vault): they fold away by
+ * themselves once an id_token is there (secrets first).
+ */
+async function openDetails(panel: Locator): Promise<void> {
+  const summary = panel.getByTestId('vault-jwt-summary');
+  await expect(summary).toContainText('alice', { timeout: 120_000 });
+  if ((await summary.getAttribute('aria-expanded')) !== 'true') {
+    await summary.click();
+  }
+  await expect(summary).toHaveAttribute('aria-expanded', 'true');
+}
 
 /** The user's side at Keycloak: open the link, log in, approve (or not). */
 async function approveAtKeycloak(
@@ -79,6 +93,7 @@ test('no token configured: Sign in shows a code, the user approves at Keycloak, 
   expect(fs.readFileSync(SERVER_LOG, 'utf8')).not.toMatch(JWT);
 
   // Sign out: the identity goes, and so does the Vault session.
+  await openDetails(panel);
   await signin.getByRole('button', { name: 'Sign out' }).click();
   await expect(signin).toContainText('Not signed in');
   await expect(panel.locator('[data-claim="preferred_username"]')).toHaveCount(
