@@ -1,28 +1,14 @@
 import { expect, test } from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const PANEL_ID = 'jp-vault-jwt-panel';
+import { JWT, openDetails, PANEL_ID } from './helpers';
+
 const LAB = process.env.UI_SIGNIN_BROWSER_URL as string;
 const SERVER_LOG = path.resolve(
   __dirname,
   '../../test-results/signin-browser-server.log'
 );
-const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/;
-
-/**
- * Open the panel's details (identity, sign-in, Vault): they fold away by
- * themselves once an id_token is there (secrets first).
- */
-async function openDetails(panel: Locator): Promise<void> {
-  const summary = panel.getByTestId('vault-jwt-summary');
-  await expect(summary).toContainText('alice', { timeout: 120_000 });
-  if ((await summary.getAttribute('aria-expanded')) !== 'true') {
-    await summary.click();
-  }
-  await expect(summary).toHaveAttribute('aria-expanded', 'true');
-}
 
 test('browser sign-in: a pop-up to Keycloak and back to the server, the identity fills in, Vault logs in; the callback cannot be replayed', async ({
   browser

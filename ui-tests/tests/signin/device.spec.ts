@@ -1,30 +1,14 @@
 import { expect, Page, test } from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import { catalogPaths } from '../hub/helpers';
+import { JWT, openDetails, PANEL_ID } from './helpers';
 
-const PANEL_ID = 'jp-vault-jwt-panel';
 const SERVER_LOG = path.resolve(
   __dirname,
   '../../test-results/signin-device-server.log'
 );
-/** Anything shaped like a JWT (header and payload are base64url JSON). */
-const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/;
-
-/**
- * Open the panel's details (identity, sign-in, Vault): they fold away by
- * themselves once an id_token is there (secrets first).
- */
-async function openDetails(panel: Locator): Promise<void> {
-  const summary = panel.getByTestId('vault-jwt-summary');
-  await expect(summary).toContainText('alice', { timeout: 120_000 });
-  if ((await summary.getAttribute('aria-expanded')) !== 'true') {
-    await summary.click();
-  }
-  await expect(summary).toHaveAttribute('aria-expanded', 'true');
-}
 
 /** The user's side at Keycloak: open the link, log in, approve (or not). */
 async function approveAtKeycloak(
