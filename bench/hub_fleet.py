@@ -512,10 +512,17 @@ async def run(args: argparse.Namespace) -> None:
         f"{100 * stats.valid / max(1, stats.fetches):.2f}% (target 100%); "
         f"errors: {stats.errors or 'none'}"
     )
-    lifetimes = args.users * elapsed / lifespan
+    # A server asks client-lead seconds before its id_token expires; the hub refreshes when the
+    # token expires within hub-lead seconds. So an id_token is in use for lifespan minus the
+    # smaller lead (one cycle), and each server's first ask refreshes the set-up's stale token:
+    # users x (1 + active time / cycle) grants is the floor, one per id_token lifetime (target 1).
+    cycle = lifespan - min(args.client_lead, args.hub_lead)
+    cycles = args.users * (1 + max(0.0, elapsed - args.ramp / 2) / cycle)
     print(
-        f"  IdP refresh grants: {grants} = {grants / lifetimes:.2f} per user per token lifetime "
-        f"({lifespan}s; target 1); refreshed id_tokens the servers got: {stats.new_tokens} "
+        f"  IdP refresh grants: {grants} = {grants / max(cycles, 1e-9):.2f} per user per token "
+        f"lifetime in use ({lifespan}s id_tokens, in use {cycle:g}s; target 1); per {lifespan}s: "
+        f"{grants / max(args.users * elapsed / lifespan, 1e-9):.2f}; "
+        f"refreshed id_tokens the servers got: {stats.new_tokens} "
         f"(= {stats.new_tokens / max(1, grants):.2f} per grant)"
     )
     if args.vault:
