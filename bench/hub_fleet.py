@@ -32,6 +32,9 @@ grant) per user per token lifetime; p50/p99 of the hub's own request times (from
 of the service as a server sees it; CPU seconds of the hub, the service and the proxy (from
 /proc) per 1,000 user-hours, and the users per hub CPU core that implies.
 
+JupyterHub uses pycurl for its HTTP client when it is installed, as it recommends for many users
+(``pip install pycurl==7.45.7`` in this environment; the bench prints which client the hub used).
+
     python bench/hub_fleet.py                      # 1,000 users, 10 minutes
     python bench/hub_fleet.py --users 200 --duration 300
 """
@@ -40,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import random
 import re
@@ -67,6 +71,9 @@ KC_ADMIN_PASSWORD = os.environ.get("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin")
 HUB_REQUEST = re.compile(
     r"\] (\d{3}) (GET|POST|PATCH) (/hub/api/[^ ?]+)\S* \(([^@)]*)@[^)]*\) ([\d.]+)ms$"
 )
+# JupyterHub uses pycurl for its HTTP client (the IdP refreshes) when the hub's Python has it; the
+# bench's hub runs in this interpreter's environment.
+PYCURL = importlib.util.find_spec("pycurl") is not None
 GRANT = re.compile(r"The id_token of (\S+) .*: refreshing the tokens\.")
 BENCH_CONFIG = """\
 # hub_fleet.py: the demo hub, plus an admin service for the benchmark's set-up.
@@ -82,9 +89,20 @@ c.JupyterHub.load_roles.append(
 c.JupyterHub.log_level = "INFO"
 """
 MAX_CLIENTS_CONFIG = """\
-# --hub-max-clients: tornado's default client makes at most 10 requests at once (to the IdP).
+# --hub-max-clients: tornado's HTTP clients (simple and pycurl) make at most 10 requests at once
+# (to the IdP). JupyterHub picks its client (pycurl when installed) after reading this file, which
+# resets any max_clients set here, so size the client right after that choice.
+from jupyterhub.app import JupyterHub
 from tornado.httpclient import AsyncHTTPClient
-AsyncHTTPClient.configure(None, max_clients={max_clients})
+_init_pycurl = JupyterHub.init_pycurl
+
+
+def _init_pycurl_then_size(self):
+    _init_pycurl(self)
+    AsyncHTTPClient.configure(AsyncHTTPClient.configured_class(), max_clients={max_clients})
+
+
+JupyterHub.init_pycurl = _init_pycurl_then_size
 """
 
 
@@ -503,7 +521,8 @@ async def run(args: argparse.Namespace) -> None:
     print(
         f"hub_fleet: {args.users} simulated servers for {elapsed:.0f}s against JupyterHub "
         f"(demo config, refresh lead {args.hub_lead:g}s, auth_refresh_age {args.refresh_age}s, "
-        f"HTTP client max_clients {args.hub_max_clients or 'default'}), "
+        f"HTTP client {'pycurl' if PYCURL else 'tornado simple (no pycurl)'}, max_clients "
+        f"{args.hub_max_clients or '10 (default)'}), "
         f"Keycloak ({lifespan}s id_tokens), OpenBao "
         f"({'login with each new id_token' if args.vault else 'not used'})"
     )
@@ -579,8 +598,8 @@ def main() -> None:
         "--hub-max-clients",
         type=int,
         default=0,
-        help="the hub's tornado AsyncHTTPClient max_clients (0: JupyterHub's default, 10 "
-        "without pycurl) [0]",
+        help="the hub's HTTP client's max_clients (0: tornado's default, 10, with or without "
+        "pycurl) [0]",
     )
     parser.add_argument("--setup-concurrency", type=int, default=8, help="[8]")
     parser.add_argument(
