@@ -389,6 +389,8 @@ class Result:
     methods: dict[str, str] = field(default_factory=dict)
     server_cpu: float | None = None  # OpenBao's CPU seconds during the measurement
     client_cpu: float = 0.0  # this process's CPU seconds during the measurement
+    machine_busy: float | None = None  # CPU seconds every process of the machine used meanwhile
+    machine_idle: float | None = None  # CPU seconds the machine's CPUs were idle meanwhile
     retried: int = 0  # requests sent again after a timeout, a transport failure, 429 or 5xx
     reply_bytes: tuple[int, int] = (0, 0)  # GET vault/catalog's reply: raw, gzipped
 
@@ -404,14 +406,31 @@ def process_cpu(pid: int | None) -> float | None:
         return None
 
 
+def machine_cpu() -> tuple[float, float] | None:
+    """CPU seconds of the whole machine so far, (busy, idle), from Linux ``/proc/stat``."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    busy = sum(fields[:8]) - idle  # user nice system (idle iowait) irq softirq steal
+    return busy / tick, idle / tick
+
+
 def measured(fn: Callable[[], Result], server_pid: int | None) -> Result:
-    """``fn()``, with OpenBao's CPU time and ours added to its result."""
+    """``fn()``, with OpenBao's CPU time, ours and the machine's added to its result."""
+    machine0 = machine_cpu()
     server0, client0 = process_cpu(server_pid), time.process_time()
     result = fn()
     server1 = process_cpu(server_pid)
     result.client_cpu = time.process_time() - client0
+    machine1 = machine_cpu()
     if server0 is not None and server1 is not None:
         result.server_cpu = server1 - server0
+    if machine0 is not None and machine1 is not None:
+        result.machine_busy = machine1[0] - machine0[0]
+        result.machine_idle = machine1[1] - machine0[1]
     return result
 
 
@@ -592,6 +611,23 @@ def run(args: argparse.Namespace, server: DevServer, tree: Tree) -> int:
             )
         else:
             print(f"   {labels[name]:26s} OpenBao n/a, client {client_cpu:6.2f}")
+    # The machine is shared: other processes take CPU time the floor above does not count.
+    # With theirs counted too, ((OpenBao + client + others) / CPUs), the wall time left over is
+    # time the CPUs stood idle: what a build that keeps both cores busy does not leave.
+    for name in ("LIST", "SCAN"):
+        rs = [r for r in results[name] if r.machine_busy is not None and r.server_cpu is not None]
+        if not rs:
+            continue
+        others = statistics.median(
+            max(0.0, r.machine_busy - r.server_cpu - r.client_cpu) for r in rs
+        )
+        idle = statistics.median(r.machine_idle / (r.machine_busy + r.machine_idle) for r in rs)
+        busy_floor = statistics.median(r.machine_busy / cpus for r in rs)
+        print(
+            f"   {labels[name]:26s} other processes {others:6.2f} s of CPU meanwhile; with "
+            f"theirs, floor {busy_floor:6.2f} s, wall/floor x{medians[name] / busy_floor:.2f}; "
+            f"the CPUs idle {idle:.0%} of the wall time"
+        )
     if "LIST" in floors:
         print(
             f"   naive / (ours LIST's CPU floor): x{medians['naive'] / floors['LIST']:.1f}, the "
