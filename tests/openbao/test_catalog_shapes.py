@@ -438,7 +438,8 @@ path "{m}data/other/c" {{ capabilities = ["read"] }}
             assert result.error is None
             assert caps in result.method
             assert result.unchecked == []
-            found[trusted] = (result.secrets, result.unlisted, catalog.requests)
+            # retries (a busy machine) are not the algorithm's
+            found[trusted] = (result.secrets, result.unlisted, catalog.requests - catalog.retried)
         finally:
             await c.close()
     # OpenBao's filter already dropped team/b (denied), ws/, real/... (no read): the same
