@@ -389,6 +389,10 @@ class Result:
     methods: dict[str, str] = field(default_factory=dict)
     server_cpu: float | None = None  # OpenBao's CPU seconds during the measurement
     client_cpu: float = 0.0  # this process's CPU seconds during the measurement
+    machine_busy: float | None = None  # CPU seconds every process of the machine used meanwhile
+    machine_idle: float | None = None  # CPU seconds the machine's CPUs were idle meanwhile
+    busy2: float | None = None  # share of the wall time with >= 2 requests in flight (ours)
+    batches2: float | None = None  # ... with >= 2 capabilities batches in flight
     retried: int = 0  # requests sent again after a timeout, a transport failure, 429 or 5xx
     reply_bytes: tuple[int, int] = (0, 0)  # GET vault/catalog's reply: raw, gzipped
 
@@ -404,14 +408,31 @@ def process_cpu(pid: int | None) -> float | None:
         return None
 
 
+def machine_cpu() -> tuple[float, float] | None:
+    """CPU seconds of the whole machine so far, (busy, idle), from Linux ``/proc/stat``."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    busy = sum(fields[:8]) - idle  # user nice system (idle iowait) irq softirq steal
+    return busy / tick, idle / tick
+
+
 def measured(fn: Callable[[], Result], server_pid: int | None) -> Result:
-    """``fn()``, with OpenBao's CPU time and ours added to its result."""
+    """``fn()``, with OpenBao's CPU time, ours and the machine's added to its result."""
+    machine0 = machine_cpu()
     server0, client0 = process_cpu(server_pid), time.process_time()
     result = fn()
     server1 = process_cpu(server_pid)
     result.client_cpu = time.process_time() - client0
+    machine1 = machine_cpu()
     if server0 is not None and server1 is not None:
         result.server_cpu = server1 - server0
+    if machine0 is not None and machine1 is not None:
+        result.machine_busy = machine1[0] - machine0[0]
+        result.machine_idle = machine1[1] - machine0[1]
     return result
 
 
@@ -454,16 +475,44 @@ def naive(addr: str, token: str) -> Result:
     return Result(found, requests_sent, time.perf_counter() - t0)
 
 
+class TimedApi(VaultApi):
+    """A ``VaultApi`` that notes when each request was in flight (for :func:`overlap`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spans: list[tuple[float, float, bool]] = []  # start, end, a capabilities batch
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        try:
+            return await super().request(method, path, **kwargs)
+        finally:
+            self.spans.append((t0, time.perf_counter(), "capabilities-self" in path))
+
+
+def overlap(spans: list[tuple[float, float, bool]], t0: float, t1: float, at_least: int) -> float:
+    """The share of [t0, t1] with at least ``at_least`` of ``spans`` in flight."""
+    edges = sorted([(s, 1) for s, _, _ in spans] + [(e, -1) for _, e, _ in spans])
+    covered, level, since = 0.0, 0, t0
+    for when, step in edges:
+        if level >= at_least:
+            covered += max(0.0, min(when, t1) - max(since, t0))
+        level += step
+        since = when
+    return covered / (t1 - t0) if t1 > t0 else 0.0
+
+
 async def ours(addr: str, token: str) -> Result:
     """``CatalogBuilder(VaultApi(addr), token, concurrency=8, batch_size=500).build()``."""
     t0 = time.perf_counter()
-    api = VaultApi(addr)
+    api = TimedApi(addr)
     try:
         builder = CatalogBuilder(api, token, concurrency=CONCURRENCY, batch_size=BATCH_SIZE)
         catalog = await builder.build()
     finally:
         await api.aclose()
-    seconds = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    seconds = t1 - t0
     if builder.requests != api.requests or catalog.requests != api.requests:
         raise BenchFailure(
             f"request counters disagree: VaultApi {api.requests}, builder {builder.requests}, "
@@ -485,6 +534,8 @@ async def ours(addr: str, token: str) -> Result:
         methods,
         retried=catalog.retried,
         reply_bytes=(len(body), len(gzipped(body))),
+        busy2=overlap(api.spans, t0, t1, 2),
+        batches2=overlap([span for span in api.spans if span[2]], t0, t1, 2),
     )
 
 
@@ -592,6 +643,33 @@ def run(args: argparse.Namespace, server: DevServer, tree: Tree) -> int:
             )
         else:
             print(f"   {labels[name]:26s} OpenBao n/a, client {client_cpu:6.2f}")
+    # The machine is shared: other processes take CPU time the floor above does not count.
+    # With theirs counted too, ((OpenBao + client + others) / CPUs), the wall time left over is
+    # time the CPUs stood idle: what a build that keeps both cores busy does not leave.
+    for name in ("LIST", "SCAN"):
+        rs = [r for r in results[name] if r.machine_busy is not None and r.server_cpu is not None]
+        if not rs:
+            continue
+        others = statistics.median(
+            max(0.0, r.machine_busy - r.server_cpu - r.client_cpu) for r in rs
+        )
+        idle = statistics.median(r.machine_idle / (r.machine_busy + r.machine_idle) for r in rs)
+        busy_floor = statistics.median(r.machine_busy / cpus for r in rs)
+        print(
+            f"   {labels[name]:26s} other processes {others:6.2f} s of CPU meanwhile; with "
+            f"theirs, floor {busy_floor:6.2f} s, wall/floor x{medians[name] / busy_floor:.2f}; "
+            f"the CPUs idle {idle:.0%} of the wall time"
+        )
+    # What keeps OpenBao's CPUs busy whatever else runs: requests in flight (OpenBao works on
+    # each in its own goroutine; a capabilities batch is most of its CPU).
+    for name in ("LIST", "SCAN"):
+        rs = [r for r in results[name] if r.busy2 is not None]
+        if rs:
+            print(
+                f"   {labels[name]:26s} >= 2 requests in flight "
+                f"{statistics.median(r.busy2 for r in rs):.0%} of the wall time, >= 2 "
+                f"capabilities batches {statistics.median(r.batches2 for r in rs):.0%}"
+            )
     if "LIST" in floors:
         print(
             f"   naive / (ours LIST's CPU floor): x{medians['naive'] / floors['LIST']:.1f}, the "

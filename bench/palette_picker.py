@@ -495,7 +495,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     strokes = analyse(records, data["events"], reads)
     model = Model(ids, tree.secret_count)
     problems = check(strokes, records, model, reads)
-    summary_total = digits(data["summary"].split(",")[0])
+    summary_total = digits(data["summary"].split("secret")[0])  # "100000 secrets · 3 mounts"
     if summary_total != tree.secret_count:
         problems.insert(0, f"the sidebar says {data['summary']!r}, not {tree.secret_count:,d}")
     if digits(re.sub(r"\(.*\)", "", data["openNote"])) != tree.secret_count:

@@ -80,7 +80,8 @@ h=$( (find src style schema jupyter_extension_server jupyter-config -type f \
         -not -path '*/labextension/*' -not -path '*/__pycache__/*' -not -path '*/tests/*' \
         -not -path 'src/testing/*' -not -name '*.spec.ts' -not -name '*.spec.tsx' \
         -not -name '_version.py' -not -path '*/.ipynb_checkpoints/*' \
-        -print0 | sort -z | xargs -0 cat; cat package.json pyproject.toml install.json) | sha256sum | cut -c1-16)
+        -print0 | sort -z | xargs -0 cat; cat package.json webpack.config.js pyproject.toml install.json) |
+      sha256sum | cut -c1-16)
 if ! stamp_ok build "$h" || [ ! -f jupyter_extension_server/labextension/package.json ]; then
   npm run --silent build:prod
   .venv/bin/python -m pip install -q --no-build-isolation --no-deps --force-reinstall .

@@ -195,7 +195,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       inserter,
       onInsert: insertSnippet,
       onDragStart: (id, key, transfer) =>
-        fillDragData(actions, { id, key }, transfer)
+        fillDragData(actions, { id, key }, transfer),
+      ready: () => actions.ready()
     });
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'jupyterlab-vault-jwt');

@@ -13,7 +13,10 @@
    empty folder; 403 ends that branch. LIST results are not ACL-filtered, so:
 4. batched ``POST sys/capabilities-self`` on the read paths (``batch_size`` per request) keeps
    the paths with ``read`` (or ``root``). OpenBao answers for the path with trailing whitespace
-   trimmed, so a name ending in whitespace is checked by reading it instead.
+   trimmed, so a name ending in whitespace is checked by reading it instead. Mounts configured
+   as ``filtered_listings`` skip this: OpenBao (2.4+, ``list_scan_response_keys_filter_path`` on
+   the read path) already filtered what LIST and SCAN returned there; its resultant ACL does not
+   report such filters, so the administrator names the mounts.
 5. exact-path ``read`` grants of the resultant ACL not found by listing are read once: a
    secret that does not exist is not shown; a deleted or destroyed one is marked.
 6. read grants that no listing reached are named (``unbrowsable``), so the user can add such a
@@ -206,6 +209,18 @@ class SecretCatalog(LoggingConfigurable):
         help="The first wait before such a retry, in seconds (doubled for each next one).",
     )
 
+    filtered_listings = List(
+        Unicode(),
+        config=True,
+        help="KV mounts (fnmatch patterns of their paths) whose list and scan policy rules carry "
+        "OpenBao's list_scan_response_keys_filter_path pointing at the read path (KV v2 "
+        "'<mount>/data/' + key), so that LIST and SCAN there return only what the token may "
+        "read: the sys/capabilities-self check of the secrets listed there is skipped. OpenBao's "
+        "resultant ACL does not say which rules filter, hence this setting; leave it empty unless "
+        "every policy that lets users list such a mount filters it so (otherwise a listed secret "
+        "the user may not read would be shown).",
+    )
+
     manual_paths_file = Unicode(
         "",
         config=True,
@@ -307,6 +322,7 @@ class SecretCatalog(LoggingConfigurable):
             exclude=self.exclude_mounts,
             retries=self.retries,
             retry_backoff=self.retry_backoff,
+            filtered=self.filtered_listings,
         )
 
     async def get(self, *, refresh: bool = False) -> tuple[Catalog, bool]:
@@ -418,6 +434,10 @@ class CatalogBuilder:
         How many more times a request that failed in a retryable way is sent.
     retry_backoff
         The first wait before a retry, in seconds (doubled for each next one).
+    filtered
+        fnmatch patterns of mounts whose listings OpenBao filters to what the token may read
+        (``list_scan_response_keys_filter_path`` on the read path): their leaves are not checked
+        with ``capabilities-self``.
     """
 
     def __init__(
@@ -432,6 +452,7 @@ class CatalogBuilder:
         exclude: list[str] | None = None,
         retries: int = 2,
         retry_backoff: float = 0.5,
+        filtered: list[str] | None = None,
     ) -> None:
         self._api = api
         self._token = token
@@ -441,6 +462,7 @@ class CatalogBuilder:
         self._use_scan = use_scan
         self._include = list(include or [])
         self._exclude = list(exclude or [])
+        self._filtered = list(filtered or [])
         self._retries = max(0, retries)
         self._backoff = max(0.0, retry_backoff)
         self.requests = 0
@@ -894,6 +916,10 @@ class _ReadChecker:
     def __init__(self, builder: CatalogBuilder, mounts: list[KvMount]) -> None:
         self._builder = builder
         self._seen: dict[str, set[str]] = {m.path: set() for m in mounts}
+        # Mounts whose listings OpenBao filters to the readable: their leaves are not checked.
+        self._filtered = {
+            m.path for m in mounts if builder._filtered and _matches(m.path, builder._filtered)
+        }
         self._meta: dict[str, dict[str, dict[str, Any]]] = {m.path: {} for m in mounts}
         self._unchecked: dict[str, set[str]] = {m.path: set() for m in mounts}
         self._failures: dict[str, tuple[int, str]] = {}
@@ -910,6 +936,8 @@ class _ReadChecker:
         seen.add(leaf)
         if isinstance(meta, dict):
             self._meta[mount.path][leaf] = meta
+        if mount.path in self._filtered:
+            return  # listed, so readable (see finish)
         self._pending[mount.read_path(leaf)] = (mount.path, leaf)
         if len(self._pending) >= self._builder._batch_size:
             self._send()
@@ -945,7 +973,10 @@ class _ReadChecker:
         if self._pending:
             self._send()
         replies = await asyncio.gather(*self._batches)
-        readable: dict[str, set[str]] = {mount: set() for mount in self._seen}
+        readable: dict[str, set[str]] = {
+            mount: set(seen) if mount in self._filtered else set()
+            for mount, seen in self._seen.items()
+        }
         for batch, (caps, failure) in zip(self._sent, replies, strict=True):
             if failure is not None:
                 if isinstance(failure, VaultPermissionDenied):

@@ -20,6 +20,38 @@ const INDEX = buildCatalogIndex(
   ])
 );
 
+describe('SecretActions before the snippet renderer is loaded', () => {
+  // First in this file: the renderer is loaded once per page (module).
+  it('says so until ready() has loaded it, then renders', async () => {
+    const actions = new SecretActions({
+      vaultStatus: () => loggedInReply(),
+      catalogIndex: () => INDEX,
+      target: () => ({
+        kind: 'notebook',
+        label: 'a.ipynb',
+        language: 'python',
+        current: true
+      }),
+      insert: () => {
+        throw new Error('not inserted');
+      },
+      settings: () => ({ ...DEFAULT_SETTINGS })
+    });
+    const choice = { id: 'secret/apps/billing/db', key: null };
+    expect(actions.isReady).toBe(false);
+    expect(() => actions.snippet(choice)).toThrow(
+      expect.objectContaining({ code: 'not_ready' })
+    );
+    expect(() => actions.path(choice)).toThrow(/still loading/);
+    // What needs no renderer works already.
+    expect(actions.refFor(choice).path).toBe('apps/billing/db');
+    await actions.ready();
+    expect(actions.isReady).toBe(true);
+    expect(actions.snippet(choice).code).toContain('hvac.Client(');
+    expect(actions.path(choice)).toBe('secret/apps/billing/db');
+  });
+});
+
 describe('SecretActions', () => {
   let status: IVaultReply | null;
   let target: IInsertTarget | null;
@@ -27,7 +59,7 @@ describe('SecretActions', () => {
   let inserted: { code: string; mode: InsertMode }[];
   let actions: SecretActions;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     status = loggedInReply();
     target = {
       kind: 'notebook',
@@ -47,6 +79,7 @@ describe('SecretActions', () => {
       },
       settings: () => settings
     });
+    await actions.ready();
   });
 
   it('builds the reference from the session and the catalog', () => {

@@ -1,18 +1,8 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ICatalogIndex } from './tree';
-import { IInsertResult, IInsertTarget } from '../snippets/inserter';
-import {
-  BUILTIN_TEMPLATES,
-  ISecretRef,
-  ISnippet,
-  SnippetError,
-  cliCommand,
-  pathToCopy,
-  snippetFor,
-  templatesFor,
-  usableUserTemplates
-} from '../snippets';
+import type { IInsertResult, IInsertTarget } from '../snippets/inserter';
+import { ISecretRef, ISnippet, SnippetError } from '../snippets/types';
 import {
   InsertMode,
   ISecretKeysReply,
@@ -26,7 +16,31 @@ import {
  * Turns a tree id (`secret/app/db`) into a snippet reference with the Vault
  * session's address, namespace and TLS settings, and picks the template for
  * the kernel's language. No React, no JupyterLab widgets.
+ *
+ * The snippet renderer (`../snippets`) is loaded on first use, not with
+ * JupyterLab: `ready()` loads it, and the commands and the panel's views
+ * wait for it before they call the methods that render (a drag start fills
+ * its data synchronously, so it must be there by the time the tree shows).
  */
+
+/** The snippet renderer's module. */
+type SnippetsModule = typeof import('../snippets');
+
+/** The renderer once loaded (one for the page), and its loading. */
+let loaded: SnippetsModule | null = null;
+let loading: Promise<SnippetsModule> | null = null;
+
+/** Load the snippet renderer (once; a failed load is tried again). */
+function loadSnippets(): Promise<SnippetsModule> {
+  loading ??= import('../snippets').then(
+    module => (loaded = module),
+    error => {
+      loading = null;
+      throw error;
+    }
+  );
+  return loading;
+}
 
 /** One secret, or one key of it, as the tree and the picker name it. */
 export interface ISecretChoice {
@@ -48,7 +62,8 @@ export class SecretActionError extends Error {
       | 'unknown_secret'
       | 'no_target'
       | 'no_template'
-      | 'snippet',
+      | 'snippet'
+      | 'not_ready',
     message: string
   ) {
     super(message);
@@ -97,6 +112,20 @@ export class SecretActions {
    */
   constructor(options: ISecretActionsOptions) {
     this._options = options;
+  }
+
+  /** Whether the snippet renderer is loaded (see {@link ready}). */
+  get isReady(): boolean {
+    return loaded !== null;
+  }
+
+  /**
+   * Load the snippet renderer, once for the page: `templateChoices`,
+   * `snippet`, `insert`, `cli` and `path` need it (they throw
+   * `SecretActionError('not_ready')` before).
+   */
+  async ready(): Promise<void> {
+    await loadSnippets();
   }
 
   /** Where an inserted snippet goes in a notebook (the setting). */
@@ -159,6 +188,7 @@ export class SecretActions {
     if (!language) {
       return { language, choices: [], chosen: null };
     }
+    const { BUILTIN_TEMPLATES, templatesFor } = this._snippets;
     const user = this._userTemplates();
     const ids = templatesFor(language, user);
     const choices = ids.map(id => ({
@@ -219,7 +249,7 @@ export class SecretActions {
     }
     let snippet: ISnippet | null;
     try {
-      snippet = snippetFor(id, ref, this._userTemplates());
+      snippet = this._snippets.snippetFor(id, ref, this._userTemplates());
     } catch (error) {
       throw error instanceof SnippetError
         ? new SecretActionError('snippet', error.message)
@@ -281,7 +311,7 @@ export class SecretActions {
    */
   cli(choice: ISecretChoice): string {
     try {
-      return cliCommand(this.refFor(choice));
+      return this._snippets.cliCommand(this.refFor(choice));
     } catch (error) {
       throw error instanceof SnippetError
         ? new SecretActionError('snippet', error.message)
@@ -297,7 +327,7 @@ export class SecretActions {
    */
   path(choice: ISecretChoice): string {
     try {
-      return pathToCopy(choice.id);
+      return this._snippets.pathToCopy(choice.id);
     } catch (error) {
       throw error instanceof SnippetError
         ? new SecretActionError('snippet', error.message)
@@ -306,7 +336,20 @@ export class SecretActions {
   }
 
   private _userTemplates() {
-    return usableUserTemplates(this._options.settings().snippetTemplates);
+    return this._snippets.usableUserTemplates(
+      this._options.settings().snippetTemplates
+    );
+  }
+
+  /** The snippet renderer; throws before {@link ready} has loaded it. */
+  private get _snippets(): SnippetsModule {
+    if (!loaded) {
+      throw new SecretActionError(
+        'not_ready',
+        'The snippet templates are still loading: try again in a moment.'
+      );
+    }
+    return loaded;
   }
 
   private _options: ISecretActionsOptions;

@@ -4,135 +4,30 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { ICatalogClient, ICatalogIndex } from '../catalog/tree';
 import { Timeout } from '../schedule';
 import { IErrorInfo } from '../tokens';
+import {
+  bestSecrets,
+  CandidateTable,
+  extendResult,
+  ISearchResult,
+  MAX_RESULTS,
+  searchTable
+} from './search';
+
+export { fuzzyScore, matchPositions, MAX_RESULTS, termsScore } from './search';
 
 /*
  * The "Insert Vault secret…" picker: fuzzy search over every readable secret
  * path and the key names read so far, results ranked and capped, keyboard
  * movement, and the key names of the highlighted secret read lazily.
- * No React here; SecretPicker.tsx renders it.
+ * No React here; SecretPicker.tsx renders it; the search itself is in
+ * search.ts.
  */
-
-/** How many results the picker shows at most. */
-export const MAX_RESULTS = 25;
 
 /** How long the results rest before key names are read (ms). */
 export const KEYS_DELAY_MS = 150;
 
 /** How many of the best-ranked secrets get their key names read. */
 export const KEYS_PREFETCH = 3;
-
-/**
- * How well `query` matches `text` (both lowercased), or -1 when it does not.
- * Every character of the query must appear in order (a subsequence). A
- * contiguous occurrence scores highest, more so at the start of a path
- * segment or word; otherwise characters score more when they follow each
- * other or start a segment, and gaps cost. Shorter texts win ties.
- */
-export function fuzzyScore(query: string, text: string): number {
-  const n = query.length;
-  if (n === 0) {
-    return 0;
-  }
-  const at = text.indexOf(query);
-  if (at >= 0) {
-    const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
-    return Math.max(
-      MIN_SCORE,
-      1000 + n * 16 + (boundary ? 200 : 0) - at - text.length / 64
-    );
-  }
-  let score = 0;
-  let t = 0;
-  let previous = -2;
-  for (let q = 0; q < n; q++) {
-    const c = query.charCodeAt(q);
-    while (t < text.length && text.charCodeAt(t) !== c) {
-      t++;
-    }
-    if (t >= text.length) {
-      return -1;
-    }
-    if (t === previous + 1) {
-      score += 8;
-    } else if (t === 0 || isSeparator(text.charCodeAt(t - 1))) {
-      score += 6;
-    } else {
-      score += 1 - Math.min(3, (t - previous) / 8);
-    }
-    previous = t;
-    t++;
-  }
-  // Any match scores above zero, however scattered.
-  return Math.max(MIN_SCORE, score - text.length / 64);
-}
-
-/** The lowest score of a match (a non-match is -1). */
-const MIN_SCORE = 1e-6;
-
-/**
- * How well every whitespace-separated term matches `text` (all lowercased):
- * the sum of {@link fuzzyScore}, or -1 when one term does not match.
- */
-export function termsScore(terms: readonly string[], text: string): number {
-  let total = 0;
-  for (const term of terms) {
-    const score = fuzzyScore(term, text);
-    if (score < 0) {
-      return -1;
-    }
-    total += score;
-  }
-  return total;
-}
-
-/**
- * Where the query's characters match in `text` (for highlighting), term by
- * term: the contiguous occurrence when there is one, else the greedy
- * subsequence.
- */
-export function matchPositions(query: string, text: string): number[] {
-  const positions = new Set<number>();
-  for (const term of query.trim().split(/\s+/)) {
-    for (const at of termPositions(term, text)) {
-      positions.add(at);
-    }
-  }
-  return [...positions].sort((a, b) => a - b);
-}
-
-function termPositions(query: string, text: string): number[] {
-  const q = query.toLowerCase();
-  const lower = text.toLowerCase();
-  if (q.length === 0) {
-    return [];
-  }
-  const at = lower.indexOf(q);
-  if (at >= 0) {
-    return Array.from({ length: q.length }, (_, i) => at + i);
-  }
-  const positions: number[] = [];
-  let t = 0;
-  for (let i = 0; i < q.length; i++) {
-    t = lower.indexOf(q[i], t);
-    if (t < 0) {
-      return [];
-    }
-    positions.push(t++);
-  }
-  return positions;
-}
-
-function isSeparator(code: number): boolean {
-  // '/', ' ', '-', '_', '.', ':'
-  return (
-    code === 47 ||
-    code === 32 ||
-    code === 45 ||
-    code === 95 ||
-    code === 46 ||
-    code === 58
-  );
-}
 
 /** One row of the picker: a secret, or one key of a secret. */
 export interface IPickerItem {
@@ -195,14 +90,9 @@ export class PickerModel implements IDisposable {
     if (index) {
       for (let k = 0; k < index.secrets.length; k++) {
         const id = index.nodes[index.secrets[k]].id;
-        this._candidates.push({
-          id,
-          key: null,
-          text: index.haystack[k],
-          pathLength: id.length
-        });
+        this._table.add(id, null, index.haystack[k]);
         for (const key of this._keyCache.get(id) ?? []) {
-          this._addKey(id, key);
+          this._table.add(id, key);
         }
       }
     }
@@ -341,65 +231,44 @@ export class PickerModel implements IDisposable {
   }
 
   /** Without a query: the first secrets, in tree order. */
-  private _firstSecrets(): ISearchResult {
+  private _firstSecrets(): IRanked {
     const ranked: { id: string; key: string | null }[] = [];
-    for (const candidate of this._candidates) {
-      if (ranked.length >= MAX_RESULTS) {
-        break;
-      }
-      if (candidate.key === null) {
-        ranked.push({ id: candidate.id, key: null });
+    const { ids, keys, size } = this._table;
+    for (let c = 0; c < size && ranked.length < MAX_RESULTS; c++) {
+      if (keys[c] === null) {
+        ranked.push({ id: ids[c], key: null });
       }
     }
-    return { matched: [], ranked, count: ranked.length };
+    return { ranked, count: ranked.length };
   }
 
   /**
    * The matches of `term`. Results are kept for the prefixes of the query
    * being typed: a longer query searches only the matches of the longest
-   * known prefix (a subset), and Backspace finds its result ready.
+   * known prefix (a subset), and Backspace finds its result ready. Key
+   * names read since a result was made are searched on their own and join
+   * it (search.ts).
    */
-  private _results(term: string): ISearchResult {
-    const known = this._cache.get(term);
-    if (known && !known.stale) {
-      this._prune(term);
-      return known;
-    }
-    // A result made stale by new key names still has every match in its
-    // pool (they were added to it): rank that pool again.
-    let pool: readonly ICandidate[] = known ? known.matched : this._candidates;
-    for (let n = term.length - 1; n > 0 && !known; n--) {
-      const prefix = this._cache.get(term.slice(0, n));
-      if (prefix) {
-        pool = prefix.matched;
-        break;
+  private _results(term: string): IRanked {
+    const table = this._table;
+    let result = this._cache.get(term);
+    if (result) {
+      result = extendResult(table, term, result);
+    } else {
+      let prefix: ISearchResult | undefined;
+      for (let n = term.length - 1; n > 0 && !prefix; n--) {
+        prefix = this._cache.get(term.slice(0, n));
       }
+      result = prefix
+        ? searchTable(table, term, prefix.matched, prefix.upTo)
+        : searchTable(table, term, null, 0);
     }
-    const terms = term.split(' ');
-    const scored: { candidate: ICandidate; score: number }[] = [];
-    // Every match stays in the pool of the next, longer query (a key can
-    // become a result of its own once a term matches in its name).
-    const matched: ICandidate[] = [];
-    for (const candidate of pool) {
-      const score = termsScore(terms, candidate.text);
-      if (score >= 0) {
-        matched.push(candidate);
-        if (!this._pathAlone(candidate, terms)) {
-          scored.push({ candidate, score });
-        }
-      }
-    }
-    topK(scored, MAX_RESULTS);
-    const result = {
-      matched,
-      ranked: scored
-        .slice(0, MAX_RESULTS)
-        .map(({ candidate }) => ({ id: candidate.id, key: candidate.key })),
-      count: scored.length
-    };
     this._prune(term);
     this._cache.set(term, result);
-    return result;
+    return {
+      ranked: result.best.map(c => ({ id: table.ids[c], key: table.keys[c] })),
+      count: result.count
+    };
   }
 
   /** Forget the results of queries that are no prefix of `term`. */
@@ -478,46 +347,14 @@ export class PickerModel implements IDisposable {
       this._keysTimer.set(KEYS_DELAY_MS, () => {
         if (fallback) {
           wantRanked(
-            this._rank(terms.slice(0, -1), false)
-              .slice(0, KEYS_PREFETCH)
-              .map(({ candidate }) => candidate)
+            bestSecrets(this._table, terms.slice(0, -1), KEYS_PREFETCH).map(
+              c => ({ id: this._table.ids[c], key: null })
+            )
           );
         }
         wanted.forEach(id => this._readKeys(id));
       });
     }
-  }
-
-  /**
-   * Whether a key candidate matches through its secret's path alone (no
-   * term matches in the key name): then the secret is the match, and its
-   * keys show under it when highlighted.
-   */
-  private _pathAlone(candidate: ICandidate, terms: string[]): boolean {
-    if (candidate.key === null) {
-      return false;
-    }
-    const key = candidate.text.slice(candidate.pathLength + 1);
-    return !terms.some(term => fuzzyScore(term, key) >= 0);
-  }
-
-  /** Secret (and key) candidates matching every term, the best first. */
-  private _rank(
-    terms: string[],
-    withKeys: boolean
-  ): { candidate: ICandidate; score: number }[] {
-    const scored: { candidate: ICandidate; score: number }[] = [];
-    for (const candidate of this._candidates) {
-      if (!withKeys && candidate.key !== null) {
-        continue;
-      }
-      const score = termsScore(terms, candidate.text);
-      if (score >= 0 && !this._pathAlone(candidate, terms)) {
-        scored.push({ candidate, score });
-      }
-    }
-    topK(scored, KEYS_PREFETCH);
-    return scored;
   }
 
   private _readKeys(id: string): void {
@@ -532,8 +369,9 @@ export class PickerModel implements IDisposable {
     this._client.secretKeys(mount, secret.path).then(
       reply => {
         this._keyCache.set(id, reply.keys);
-        const added = reply.keys.map(key => this._addKey(id, key));
-        this._extendResults(added);
+        for (const key of reply.keys) {
+          this._table.add(id, key);
+        }
         this._setKeys(id, { loading: false, keys: reply.keys, error: null });
         if (reply.keys.length > 0 && this._state.query.trim() !== '') {
           // The new key names may match the query: search again, in place.
@@ -577,36 +415,10 @@ export class PickerModel implements IDisposable {
     this._stateChanged.emit(this._state);
   }
 
-  private _addKey(id: string, key: string): ICandidate {
-    const text = `${id.toLowerCase()} ${key.toLowerCase()}`;
-    const candidate = { id, key, text, pathLength: id.length };
-    this._candidates.push(candidate);
-    return candidate;
-  }
-
-  /**
-   * New key names may match the queries known: add those that do to their
-   * pools, so the next keystroke searches a pool (not every candidate again),
-   * and mark their rankings stale.
-   */
-  private _extendResults(added: readonly ICandidate[]): void {
-    for (const [term, result] of this._cache) {
-      const terms = term.split(' ');
-      const extra = added.filter(c => termsScore(terms, c.text) >= 0);
-      if (extra.length > 0) {
-        this._cache.set(term, {
-          ...result,
-          matched: [...result.matched, ...extra],
-          stale: true
-        });
-      }
-    }
-  }
-
   private _index: ICatalogIndex | null;
   private _client: Pick<ICatalogClient, 'secretKeys'>;
   private _keyCache: Map<string, readonly string[]>;
-  private _candidates: ICandidate[] = [];
+  private _table = new CandidateTable();
   private _cache = new Map<string, ISearchResult>();
   private _ranked: { id: string; key: string | null }[] = [];
   private _expanded: string | null = null;
@@ -618,58 +430,10 @@ export class PickerModel implements IDisposable {
   private _stateChanged = new Signal<this, IPickerState>(this);
 }
 
-/** What a query found: the matches, the best of them, how many count. */
-interface ISearchResult {
-  /** Every candidate matching (the pool of longer queries). */
-  readonly matched: readonly ICandidate[];
+/** The results of a query as rows: the best, and how many count. */
+interface IRanked {
   /** The best {@link MAX_RESULTS}, in order. */
   readonly ranked: { id: string; key: string | null }[];
   /** Matches shown as results (not keys matching through their path). */
   readonly count: number;
-  /** New candidates joined `matched`: rank it again before use. */
-  readonly stale?: boolean;
-}
-
-interface ICandidate {
-  readonly id: string;
-  readonly key: string | null;
-  /** Lowercased `id` (and ` key`). */
-  readonly text: string;
-  /** Length of the `id` part of `text`. */
-  readonly pathLength: number;
-}
-
-/**
- * Put the `k` best entries (highest score, then shorter text, then tree
- * order) first, sorted; the rest stay after them in no order.
- */
-function topK(
-  entries: { candidate: ICandidate; score: number }[],
-  k: number
-): void {
-  const better = (
-    a: { candidate: ICandidate; score: number },
-    b: { candidate: ICandidate; score: number }
-  ) =>
-    b.score - a.score || a.candidate.text.length - b.candidate.text.length || 0;
-  if (entries.length <= k * 4) {
-    entries.sort(better);
-    return;
-  }
-  // Keep a sorted window of the best k while scanning once.
-  const best = entries.slice(0, k).sort(better);
-  for (let i = k; i < entries.length; i++) {
-    const entry = entries[i];
-    if (better(entry, best[k - 1]) < 0) {
-      let at = k - 1;
-      while (at > 0 && better(entry, best[at - 1]) < 0) {
-        at--;
-      }
-      best.splice(at, 0, entry);
-      best.pop();
-    }
-  }
-  for (let i = 0; i < k; i++) {
-    entries[i] = best[i];
-  }
 }

@@ -136,6 +136,7 @@ describe('snippet commands', () => {
       },
       settings: () => DEFAULT_SETTINGS
     });
+    await actions.ready();
     addSnippetCommands(app, {
       vault,
       catalog,

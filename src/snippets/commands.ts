@@ -118,6 +118,7 @@ export function addSnippetCommands(
 
   const insert = async (choice: ISecretChoice, templateId?: string) => {
     try {
+      await actions.ready();
       if (await confirmInsert(choice)) {
         actions.insert(choice, templateId);
       }
@@ -140,6 +141,11 @@ export function addSnippetCommands(
       // Always enabled: the palette hides disabled commands, so the picker
       // itself says what is missing (and still copies paths and commands).
       execute: async () => {
+        // The snippet renderer and the picker: loaded on first use, together.
+        const [{ pickSecret }] = await Promise.all([
+          import('../picker/widget'),
+          actions.ready()
+        ]);
         const target = inserter.target;
         const templates = actions.templateChoices();
         let notice: string | null = null;
@@ -157,8 +163,6 @@ export function addSnippetCommands(
             target.language
           );
         }
-        // Loaded on first use: not part of the start-up bundle.
-        const { pickSecret } = await import('../picker/widget');
         const outcome = await pickSecret({
           index: catalog.state.index,
           client: options.client,
@@ -233,12 +237,13 @@ export function addSnippetCommands(
       caption: trans.__('Copy the code that reads this secret'),
       isEnabled: () =>
         (inserter.target?.language ?? null) !== null && vault.loggedIn,
-      execute: args => {
+      execute: async args => {
         const choice = choiceFrom(app, args);
         if (!choice) {
           return;
         }
         try {
+          await actions.ready();
           copy(
             actions.snippet(choice, template(args)).code,
             trans.__('Snippet')
@@ -258,12 +263,13 @@ export function addSnippetCommands(
         'Copy the command line that prints this secret (or key) with the Vault/OpenBao CLI'
       ),
       isEnabled: () => vault.loggedIn,
-      execute: args => {
+      execute: async args => {
         const choice = choiceFrom(app, args);
         if (!choice) {
           return;
         }
         try {
+          await actions.ready();
           copy(actions.cli(choice), trans.__('CLI command'));
         } catch (error) {
           fail(error);
@@ -276,12 +282,13 @@ export function addSnippetCommands(
     commands.addCommand(CommandIDs.copyPath, {
       label: trans.__('Copy path'),
       caption: trans.__('Copy the secret’s path (mount and path)'),
-      execute: args => {
+      execute: async args => {
         const choice = choiceFrom(app, args);
         if (!choice) {
           return;
         }
         try {
+          await actions.ready();
           copy(actions.path(choice), trans.__('Path'));
         } catch (error) {
           fail(error);
@@ -332,19 +339,28 @@ export function addSnippetCommands(
  * snippet for the target's kernel (what a drop on a cell's editor inserts),
  * or the path when no snippet can be made; the secret itself goes as JSON
  * under `application/x-vault-jwt-secret`. Never a value or a token.
+ * Synchronous (a drag start cannot wait): the panel's views wait for
+ * `actions.ready()` before they show the tree; without the renderer (never
+ * expected) only the JSON is set.
  */
 export function fillDragData(
   actions: SecretActions,
   choice: ISecretChoice,
   transfer: DataTransfer
 ): void {
-  let text: string;
+  let text: string | null;
   try {
     text = actions.snippet(choice).code;
   } catch {
-    text = actions.path(choice);
+    try {
+      text = actions.path(choice);
+    } catch {
+      text = null;
+    }
   }
-  transfer.setData('text/plain', text);
+  if (text !== null) {
+    transfer.setData('text/plain', text);
+  }
   transfer.setData(
     'application/x-vault-jwt-secret',
     JSON.stringify({ id: choice.id, key: choice.key })

@@ -45,12 +45,12 @@ export interface IVaultJwtPanelOptions {
   onInsert: (id: string, key: string | null) => void;
   /** A secret or key row is dragged: fill the transfer with its snippet. */
   onDragStart: (id: string, key: string | null, transfer: DataTransfer) => void;
+  /**
+   * What the views need loaded before they show, fetched beside them (the
+   * snippet renderer: a drag start fills its data synchronously).
+   */
+  ready?: () => Promise<void>;
 }
-
-/** The panel's views, fetched when the panel is first shown (a chunk). */
-const PanelContent = React.lazy(() =>
-  import('./panelContent').then(module => ({ default: module.PanelContent }))
-);
 
 /**
  * The left-sidebar panel, secrets first: a toolbar and one summary line of
@@ -71,6 +71,15 @@ export class VaultJwtPanel extends ReactWidget {
     this.title.icon = vaultKeyIcon;
     this.title.caption = options.trans.__('Vault JWT: identity and secrets');
     this.node.tabIndex = -1;
+    // The views, fetched when the panel is first shown (a chunk), together
+    // with what they need loaded (whose failure the commands report: the
+    // views show regardless).
+    this._content = React.lazy(() =>
+      Promise.all([
+        import('./panelContent'),
+        options.ready?.().catch(() => undefined)
+      ]).then(([module]) => ({ default: module.PanelContent }))
+    );
   }
 
   /** Opening the panel (from the keyboard too) puts the focus in its search box. */
@@ -94,6 +103,7 @@ export class VaultJwtPanel extends ReactWidget {
   }
 
   protected render(): JSX.Element {
+    const PanelContent = this._content;
     return (
       <Suspense fallback={null}>
         <PanelContent
@@ -110,6 +120,9 @@ export class VaultJwtPanel extends ReactWidget {
   }
 
   private _options: IVaultJwtPanelOptions;
+  private _content: React.LazyExoticComponent<
+    (typeof import('./panelContent'))['PanelContent']
+  >;
   private _expanded: boolean | null = null;
   private _identitySlot: React.ReactNode = null;
 }

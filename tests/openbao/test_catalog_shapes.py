@@ -396,3 +396,69 @@ path "{m}data/states/*" {{ capabilities = ["read"] }}
         assert gone.state == DELETED and gone.details["readable_versions"] == 1
     finally:
         await c.close()
+
+
+def _filtered_rule(m: str, prefix: str, listing: str) -> str:
+    """A list (and scan) rule whose results OpenBao filters to what the token may read (2.4+)."""
+    template = f'{{{{ .path | replace \\"{m}{prefix}\\" \\"{m}data/\\" }}}}{{{{ .key }}}}'
+    return f'''
+path "{m}{prefix}*" {{
+  capabilities = {listing}
+  list_scan_response_keys_filter_path = "{template}"
+}}
+'''
+
+
+@pytest.mark.parametrize("caps", ["list", "scan"])
+async def test_listings_filtered_by_openbao_skip_the_read_check(realm, bao, kv, tmp_path, caps):
+    """``list_scan_response_keys_filter_path`` on the read path: OpenBao answers LIST and SCAN
+    with what the token may read only. The catalog is right either way; with the mount in
+    ``filtered_listings`` it trusts the listing and sends no ``capabilities-self`` batch."""
+    m = kv["m"]
+    listing = '["list", "scan"]' if caps == "scan" else '["list"]'
+    # A folder key is checked as `list` on the templated path (data/<folder>/): granted for the
+    # folders to browse, as the policy author must (docs/catalog.md).
+    policy = (
+        _filtered_rule(m, "metadata/", listing)
+        + _filtered_rule(m, "detailed-metadata/", listing)
+        + f'''
+path "{m}data/team/*" {{ capabilities = ["read", "list"] }}
+path "{m}data/team/b" {{ capabilities = ["deny"] }}
+path "{m}data/other/*" {{ capabilities = ["list"] }}
+path "{m}data/other/c" {{ capabilities = ["read"] }}
+'''
+    )
+    found = {}
+    for trusted in (False, True):
+        settings = {"filtered_listings": [m.rstrip("/")]} if trusted else {}
+        c = await build(realm, bao, tmp_path / str(trusted), policy, **settings)
+        try:
+            catalog, _ = await c.catalog.get()
+            result = mount_of(catalog, m)
+            assert result.error is None
+            assert caps in result.method
+            assert result.unchecked == []
+            # retries (a busy machine) are not the algorithm's
+            found[trusted] = (result.secrets, result.unlisted, catalog.requests - catalog.retried)
+        finally:
+            await c.close()
+    # OpenBao's filter already dropped team/b (denied), ws/, real/... (no read): the same
+    # secrets either way, with one request fewer (the capabilities batch of the 2 listed).
+    assert found[False][:2] == found[True][:2] == (["other/c", "team/a"], [])
+    assert found[True][2] == found[False][2] - 1
+
+
+async def test_filtered_listings_trust_what_is_listed(realm, bao, kv, tmp_path):
+    """The setting is the administrator's word: on a mount listed without a filter, what LIST
+    returns is shown unchecked by capabilities-self (why it is opt-in, per mount)."""
+    m = kv["m"]
+    policy = f'''
+path "{m}metadata/team/*" {{ capabilities = ["list"] }}
+path "{m}data/team/a" {{ capabilities = ["read"] }}
+'''
+    c = await build(realm, bao, tmp_path, policy, filtered_listings=[m.rstrip("/")])
+    try:
+        catalog, _ = await c.catalog.get()
+        assert mount_of(catalog, m).secrets == ["team/a", "team/b"]
+    finally:
+        await c.close()

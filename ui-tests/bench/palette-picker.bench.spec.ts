@@ -177,7 +177,7 @@ test('picker keystrokes: input to painted frame', async ({ page, browser }) => {
   await page.sidebar.openTab(PANEL_ID);
   const panel = page.locator(`#${PANEL_ID}`);
   await expect(panel.locator('[data-field="summary"]')).toContainText(
-    new RegExp(`\\d[\\d,.]* readable secrets?, ${input.mounts.length} mounts`),
+    new RegExp(`\\d[\\d,.]* secrets? · ${input.mounts.length} mounts`),
     { timeout: 180_000 }
   );
   const summary = await panel.locator('[data-field="summary"]').textContent();
