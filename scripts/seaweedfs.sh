@@ -81,14 +81,14 @@ bucket_policy() {
 EOF
 }
 
-# trust_policy PROVIDER GROUP: trusts id_tokens of PROVIDER for S3_CLIENT_ID from members of GROUP.
+# trust_policy PROVIDER GROUP: trusts id_tokens of PROVIDER from members of GROUP. The audience is
+# bound by the provider's clientId (a token for another client is refused as such, before roles).
 trust_policy() {
   cat <<EOF
 {"Version": "2012-10-17", "Statement": [
   {"Effect": "Allow", "Principal": {"Federated": "$1"},
    "Action": ["sts:AssumeRoleWithWebIdentity"],
-   "Condition": {"StringEquals": {"oidc:aud": "$S3_CLIENT_ID"},
-                 "ForAnyValue:StringEquals": {"oidc:groups": "$2"}}}]}
+   "Condition": {"ForAnyValue:StringEquals": {"oidc:groups": "$2"}}}]}
 EOF
 }
 
