@@ -3,12 +3,12 @@ against the real SeaweedFS S3 API: who reads what, renewal, the credentials file
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import socket
 import stat
-import subprocess
 import sys
 import time
 
@@ -151,26 +151,30 @@ async def test_shutdown_removes_the_profile(tmp_path):
     assert c.credentials_file.read_text() == ""
 
 
+async def credential_process(credentials_file) -> tuple[int, str, str]:
+    """Run the helper as the SDKs do: exit status, stdout, stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "jupyter_extension_server.s3",
+        "credential-process",
+        "--profile",
+        "jupyter",
+        "--file",
+        str(credentials_file),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
 async def test_credential_process_prints_what_the_sdks_expect(tmp_path):
     c = companion(tmp_path, id_token("alice"))
     try:
         await c.s3.renew()
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "jupyter_extension_server.s3",
-                "credential-process",
-                "--profile",
-                "jupyter",
-                "--file",
-                str(c.credentials_file),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        ).stdout
+        rc, out, _ = await credential_process(c.credentials_file)
+        assert rc == 0
         doc = json.loads(out)
         assert doc["Version"] == 1
         assert set(doc) == {
@@ -192,23 +196,9 @@ async def test_credential_process_prints_what_the_sdks_expect(tmp_path):
         )
         assert s3.get_object(Bucket="management-data", Key="team.csv")["Body"].read()
         await c.s3.revoke()
-        gone = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "jupyter_extension_server.s3",
-                "credential-process",
-                "--profile",
-                "jupyter",
-                "--file",
-                str(c.credentials_file),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert gone.returncode == 1 and gone.stdout == ""
-        assert doc["SecretAccessKey"] not in gone.stderr
+        rc, out, err = await credential_process(c.credentials_file)
+        assert rc == 1 and out == ""
+        assert doc["SecretAccessKey"] not in err
     finally:
         await c.close()
 
