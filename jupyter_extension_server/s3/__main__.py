@@ -1,7 +1,7 @@
-"""``python -m jupyter_extension_server.s3 credential-process``: see :mod:`.credential_process`."""
+"""``python -m jupyter_extension_server.s3 credential-process``: see :mod:`.cli`."""
 
 import sys
 
-from .credential_process import main
+from .cli import main
 
 sys.exit(main())

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from jupyter_extension_server.s3.credential_process import credential_process_output
+from jupyter_extension_server.s3.cli import credential_process_output
 from jupyter_extension_server.s3.profile import (
     CredentialsFile,
     read_profile,
