@@ -32,6 +32,10 @@ HUB_CLIENT, HUB_SECRET = "jupyterhub", "jupyterhub-demo-secret"
 PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}
 ROLE = "arn:aws:iam::role/jupyter-{}"
 
+# The route tests run a real Jupyter server (jp_fetch); its async tests run in pytest-jupyter's
+# loop, the others (marked asyncio) in pytest-asyncio's.
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
