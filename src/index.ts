@@ -89,7 +89,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const s3 = new S3Model({
       client: new S3Client(app.serviceManager.serverSettings)
     });
-    addS3Commands(app.commands, s3, trans);
+    addS3Commands(app.commands, s3, trans, {
+      language: () => inserter.target?.language,
+      insert: code => void inserter.insert(code, vault.settings.insertMode)
+    });
     // Sign-in from the panel (outside JupyterHub): the server holds the tokens;
     // once signed in, the identity is read again and Vault logs in with it.
     const signin = new SignInModel({
@@ -201,6 +204,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       s3,
       onS3Renew: () => void app.commands.execute(CommandIDs.s3Renew),
       onS3Revoke: () => void app.commands.execute(CommandIDs.s3Revoke),
+      onS3Insert: bucket =>
+        void app.commands.execute(CommandIDs.s3InsertSnippet, { bucket }),
       inserter,
       onInsert: insertSnippet,
       onDragStart: (id, key, transfer) =>

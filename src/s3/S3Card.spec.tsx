@@ -47,6 +47,7 @@ function render(patch: Partial<IS3CardProps>): {
         trans={trans}
         onRenew={() => calls.push('renew')}
         onRevoke={() => calls.push('revoke')}
+        onInsert={bucket => calls.push(`insert ${bucket}`)}
         {...patch}
       />
     );
@@ -79,12 +80,13 @@ describe('S3Card', () => {
     expect(field(host, 'role')).toBe('arn:aws:iam::role/jupyter-reader');
     expect(field(host, 'profile')).toContain('jupyter');
     expect(field(host, 'expires')).not.toBe('no credentials');
-    expect(host.querySelector('.jp-VaultJwt-buckets')?.textContent).toBe(
+    expect(host.querySelector('.jp-VaultJwt-bucketName')?.textContent).toBe(
       'reader-data'
     );
     act(() => button(host, 'Renew').click());
     act(() => button(host, 'Revoke').click());
-    expect(calls).toEqual(['renew', 'revoke']);
+    act(() => button(host, 'Insert').click());
+    expect(calls).toEqual(['renew', 'revoke', 'insert reader-data']);
   });
 
   it('is absent when object storage is off', () => {

@@ -23,6 +23,8 @@ export interface IS3CardProps {
   onRenew: () => void;
   /** Run the revoke command. */
   onRevoke: () => void;
+  /** Insert code that reads a bucket (no button without it). */
+  onInsert?: (bucket: string) => void;
 }
 
 /**
@@ -108,7 +110,20 @@ export function S3Card(props: IS3CardProps): JSX.Element | null {
           ) : (
             <ul className="jp-VaultJwt-buckets">
               {state.buckets.map(name => (
-                <li key={name}>{name}</li>
+                <li key={name}>
+                  <span className="jp-VaultJwt-bucketName">{name}</span>
+                  {props.onInsert && (
+                    <button
+                      type="button"
+                      className="jp-mod-styled jp-VaultJwt-button"
+                      title={trans.__('Insert code that reads %1', name)}
+                      aria-label={trans.__('Insert code that reads %1', name)}
+                      onClick={() => props.onInsert?.(name)}
+                    >
+                      {trans.__('Insert')}
+                    </button>
+                  )}
+                </li>
               ))}
             </ul>
           )}
@@ -129,6 +144,7 @@ export function S3Section(props: {
   trans: TranslationBundle;
   onRenew: () => void;
   onRevoke: () => void;
+  onInsert?: (bucket: string) => void;
 }): JSX.Element {
   const { model } = props;
   return (
@@ -142,6 +158,7 @@ export function S3Section(props: {
               trans={props.trans}
               onRenew={props.onRenew}
               onRevoke={props.onRevoke}
+              onInsert={props.onInsert}
             />
           )}
         </UseSignal>

@@ -46,6 +46,8 @@ export interface IVaultJwtPanelOptions {
   onS3Renew?: () => void;
   /** Run the S3 revoke command. */
   onS3Revoke?: () => void;
+  /** Insert code that reads a bucket (its command). */
+  onS3Insert?: (bucket: string) => void;
   /** Where snippets go (the insert buttons follow it). */
   inserter: SnippetInserter;
   /** Insert a snippet for a secret or key (the insert command). */

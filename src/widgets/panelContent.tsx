@@ -115,6 +115,7 @@ function renderSession(props: IPanelContentProps): JSX.Element {
             trans={trans}
             onRenew={options.onS3Renew ?? (() => void options.s3?.renew())}
             onRevoke={options.onS3Revoke ?? (() => void options.s3?.revoke())}
+            onInsert={options.onS3Insert}
           />
         )}
       </SessionHeader>
