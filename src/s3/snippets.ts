@@ -61,9 +61,10 @@ function isCsv(key: string | null | undefined): boolean {
 }
 
 function python(t: IS3SnippetTarget): string {
+  // No name goes into a comment: only into the escaped literals below.
   const head =
     `# Reads ${t.key ? 'the object' : 'the bucket'} when the cell runs; the keys come from the ` +
-    `profile ${t.profile} of ~/.aws/credentials,\n# which Jupyter keeps fresh ` +
+    'profile below in ~/.aws/credentials,\n# which Jupyter keeps fresh ' +
     '(they are never stored in the notebook).\n';
   if (isCsv(t.key)) {
     const url = pythonLiteral(`s3://${t.bucket}/${t.key}`);
