@@ -270,3 +270,41 @@ async def test_sts_down_is_named_and_recovers_when_it_answers(tmp_path):
         assert c.s3.status().error is None and c.s3.status().active
     finally:
         await c.close()
+
+
+async def test_readers_never_fail_while_credentials_are_replaced(tmp_path):
+    """A reader making a new boto3 session from the profile for every read (as a kernel
+    starting a new cell does) while new id_tokens keep replacing the credentials: 0 failures,
+    and the keys it used did change."""
+    c = companion(tmp_path, id_token("alice"))
+    await c.s3.renew()
+    reads, failures, keys = 0, [], set()
+    stop = asyncio.Event()
+
+    def read_once() -> str:
+        session = boto3.Session(profile_name="jupyter", region_name="us-east-1")
+        client = session.client("s3", endpoint_url=S3_ENDPOINT)
+        assert client.get_object(Bucket="management-data", Key="team.csv")["Body"].read()
+        return session.get_credentials().access_key
+
+    async def reader() -> None:
+        nonlocal reads
+        while not stop.is_set():
+            try:
+                keys.add(await asyncio.to_thread(read_once))
+            except Exception as e:  # every failure counts
+                failures.append(repr(e))
+            reads += 1
+            await asyncio.sleep(0.2)
+
+    task = asyncio.ensure_future(reader())
+    try:
+        for _ in range(6):  # a new id_token every few seconds, as a hub refresh brings it
+            await asyncio.sleep(3)
+            await c.new_id_token(await asyncio.to_thread(id_token, "alice"))
+        await wait_for(lambda: len(keys) >= 4, 60, "the reader to see several keys")
+    finally:
+        stop.set()
+        await task
+        await c.close()
+    assert failures == [] and reads >= 10
