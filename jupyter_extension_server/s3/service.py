@@ -280,8 +280,13 @@ class S3Credentials(LoggingConfigurable):
         """
         self._require_configured()
         self._revoked_by_user = False
-        await self._flight.run(self._assume_logged)
-        self._start_keeper()
+        try:
+            await self._flight.run(self._assume_logged)
+        finally:
+            # Also after a failure: the keeper tries again with back-off (an STS that was
+            # down at the first renew recovers by itself).
+            if not self._closed:
+                self._start_keeper()
 
     async def revoke(self) -> None:
         """Forget the credentials, remove the profile, stop renewing until :meth:`renew`."""

@@ -15,6 +15,7 @@ import pytest
 
 from jupyter_extension_server.identity import IdTokenService
 from jupyter_extension_server.s3 import S3Credentials
+from jupyter_extension_server.s3.errors import S3Error
 from jupyter_extension_server.s3.profile import read_profile
 
 from .conftest import mint_id_token
@@ -98,6 +99,36 @@ async def test_credentials_are_renewed_before_expiry_and_removed_when_they_expir
         fake.failing = True
         await until(lambda: credentials.read_text() == "", 40, "the expired profile removed")
         assert not s3.status().active and s3.status().error.code == "s3_error"
+    finally:
+        await s3.close()
+        await identity.close()
+
+
+async def test_an_sts_down_at_the_first_renew_is_recovered_by_itself(tmp_path, monkeypatch):
+    for var in ("JUPYTERHUB_API_URL", "JUPYTERHUB_USER", "JUPYTERHUB_API_TOKEN", "OIDC_ID_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    id_file = tmp_path / "id_token"
+    id_file.write_text(mint_id_token(lifetime=600))
+    credentials = tmp_path / ".aws" / "credentials"
+    identity = IdTokenService(env_var="", token_file=str(id_file), sources=["file"])
+    s3 = S3Credentials(
+        identity=identity,
+        endpoint="https://sts.example.invalid",
+        role_arn="arn:aws:iam::1:role/r",
+        credentials_file=str(credentials),
+    )
+    fake = FakeSts()
+    fake.failing = True
+    await s3._http.aclose()
+    s3._http = httpx.AsyncClient(transport=httpx.MockTransport(fake.handle))
+    try:
+        with pytest.raises(S3Error):
+            await s3.renew()
+        assert not credentials.exists()
+        fake.failing = False  # the STS answers again
+        await until(lambda: s3.status().active, 20, "credentials without another click")
+        assert "aws_session_token" in credentials.read_text()
+        assert s3.status().error is None
     finally:
         await s3.close()
         await identity.close()
