@@ -170,9 +170,9 @@ cmd_start() {
 
 # s3_admin METHOD PATH [curl args...]: a request signed (SigV4) with the admin identity's keys.
 s3_admin() {
-  local method=$1 path=$2 access secret signing
+  local method=$1 path=$2 access secret
   shift 2
-  read -r access secret signing <"$SW_ADMIN_KEYS"
+  read -r access secret _ <"$SW_ADMIN_KEYS"
   curl -sS -X "$method" --aws-sigv4 "aws:amz:us-east-1:s3" --user "$access:$secret" \
     "$@" "$S3_URL$path"
 }
