@@ -21,6 +21,10 @@ from files in $STACK_DIR/hub/). Everything listens on 127.0.0.1 only. Environmen
   default) with role ``jupyter``, as configured by ``demo/openbao_seed.py``
   (``scripts/openbao.sh seed``). Without an address the Vault part of the sidebar says how to
   set one.
+- ``HUB_S3_ENDPOINT`` (``scripts/demo.sh --s3``): the STS and S3 URL of SeaweedFS
+  (``scripts/seaweedfs.sh``). When set, each server gets ``--S3Credentials.endpoint`` and the
+  role of its user's Keycloak group (``arn:aws:iam::role/jupyter-management`` or
+  ``jupyter-reader``), read from the id_token in the user's auth_state when it spawns.
 """
 
 import os
@@ -118,3 +122,22 @@ c.Spawner.env_keep.extend(
 # (auth mount: c.VaultSession.auth_mount, default "jwt").
 if os.environ.get("VAULT_ADDR") or os.environ.get("BAO_ADDR"):
     c.Spawner.args.append("--VaultSession.role=jupyter")
+
+# Object storage (scripts/demo.sh --s3): the SeaweedFS role of the user's group.
+S3_ENDPOINT = os.environ.get("HUB_S3_ENDPOINT", "")
+if S3_ENDPOINT:
+    import jwt
+
+    async def s3_role_of_group(spawner):
+        """Give the server the STS endpoint and the role of its user's Keycloak group."""
+        state = await spawner.user.get_auth_state() or {}
+        claims = jwt.decode(state.get("id_token") or "", options={"verify_signature": False})
+        group = "management" if "management" in (claims.get("groups") or []) else "reader"
+        spawner.args = [
+            *spawner.args,
+            f"--S3Credentials.endpoint={S3_ENDPOINT}",
+            f"--S3Credentials.role_arn=arn:aws:iam::role/jupyter-{group}",
+            "--S3Credentials.duration_seconds=900",
+        ]
+
+    c.Spawner.pre_spawn_hook = s3_role_of_group

@@ -11,6 +11,7 @@ from .identity import IdTokenService
 from .redaction import kernel, savehook
 from .redaction.service import RedactionService
 from .redaction.websocket import connection_class
+from .s3 import S3Credentials
 from .vault.catalog import SecretCatalog
 from .vault.session import VaultSession
 
@@ -18,14 +19,14 @@ from .vault.session import VaultSession
 class VaultJwtApp(ExtensionApp):
     """jupyterlab-vault-jwt server companion.
 
-    Configure its services with ``c.IdTokenService``, ``c.VaultSession``, ``c.SecretCatalog`` and
-    ``c.RedactionService``.
+    Configure its services with ``c.IdTokenService``, ``c.VaultSession``, ``c.SecretCatalog``,
+    ``c.RedactionService`` and ``c.S3Credentials``.
     """
 
     name = "jupyter_extension_server"
     load_other_extensions = True
 
-    classes = [IdTokenService, VaultSession, SecretCatalog, RedactionService]  # noqa: RUF012 (a traitlets List)
+    classes = [IdTokenService, VaultSession, SecretCatalog, RedactionService, S3Credentials]  # noqa: RUF012 (a traitlets List)
 
     def initialize_settings(self) -> None:
         """Create the services (configured from the server's config)."""
@@ -33,6 +34,7 @@ class VaultJwtApp(ExtensionApp):
         self.vault = VaultSession(parent=self.serverapp, identity=self.identity)
         self.catalog = SecretCatalog(parent=self.serverapp, session=self.vault)
         self.redaction = RedactionService(parent=self.serverapp, session=self.vault)
+        self.s3 = S3Credentials(parent=self.serverapp, identity=self.identity)
         self._install_redaction()
 
     def _install_redaction(self) -> None:
@@ -68,12 +70,13 @@ class VaultJwtApp(ExtensionApp):
                 vault=self.vault,
                 catalog=self.catalog,
                 redaction=self.redaction,
+                s3=self.s3,
             )
         )
 
     async def stop_extension(self) -> None:
         """On shutdown: end the Vault session (revoke every token it holds, if configured, within
-        ``c.VaultSession.revoke_timeout``), close the HTTP clients.
+        ``c.VaultSession.revoke_timeout``), remove the S3 profile, close the HTTP clients.
 
         jupyter_server runs this on SIGTERM (and on SIGINT from a terminal, once confirmed),
         through ``ServerApp._cleanup``. Without a terminal, SIGINT (which JupyterHub's spawners
@@ -81,4 +84,5 @@ class VaultJwtApp(ExtensionApp):
         session then revokes at interpreter exit (``atexit``).
         """
         await self.vault.close()
+        await self.s3.close()
         await self.identity.close()

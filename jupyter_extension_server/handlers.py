@@ -37,6 +37,7 @@ from .identity import Identity, IdTokenService
 from .identity.claims import claims_of, copy_state, fingerprint
 from .redaction.matcher import safe_label
 from .redaction.service import Finding, RedactionService
+from .s3.service import S3Credentials
 from .vault.catalog import Catalog, SecretCatalog
 from .vault.compact import GZIP_MIN_BYTES, accepts_gzip, by_folder, gzipped
 from .vault.kv import SecretKeys
@@ -81,11 +82,13 @@ class BaseHandler(APIHandler):
         vault: VaultSession | None = None,
         catalog: SecretCatalog | None = None,
         redaction: RedactionService | None = None,
+        s3: S3Credentials | None = None,
     ) -> None:
         self.identity = identity
         self._vault = vault
         self._catalog = catalog
         self._redaction = redaction
+        self._s3 = s3
 
     @property
     def vault(self) -> VaultSession:
@@ -104,6 +107,12 @@ class BaseHandler(APIHandler):
         """The redaction service (every redaction route is given one)."""
         assert self._redaction is not None
         return self._redaction
+
+    @property
+    def s3(self) -> S3Credentials:
+        """The object storage credentials (every S3 route is given them)."""
+        assert self._s3 is not None
+        return self._s3
 
     def set_default_headers(self) -> None:
         """Forbid caching of every reply, errors included (tornado calls this on ``clear()``)."""
@@ -577,6 +586,7 @@ def route_table(
     vault: VaultSession,
     catalog: SecretCatalog,
     redaction: RedactionService | None = None,
+    s3: S3Credentials | None = None,
 ) -> list[tuple[str, type[BaseHandler], dict]]:
     """The extension's routes, relative to the server's base_url.
 
@@ -592,8 +602,16 @@ def route_table(
         The catalog of readable secrets.
     redaction
         The redaction service.
+    s3
+        The object storage credentials.
     """
-    services = {"identity": identity, "vault": vault, "catalog": catalog, "redaction": redaction}
+    services = {
+        "identity": identity,
+        "vault": vault,
+        "catalog": catalog,
+        "redaction": redaction,
+        "s3": s3,
+    }
     return [
         (f"/{NAMESPACE}/identity", IdentityHandler, services),
         (f"/{NAMESPACE}/identity/refresh", IdentityRefreshHandler, services),
@@ -608,7 +626,9 @@ def route_table(
         (f"/{NAMESPACE}/redaction/?", RedactionHandler, services),
         (f"/{NAMESPACE}/redaction/scan", RedactionScanHandler, services),
         *signin_routes(NAMESPACE, services),
+        *s3_routes(NAMESPACE, services),
     ]
 
 
+from .s3.handlers import s3_routes  # noqa: E402 (it derives from BaseHandler above)
 from .signin.handlers import signin_routes  # noqa: E402 (it derives from BaseHandler above)

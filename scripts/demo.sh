@@ -8,7 +8,11 @@
 #   scripts/demo.sh            start, print the URLs and users, wait for Ctrl-C
 #   scripts/demo.sh --check    start, check the hub and OpenBao answer and that alice and bob
 #                              can log in to OpenBao with their Keycloak id_tokens, stop
-# Ports (environment): KC_PORT [8080], BAO_PORT [8200], HUB_PORT [8000] (+1, +81).
+#   scripts/demo.sh --s3 [--check]   also SeaweedFS (S3 + STS trusting Keycloak; built from
+#                              source the first time: minutes), and the servers get S3
+#                              credentials of their user's group (the Object storage card)
+# Ports (environment): KC_PORT [8080], BAO_PORT [8200], HUB_PORT [8000] (+1, +81),
+# SEAWEED_PORT [8300] (and the 9 above it, with --s3).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +32,12 @@ export HUB_REFRESH_LEAD_SECONDS="${HUB_REFRESH_LEAD_SECONDS:-90}" HUB_AUTH_REFRE
 unset VAULT_ADDR VAULT_TOKEN VAULT_NAMESPACE VAULT_CACERT VAULT_CAPATH VAULT_SKIP_VERIFY
 unset BAO_ADDR BAO_TOKEN BAO_NAMESPACE BAO_CACERT BAO_CAPATH BAO_SKIP_VERIFY
 BAO_URL="http://127.0.0.1:$BAO_PORT"
+WITH_S3=0
+if [ "${1:-}" = "--s3" ]; then
+  WITH_S3=1
+  shift
+  export SEAWEED_PORT="${SEAWEED_PORT:-8300}"
+fi
 
 stop_all() {
   echo
@@ -35,6 +45,7 @@ stop_all() {
   scripts/hub.sh stop || true
   scripts/keycloak.sh stop || true
   scripts/openbao.sh stop || true
+  if [ "$WITH_S3" = 1 ]; then scripts/seaweedfs.sh stop || true; fi
 }
 trap stop_all EXIT
 
@@ -44,6 +55,13 @@ scripts/keycloak.sh start
 scripts/openbao.sh seed
 # The hub passes VAULT_ADDR on to the servers (env_keep) and gives them --VaultSession.role=jupyter.
 export VAULT_ADDR="$BAO_URL"
+if [ "$WITH_S3" = 1 ]; then
+  scripts/seaweedfs.sh build
+  scripts/seaweedfs.sh start
+  scripts/seaweedfs.sh seed
+  # demo/jupyterhub_config.py gives each server the endpoint and its group's role.
+  export HUB_S3_ENDPOINT="http://127.0.0.1:$SEAWEED_PORT"
+fi
 scripts/hub.sh start
 
 cat <<MSG
@@ -67,6 +85,16 @@ cat <<MSG
 
   Logs: $STACK_DIR
 MSG
+if [ "$WITH_S3" = 1 ]; then
+  cat <<MSG
+    SeaweedFS:   $HUB_S3_ENDPOINT   (S3 + STS trusting Keycloak; admin keys in
+                 $STACK_DIR/seaweedfs/admin_keys)
+      alice  management -> role jupyter-management: bucket management-data
+      bob    reader     -> role jupyter-reader:     bucket reader-data
+      Each server keeps its user's credentials in ~/.aws/credentials, profile "jupyter".
+
+MSG
+fi
 
 # password_grant_allowed: true when the demo realm's client allows direct access grants
 # (the password grant), which the OpenBao login check uses to get an id_token.
@@ -84,6 +112,10 @@ if [ "${1:-}" = "--check" ]; then
   echo "demo: hub answers at $HUB_URL"
   curl -fsS "$BAO_URL/v1/sys/health" >/dev/null
   echo "demo: OpenBao answers at $BAO_URL (unsealed)"
+  if [ "$WITH_S3" = 1 ]; then
+    curl -fsS "$HUB_S3_ENDPOINT/status" >/dev/null
+    echo "demo: SeaweedFS answers at $HUB_S3_ENDPOINT"
+  fi
   if password_grant_allowed; then
     scripts/openbao.sh login-check alice alice-password kv-all
     scripts/openbao.sh login-check bob bob-password kv-reader

@@ -7,6 +7,9 @@
 # the real stack (Keycloak + JupyterHub + configurable-http-proxy on loopback)
 # for the sign-in tests (tests/signin, ui-tests/tests/signin: device flow at
 # Keycloak, no hub), the integration tests and the galata login-through-Keycloak test.
+# SeaweedFS (scripts/seaweedfs.sh: S3 + an STS trusting that Keycloak) is built from source in the
+# background from the start (niced; skipped when .cache/seaweedfs holds the binary) and started,
+# seeded, for the object storage tests (tests/s3) once Keycloak runs.
 # Servers started here are stopped at the end. Prints one closing line:
 # "tests: N passed, N failed".
 #
@@ -26,6 +29,13 @@ cd "$ROOT" || exit 1
 scripts/setup.sh || { echo "setup failed"; exit 1; }
 export PATH="$ROOT/.venv/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+LOGS="$ROOT/.cache/test-logs"
+mkdir -p "$LOGS"
+# The SeaweedFS build (minutes of CPU) overlaps the suites below; its own process group, so the
+# exit trap can stop all of it (go spawns compilers).
+setsid nice -n 10 scripts/seaweedfs.sh build >"$LOGS/seaweedfs-build.log" 2>&1 &
+SEAWEED_BUILD_PID=$!
 
 # The test stack uses its own ports and state, apart from the demo's.
 export STACK_DIR="$ROOT/.stack/test"
@@ -47,16 +57,17 @@ export BAO_PORT=$((18200 + OFF))
 export OPENBAO_ADDR="http://127.0.0.1:$BAO_PORT"
 export OPENBAO_ROOT_TOKEN_FILE="$STACK_DIR/openbao/root_token"
 export UI_JWT_ISSUER="https://ui-tests.invalid"
+# SeaweedFS (S3 and STS on one port, 9 more ports above it) for tests/s3.
+export SEAWEED_PORT=$((18300 + OFF))
+export S3_ENDPOINT="http://127.0.0.1:$SEAWEED_PORT"
 unset VAULT_ADDR VAULT_TOKEN VAULT_NAMESPACE VAULT_CACERT VAULT_CAPATH VAULT_SKIP_VERIFY
 unset BAO_ADDR BAO_TOKEN BAO_NAMESPACE BAO_CACERT BAO_CAPATH BAO_SKIP_VERIFY
 # Fresh state for every run (before anything runs from it).
 scripts/openbao.sh stop >/dev/null 2>&1 || true
 scripts/hub.sh stop >/dev/null 2>&1 || true
 scripts/keycloak.sh stop >/dev/null 2>&1 || true
+scripts/seaweedfs.sh stop >/dev/null 2>&1 || true
 rm -rf "$STACK_DIR"
-
-LOGS="$ROOT/.cache/test-logs"
-mkdir -p "$LOGS"
 passed=0
 failed=0
 failed_suites=()
@@ -89,6 +100,10 @@ run_suite() {
 }
 
 stop_stack() {
+  if kill -0 "$SEAWEED_BUILD_PID" 2>/dev/null; then
+    kill -- "-$SEAWEED_BUILD_PID" 2>/dev/null || true
+  fi
+  scripts/seaweedfs.sh stop >/dev/null 2>&1 || true
   scripts/hub.sh stop >/dev/null 2>&1 || true
   scripts/keycloak.sh stop >/dev/null 2>&1 || true
   scripts/openbao.sh stop >/dev/null 2>&1 || true
@@ -143,6 +158,15 @@ if scripts/keycloak.sh start; then
   # Sign-in from the panel without a hub (device flow at this Keycloak; Vault at auth/jwt).
   run_suite pytest-signin pytest python -m pytest tests/signin -q -p no:cacheprovider
   run_suite ui-signin playwright bash -c 'cd ui-tests && npx playwright test --config playwright.signin.config.js'
+  # Object storage: the background build must be done; SeaweedFS's STS trusts this Keycloak.
+  printf '\n== start SeaweedFS (S3 + STS, seeded)\n'
+  if wait "$SEAWEED_BUILD_PID" && scripts/seaweedfs.sh start && scripts/seaweedfs.sh seed; then
+    run_suite pytest-s3 pytest python -m pytest tests/s3 -q -p no:cacheprovider
+  else
+    tail -n 30 "$LOGS/seaweedfs-build.log"
+    step_failed seaweedfs
+  fi
+  scripts/seaweedfs.sh stop || true
   # The hub passes VAULT_ADDR on to the single-user servers (env_keep in
   # demo/jupyterhub_config.py, which also gives them --VaultSession.role=jupyter): they log in
   # at auth/jwt, which trusts this Keycloak.

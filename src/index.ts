@@ -33,6 +33,8 @@ import { SignInClient, SignInModel } from './signin/model';
 import { addSnippetCommands, fillDragData } from './snippets/commands';
 import { CommandIDs, IVaultJwtSettings, PLUGIN_ID, STATUS_ID } from './tokens';
 import { VaultClient, VaultModel } from './vault/model';
+import { addS3Commands } from './s3/commands';
+import { S3Client, S3Model } from './s3/model';
 import { VaultJwtPanel } from './widgets/panel';
 import { SessionStatus } from './widgets/status';
 
@@ -84,6 +86,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const vault = new VaultModel({ client: vaultClient, identity: model });
     const catalog = new CatalogModel({ client: vaultClient, session: vault });
     addCommands(app, model, trans, vault, catalog);
+    const s3 = new S3Model({
+      client: new S3Client(app.serviceManager.serverSettings)
+    });
+    addS3Commands(app.commands, s3, trans, {
+      language: () => inserter.target?.language,
+      insert: code => void inserter.insert(code, vault.settings.insertMode)
+    });
     // Sign-in from the panel (outside JupyterHub): the server holds the tokens;
     // once signed in, the identity is read again and Vault logs in with it.
     const signin = new SignInModel({
@@ -192,6 +201,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       onUseTokenFile: () =>
         void app.commands.execute(CommandIDs.vaultUseTokenFile),
       signin,
+      s3,
+      onS3Renew: () => void app.commands.execute(CommandIDs.s3Renew),
+      onS3Revoke: () => void app.commands.execute(CommandIDs.s3Revoke),
+      onS3Insert: bucket =>
+        void app.commands.execute(CommandIDs.s3InsertSnippet, { bucket }),
       inserter,
       onInsert: insertSnippet,
       onDragStart: (id, key, transfer) =>
@@ -226,7 +240,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.vaultLogout,
         CommandIDs.vaultUseTokenFile,
         CommandIDs.reloadCatalog,
-        CommandIDs.openPicker
+        CommandIDs.openPicker,
+        CommandIDs.s3Renew,
+        CommandIDs.s3Revoke
       ]) {
         palette.addItem({ command, category });
       }
@@ -248,7 +264,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       // The Vault session loads beside the identity; it logs in once both
       // are there (see VaultModel).
-      await Promise.all([model.load(), vault.load(), signin.load()]);
+      await Promise.all([model.load(), vault.load(), signin.load(), s3.load()]);
     });
   }
 };

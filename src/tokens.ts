@@ -48,6 +48,12 @@ export namespace CommandIDs {
   export const copyCli = 'vault-jwt:copy-cli';
   /** Copy the snippet instead of inserting it (same args). */
   export const copySnippet = 'vault-jwt:copy-snippet';
+  /** Get new temporary S3 credentials with the id_token (object storage). */
+  export const s3Renew = 'vault-jwt:s3-renew';
+  /** Drop the S3 credentials and their profile; no renewal until renewed. */
+  export const s3Revoke = 'vault-jwt:s3-revoke';
+  /** Insert code that reads a bucket (args `{ bucket, key? }`) with the S3 profile. */
+  export const s3InsertSnippet = 'vault-jwt:s3-insert-snippet';
 }
 
 /** Where the server companion found the id_token. */

@@ -5,6 +5,7 @@ import React, { Suspense } from 'react';
 import { CatalogModel } from '../catalog/model';
 import { vaultKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
+import type { S3Model } from '../s3/model';
 import type { SignInModel } from '../signin/model';
 import { SnippetInserter } from '../snippets/inserter';
 import { PANEL_ID } from '../tokens';
@@ -39,6 +40,14 @@ export interface IVaultJwtPanelOptions {
   onUseTokenFile?: () => void;
   /** Signing in from the panel (outside a hub), when the server offers it. */
   signin?: SignInModel;
+  /** Object storage credentials (shown when the server configures them). */
+  s3?: S3Model;
+  /** Run the S3 renew command. */
+  onS3Renew?: () => void;
+  /** Run the S3 revoke command. */
+  onS3Revoke?: () => void;
+  /** Insert code that reads a bucket (its command). */
+  onS3Insert?: (bucket: string) => void;
   /** Where snippets go (the insert buttons follow it). */
   inserter: SnippetInserter;
   /** Insert a snippet for a secret or key (the insert command). */

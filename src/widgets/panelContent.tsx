@@ -10,6 +10,7 @@ import { IdentityCard } from '../identity/IdentityCard';
 import { connectionView, ProblemOrigin } from '../session/connection';
 import { SessionHeader } from '../session/SessionHeader';
 import { SignInSection } from '../signin/SignIn';
+import { S3Section } from '../s3/S3Card';
 import { VaultCard } from '../vault/VaultCard';
 import { PANEL_ID } from '../tokens';
 import type { IVaultJwtPanelOptions } from './panel';
@@ -108,6 +109,15 @@ function renderSession(props: IPanelContentProps): JSX.Element {
           canUseTokenFile={vault.canUseTokenFile}
           onUseTokenFile={options.onUseTokenFile}
         />
+        {options.s3 && (
+          <S3Section
+            model={options.s3}
+            trans={trans}
+            onRenew={options.onS3Renew ?? (() => void options.s3?.renew())}
+            onRevoke={options.onS3Revoke ?? (() => void options.s3?.revoke())}
+            onInsert={options.onS3Insert}
+          />
+        )}
       </SessionHeader>
     );
   };

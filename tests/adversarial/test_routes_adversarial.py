@@ -117,6 +117,9 @@ def test_the_enumeration_covers_every_registered_route(jp_serverapp):
     for action in ("", "/device", "/browser", "/cancel", "/signout"):
         assert by_path[f"{NAMESPACE}/signin{action}"] == ()
     assert by_path[CALLBACK] == ("code", "error", "error_description", "state")
+    # The object storage routes (issue 15) take no parameter.
+    for action in ("", "/renew", "/revoke", "/buckets"):
+        assert by_path[f"{NAMESPACE}/s3{action}"] == ()
 
 
 # --- helpers -----------------------------------------------------------------------------------

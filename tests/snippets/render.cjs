@@ -9,6 +9,8 @@
  * "ref": ISecretRef}` (`cli`: the copy-CLI command line). Prints a JSON array, one entry per request, in order:
  * `{"code": string, "var": string}` (`var` is the identifier the snippet
  * assigns, `identifierFor` in the template's quoting) or `{"error": string}`.
+ * `{"template": "s3", "ref": {"language", "target"}}` renders the object
+ * storage snippet of `src/s3/snippets.ts` (`var` is empty).
  */
 'use strict';
 
@@ -44,6 +46,7 @@ Module._resolveFilename = function (request, parent, ...rest) {
 };
 
 const snippets = require('../../src/snippets/index.ts');
+const s3 = require('../../src/s3/snippets.ts');
 
 /** The quoting of a built-in template id (for the variable name). */
 function quotingOf(template) {
@@ -54,6 +57,9 @@ function quotingOf(template) {
 const requests = JSON.parse(fs.readFileSync(0, 'utf8'));
 const results = requests.map(({ template, ref }) => {
   try {
+    if (template === 's3') {
+      return { code: s3.s3Snippet(ref.language, ref.target), var: '' };
+    }
     if (template === 'cli') {
       return { code: snippets.cliCommand(ref), var: '' };
     }

@@ -1,0 +1,5 @@
+//go:build tools
+
+package weedbuild
+
+import _ "github.com/seaweedfs/seaweedfs/weed"

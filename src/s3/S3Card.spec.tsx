@@ -1,0 +1,126 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import React, { act } from 'react';
+import { createRoot } from 'react-dom/client';
+
+import { IS3CardProps, S3Card } from './S3Card';
+import { IS3Reply } from './model';
+
+const trans = nullTranslator.load('test');
+
+const status: IS3Reply = {
+  configured: true,
+  endpoint: 'http://127.0.0.1:18300',
+  s3_endpoint: 'http://127.0.0.1:18300',
+  role_arn: 'arn:aws:iam::role/jupyter-reader',
+  region: 'us-east-1',
+  profile: 'jupyter',
+  credentials_file: '/home/bob/.aws/credentials',
+  tls_verify: true,
+  tls_warning: null,
+  active: true,
+  expiration: 1_800_000_900,
+  issued_at: 1_800_000_000,
+  assumed_role_arn: null,
+  revoked_by_user: false,
+  error: null,
+  hint: null
+};
+
+function render(patch: Partial<IS3CardProps>): {
+  host: HTMLElement;
+  calls: string[];
+} {
+  const calls: string[] = [];
+  const host = document.createElement('div');
+  document.body.appendChild(host);
+  act(() => {
+    createRoot(host).render(
+      <S3Card
+        state={{
+          status,
+          buckets: ['reader-data'],
+          bucketsError: null,
+          busy: null,
+          error: null
+        }}
+        secondsLeft={899}
+        trans={trans}
+        onRenew={() => calls.push('renew')}
+        onRevoke={() => calls.push('revoke')}
+        onInsert={bucket => calls.push(`insert ${bucket}`)}
+        {...patch}
+      />
+    );
+  });
+  return { host, calls };
+}
+
+function field(host: HTMLElement, name: string): string | null | undefined {
+  return host.querySelector(`[data-field="${name}"]`)?.textContent;
+}
+
+function button(host: HTMLElement, label: string): HTMLButtonElement {
+  const found = [...host.querySelectorAll('button')].find(
+    b => b.textContent === label
+  );
+  if (!found) {
+    throw new Error(`no button ${label}`);
+  }
+  return found;
+}
+
+describe('S3Card', () => {
+  beforeAll(() => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+  });
+
+  it('shows the endpoint, role, profile, countdown and buckets', () => {
+    const { host, calls } = render({});
+    expect(field(host, 'role')).toBe('arn:aws:iam::role/jupyter-reader');
+    expect(field(host, 'profile')).toContain('jupyter');
+    expect(field(host, 'expires')).not.toBe('no credentials');
+    expect(host.querySelector('.jp-VaultJwt-bucketName')?.textContent).toBe(
+      'reader-data'
+    );
+    act(() => button(host, 'Renew').click());
+    act(() => button(host, 'Revoke').click());
+    act(() => button(host, 'Insert').click());
+    expect(calls).toEqual(['renew', 'revoke', 'insert reader-data']);
+  });
+
+  it('is absent when object storage is off', () => {
+    const { host } = render({
+      state: {
+        status: { ...status, configured: false },
+        buckets: null,
+        bucketsError: null,
+        busy: null,
+        error: null
+      }
+    });
+    expect(host.querySelector('[data-testid="vault-jwt-s3-card"]')).toBeNull();
+  });
+
+  it('shows the server error as an alert, and Revoke off without credentials', () => {
+    const { host } = render({
+      state: {
+        status: {
+          ...status,
+          active: false,
+          expiration: null,
+          error: { code: 'sts_audience_rejected', message: 'wrong audience' }
+        },
+        buckets: null,
+        bucketsError: null,
+        busy: null,
+        error: null
+      },
+      secondsLeft: null
+    });
+    const alert = host.querySelector('[role="alert"]');
+    expect(alert?.getAttribute('data-code')).toBe('sts_audience_rejected');
+    expect(field(host, 'expires')).toBe('no credentials');
+    expect(button(host, 'Revoke').disabled).toBe(true);
+  });
+});
