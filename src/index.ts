@@ -17,6 +17,7 @@ import {
 } from '@jupyterlab/ui-components';
 
 import { CatalogModel } from './catalog/model';
+import { ILeakNotices, LeakNoticeModel } from './redaction/leaks';
 import { redactionPlugin } from './redaction/plugin';
 import { addCommands } from './commands';
 import { plainError } from './session/messages';
@@ -62,7 +63,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ITranslator,
     INotebookTracker,
     IConsoleTracker,
-    IFormRendererRegistry
+    IFormRendererRegistry,
+    ILeakNotices
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -74,7 +76,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null,
     notebooks: INotebookTracker | null,
     consoles: IConsoleTracker | null,
-    formRegistry: IFormRendererRegistry | null
+    formRegistry: IFormRendererRegistry | null,
+    leaks: LeakNoticeModel | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
     const model = new IdentityModel({
@@ -192,6 +195,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       onUseTokenFile: () =>
         void app.commands.execute(CommandIDs.vaultUseTokenFile),
       signin,
+      leaks,
       inserter,
       onInsert: insertSnippet,
       onDragStart: (id, key, transfer) =>

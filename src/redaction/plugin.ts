@@ -1,7 +1,8 @@
 /**
  * The redaction plugin: checks every notebook opened for Vault secret values
  * already in its outputs, and the `Scan this notebook for Vault secrets`
- * command.
+ * command; what they find goes to the leak notices (provided to the panel,
+ * which shows the current notebook's).
  */
 
 import {
@@ -13,10 +14,10 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { CommandIDs, PACKAGE_NAME } from '../tokens';
+import { CommandIDs, PACKAGE_NAME, PANEL_ID } from '../tokens';
 import type { RedactionClient } from './checker';
-import type { IScanOptions } from './notice';
-import type { INotebookModel } from '@jupyterlab/notebook';
+import { ILeakNotices, LeakNoticeModel } from './leaks';
+import type { IScannable, IScanOptions } from './notice';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 /**
@@ -36,9 +37,10 @@ class LazyChecks {
     return this._client;
   }
 
-  /** Scan a notebook and warn about what it holds. */
-  async scanAndWarn(
-    model: INotebookModel,
+  /** Scan a notebook; what it holds goes to `leaks`. */
+  async scan(
+    panel: IScannable,
+    leaks: LeakNoticeModel,
     trans: TranslationBundle,
     options: IScanOptions
   ): Promise<unknown> {
@@ -46,7 +48,7 @@ class LazyChecks {
       this.client(),
       import('./notice')
     ]);
-    return notice.scanAndWarn(client, model, trans, options);
+    return notice.scanNotebook(client, panel, leaks, trans, options);
   }
 
   private _client: Promise<RedactionClient> | null = null;
@@ -56,11 +58,12 @@ class LazyChecks {
 export const REDACTION_PLUGIN_ID = `${PACKAGE_NAME}:redaction`;
 
 /** The plugin (see the module's description). */
-export const redactionPlugin: JupyterFrontEndPlugin<void> = {
+export const redactionPlugin: JupyterFrontEndPlugin<LeakNoticeModel> = {
   id: REDACTION_PLUGIN_ID,
   description:
-    'Warns when a notebook holds Vault secret values in its outputs and offers to clear them.',
+    'Tells which Vault secret values a notebook holds in its outputs (in the panel) and offers to clear them.',
   autoStart: true,
+  provides: ILeakNotices,
   requires: [INotebookTracker],
   optional: [ICommandPalette, ITranslator, ISettingRegistry],
   activate: (
@@ -69,9 +72,23 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     translator: ITranslator | null,
     settingRegistry: ISettingRegistry | null
-  ): void => {
+  ): LeakNoticeModel => {
     const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
     const checks = new LazyChecks(app.serviceManager.serverSettings);
+    const leaks = new LeakNoticeModel();
+    const scanOptions = (quiet: boolean): IScanOptions => ({
+      quiet,
+      panelVisible: () =>
+        Array.from(app.shell.widgets('left')).some(
+          widget => widget.id === PANEL_ID && widget.isVisible
+        ),
+      openPanel: () => void app.commands.execute(CommandIDs.openPanel),
+      activate: id => app.shell.activateById(id)
+    });
+    // The notice follows the current notebook; a closed one's goes.
+    notebooks.currentChanged.connect((_, panel) =>
+      leaks.setCurrent(panel?.id ?? null)
+    );
 
     app.commands.addCommand(CommandIDs.scanNotebook, {
       label: trans.__('Scan this notebook for Vault secrets'),
@@ -81,10 +98,7 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
         if (!panel?.model) {
           return null;
         }
-        return checks.scanAndWarn(panel.model, trans, {
-          name: panel.title.label,
-          quiet: false
-        });
+        return checks.scan(panel, leaks, trans, scanOptions(false));
       }
     });
     palette?.addItem({
@@ -131,14 +145,14 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
 
     // Every notebook opened is checked once it is loaded (no await here).
     notebooks.widgetAdded.connect((_, panel) => {
+      panel.disposed.connect(() => leaks.forget(panel.id));
       void panel.context.ready.then(() => {
         if (panel.model && checkOnOpen) {
-          void checks.scanAndWarn(panel.model, trans, {
-            name: panel.title.label,
-            quiet: true
-          });
+          void checks.scan(panel, leaks, trans, scanOptions(true));
         }
       });
     });
+    leaks.setCurrent(notebooks.currentWidget?.id ?? null);
+    return leaks;
   }
 };
