@@ -17,7 +17,7 @@ import {
 } from '@jupyterlab/ui-components';
 
 import { CatalogModel } from './catalog/model';
-import { ILeakNotices, LeakNoticeModel } from './redaction/leaks';
+import { ILeakNotices } from './redaction/tokens';
 import { redactionPlugin } from './redaction/plugin';
 import { addCommands } from './commands';
 import { plainError } from './session/messages';
@@ -77,7 +77,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker | null,
     consoles: IConsoleTracker | null,
     formRegistry: IFormRendererRegistry | null,
-    leaks: LeakNoticeModel | null
+    leaks: ILeakNotices | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
     const model = new IdentityModel({

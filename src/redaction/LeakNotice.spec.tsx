@@ -27,11 +27,13 @@ class FakeTarget implements ILeakTarget {
   }
 }
 
-function mount(model: LeakNoticeModel): HTMLElement {
+async function mount(model: LeakNoticeModel): Promise<HTMLElement> {
   const host = document.createElement('div');
   document.body.appendChild(host);
-  act(() => {
-    createRoot(host).render(<LeakNotice model={model} trans={trans} />);
+  await act(async () => {
+    createRoot(host).render(
+      <LeakNotice notices={{ model: async () => model }} trans={trans} />
+    );
   });
   return host;
 }
@@ -49,10 +51,10 @@ function button(host: HTMLElement, name: string): HTMLButtonElement {
 describe('LeakNotice', () => {
   (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
-  it('names each secret and cell; a cell shows it; clearing removes the notice', () => {
+  it('names each secret and cell; a cell shows it; clearing removes the notice', async () => {
     const model = new LeakNoticeModel();
     const target = new FakeTarget('nb', ['c0', 'c1', 'c2']);
-    const host = mount(model);
+    const host = await mount(model);
     expect(host.textContent).toBe('');
     act(() => {
       model.setCurrent('nb');
@@ -82,9 +84,9 @@ describe('LeakNotice', () => {
     expect(host.querySelector('[data-testid="vault-jwt-leaks"]')).toBeNull();
   });
 
-  it('goes when dismissed, and with another notebook current', () => {
+  it('goes when dismissed, and with another notebook current', async () => {
     const model = new LeakNoticeModel();
-    const host = mount(model);
+    const host = await mount(model);
     act(() => {
       model.setCurrent('nb');
       model.report(new FakeTarget('nb', ['c0']), [

@@ -1,8 +1,9 @@
 import { UseSignal } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import React, { useId } from 'react';
+import React, { useEffect, useId, useState } from 'react';
 
 import { ILeakNotice, LeakNoticeModel } from './leaks';
+import { ILeakNotices } from './tokens';
 
 /*
  * The panel's leak notice (loaded with the panel's views): the current
@@ -13,10 +14,21 @@ import { ILeakNotice, LeakNoticeModel } from './leaks';
 
 /** The current notebook's leak notice, or nothing. */
 export function LeakNotice(props: {
-  model: LeakNoticeModel;
+  notices: ILeakNotices;
   trans: TranslationBundle;
-}): JSX.Element {
-  const { model, trans } = props;
+}): JSX.Element | null {
+  const { notices, trans } = props;
+  const [model, setModel] = useState<LeakNoticeModel | null>(null);
+  useEffect(() => {
+    let mounted = true;
+    void notices.model().then(loaded => mounted && setModel(loaded));
+    return () => {
+      mounted = false;
+    };
+  }, [notices]);
+  if (!model) {
+    return null;
+  }
   return (
     <UseSignal signal={model.changed}>
       {() =>

@@ -3,16 +3,10 @@
  * that found Vault secret values in its outputs (which secret in which
  * cell), and which notebook is current. The panel shows the current
  * notebook's notice; the plugin reports scans and follows the notebooks.
+ * Loaded on first use (see ./tokens.ts).
  */
 
-import { Token } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
-
-/** The leak notices (provided by the redaction plugin, shown by the panel). */
-export const ILeakNotices = new Token<LeakNoticeModel>(
-  'jupyterlab-vault-jwt:leak-notices',
-  'Which Vault secrets the outputs of the current notebook hold.'
-);
 
 /** A notebook the notice can act on (the plugin wraps a NotebookPanel). */
 export interface ILeakTarget {

@@ -9,6 +9,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
+import { CommandIDs, PANEL_ID } from '../tokens';
 import { IRedactionClient } from './checker';
 import { LeakNoticeModel } from './leaks';
 import { INotebookPanelLike, notebookTarget } from './target';
@@ -23,6 +24,28 @@ export interface IScanOptions {
   openPanel: () => void;
   /** Bring a notebook to the front (by widget id). */
   activate: (id: string) => void;
+}
+
+/** The part of the app {@link appScanOptions} uses. */
+export interface IAppLike {
+  readonly shell: {
+    widgets(area: 'left'): Iterable<{ id: string; isVisible: boolean }>;
+    activateById(id: string): void;
+  };
+  readonly commands: { execute(id: string): Promise<unknown> };
+}
+
+/** The scan options of the app: its Vault JWT panel and notebooks. */
+export function appScanOptions(app: IAppLike, quiet: boolean): IScanOptions {
+  return {
+    quiet,
+    panelVisible: () =>
+      Array.from(app.shell.widgets('left')).some(
+        widget => widget.id === PANEL_ID && widget.isVisible
+      ),
+    openPanel: () => void app.commands.execute(CommandIDs.openPanel),
+    activate: id => app.shell.activateById(id)
+  };
 }
 
 /** A notebook panel whose model can be sent to the scan. */
@@ -104,15 +127,17 @@ export async function scanNotebook(
 /** Panels whose cell changes already update the notice. */
 const followed = new WeakSet<object>();
 
-/** The notice follows the notebook's cells (moved, deleted). */
+/** The notice follows the notebook's cells (moved, deleted), and goes with it. */
 function follow(panel: IScannable, leaks: LeakNoticeModel): void {
+  if (followed.has(panel)) {
+    return;
+  }
+  followed.add(panel);
   const cells = panel.model?.cells as {
     changed?: { connect(slot: () => void): unknown };
   };
-  if (!followed.has(panel) && cells?.changed) {
-    followed.add(panel);
-    cells.changed.connect(() => leaks.refresh(panel.id));
-  }
+  cells?.changed?.connect(() => leaks.refresh(panel.id));
+  panel.disposed?.connect(() => leaks.forget(panel.id));
 }
 
 /**

@@ -9,59 +9,79 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { CommandIDs, PACKAGE_NAME, PANEL_ID } from '../tokens';
+import { CommandIDs, PACKAGE_NAME } from '../tokens';
 import type { RedactionClient } from './checker';
-import { ILeakNotices, LeakNoticeModel } from './leaks';
-import type { IScannable, IScanOptions } from './notice';
+import type { LeakNoticeModel } from './leaks';
+import { ILeakNotices } from './tokens';
+import type { IScannable } from './notice';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 /**
- * The scan's client and warning, loaded on first use (a notebook opened, the
- * command, a setting sent): they are not part of the start-up bundle.
+ * The scan's client, its notice and the leak notices' model, loaded on first
+ * use (a notebook opened, the command, a setting sent, the panel shown): they
+ * are not part of the start-up bundle.
  */
-class LazyChecks {
+class LazyChecks implements ILeakNotices {
   constructor(
-    private readonly _settings: JupyterFrontEnd['serviceManager']['serverSettings']
+    private readonly _app: JupyterFrontEnd,
+    private readonly _notebooks: INotebookTracker
   ) {}
 
-  /** The scan route's client. */
-  client(): Promise<RedactionClient> {
-    this._client ??= import('./checker').then(
-      module => new module.RedactionClient(this._settings)
-    );
-    return this._client;
+  /** The lazily loaded part (./checks.ts). */
+  load(): Promise<typeof import('./checks')> {
+    return import('./checks');
   }
 
-  /** Scan a notebook; what it holds goes to `leaks`. */
+  /** The scan route's client (with the lazily loaded part). */
+  async client(): Promise<RedactionClient> {
+    const module = await this.load();
+    return new module.RedactionClient(this._app.serviceManager.serverSettings);
+  }
+
+  /** The leak notices' model (it follows the current notebook). */
+  model(): Promise<LeakNoticeModel> {
+    this._model ??= this.load().then(module =>
+      module.followedModel(this._notebooks)
+    );
+    return this._model;
+  }
+
+  /** Scan a notebook; what it holds goes to the leak notices. */
   async scan(
     panel: IScannable,
-    leaks: LeakNoticeModel,
     trans: TranslationBundle,
-    options: IScanOptions
+    quiet: boolean
   ): Promise<unknown> {
-    const [client, notice] = await Promise.all([
+    const [module, client, leaks] = await Promise.all([
+      this.load(),
       this.client(),
-      import('./notice')
+      this.model()
     ]);
-    return notice.scanNotebook(client, panel, leaks, trans, options);
+    return module.scanNotebook(
+      client,
+      panel,
+      leaks,
+      trans,
+      module.appScanOptions(this._app, quiet)
+    );
   }
 
-  private _client: Promise<RedactionClient> | null = null;
+  private _model: Promise<LeakNoticeModel> | null = null;
 }
 
 /** The plugin's id (its settings: `schema/redaction.json`). */
-export const REDACTION_PLUGIN_ID = `${PACKAGE_NAME}:redaction`;
+const REDACTION_PLUGIN_ID = `${PACKAGE_NAME}:redaction`;
 
 /** The plugin (see the module's description). */
-export const redactionPlugin: JupyterFrontEndPlugin<LeakNoticeModel> = {
+export const redactionPlugin: JupyterFrontEndPlugin<ILeakNotices> = {
   id: REDACTION_PLUGIN_ID,
   description:
-    'Tells which Vault secret values a notebook holds in its outputs (in the panel) and offers to clear them.',
+    'Finds Vault secret values in notebook outputs; offers to clear them.',
   autoStart: true,
   provides: ILeakNotices,
   requires: [INotebookTracker],
@@ -72,23 +92,9 @@ export const redactionPlugin: JupyterFrontEndPlugin<LeakNoticeModel> = {
     palette: ICommandPalette | null,
     translator: ITranslator | null,
     settingRegistry: ISettingRegistry | null
-  ): LeakNoticeModel => {
+  ): ILeakNotices => {
     const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
-    const checks = new LazyChecks(app.serviceManager.serverSettings);
-    const leaks = new LeakNoticeModel();
-    const scanOptions = (quiet: boolean): IScanOptions => ({
-      quiet,
-      panelVisible: () =>
-        Array.from(app.shell.widgets('left')).some(
-          widget => widget.id === PANEL_ID && widget.isVisible
-        ),
-      openPanel: () => void app.commands.execute(CommandIDs.openPanel),
-      activate: id => app.shell.activateById(id)
-    });
-    // The notice follows the current notebook; a closed one's goes.
-    notebooks.currentChanged.connect((_, panel) =>
-      leaks.setCurrent(panel?.id ?? null)
-    );
+    const checks = new LazyChecks(app, notebooks);
 
     app.commands.addCommand(CommandIDs.scanNotebook, {
       label: trans.__('Scan this notebook for Vault secrets'),
@@ -98,7 +104,7 @@ export const redactionPlugin: JupyterFrontEndPlugin<LeakNoticeModel> = {
         if (!panel?.model) {
           return null;
         }
-        return checks.scan(panel, leaks, trans, scanOptions(false));
+        return checks.scan(panel, trans, false);
       }
     });
     palette?.addItem({
@@ -106,53 +112,28 @@ export const redactionPlugin: JupyterFrontEndPlugin<LeakNoticeModel> = {
       category: trans.__('Vault JWT')
     });
 
-    // The user's settings, once the app is restored: the server is told
-    // whether to mask (it refuses to stop when the administrator forbids).
+    // The user's settings, once the app is restored (see ./settings.ts).
     let checkOnOpen = true;
     void app.restored.then(async () => {
-      if (!settingRegistry) {
-        return;
-      }
-      try {
-        const settings = await settingRegistry.load(REDACTION_PLUGIN_ID);
-        let sent: boolean | null = null;
-        const apply = () => {
-          checkOnOpen = settings.composite.checkOnOpen !== false;
-          const enabled = settings.composite.enabled !== false;
-          if (enabled === sent) {
-            return;
-          }
-          sent = enabled;
-          void checks
-            .client()
-            .then(client => client.setEnabled(enabled))
-            .catch((error: Error) => {
-              Notification.warning(
-                trans.__('Masking of Vault secret values: %1', error.message),
-                { autoClose: 10_000 }
-              );
-            });
-        };
-        apply();
-        settings.changed.connect(apply);
-      } catch (error) {
-        console.warn(
-          'jupyterlab-vault-jwt: redaction settings not loaded',
-          error
+      if (settingRegistry) {
+        const module = await checks.load();
+        await module.followSettings(
+          settingRegistry,
+          checks.client(),
+          trans,
+          check => (checkOnOpen = check)
         );
       }
     });
 
     // Every notebook opened is checked once it is loaded (no await here).
     notebooks.widgetAdded.connect((_, panel) => {
-      panel.disposed.connect(() => leaks.forget(panel.id));
       void panel.context.ready.then(() => {
         if (panel.model && checkOnOpen) {
-          void checks.scan(panel, leaks, trans, scanOptions(true));
+          void checks.scan(panel, trans, true);
         }
       });
     });
-    leaks.setCurrent(notebooks.currentWidget?.id ?? null);
-    return leaks;
+    return checks;
   }
 };

@@ -1,4 +1,6 @@
-import { INotebookPanelLike, notebookTarget } from './target';
+import { Signal } from '@lumino/signaling';
+
+import { followedModel, INotebookPanelLike, notebookTarget } from './target';
 
 /** A fake notebook panel: cells with ids and output counts. */
 function fakePanel(cells: { id: string; outputs: number | null }[]) {
@@ -48,5 +50,26 @@ describe('notebookTarget', () => {
     expect(activated).toEqual(['nb-1']);
     expect(target.clearOutputs(['a', 'm', 'gone', 'c'])).toBe(2);
     expect(cells.map(cell => cell.outputs)).toEqual([0, null, 1, 0]);
+  });
+});
+
+describe('followedModel', () => {
+  it('starts on the current notebook and follows the tracker', () => {
+    const changed = new Signal<unknown, { id: string } | null>({});
+    const tracker = { currentWidget: { id: 'nb-1' }, currentChanged: changed };
+    const model = followedModel(tracker);
+    const target = {
+      id: 'nb-2',
+      name: 'b.ipynb',
+      indexOf: () => 0,
+      reveal: () => undefined,
+      clearOutputs: () => 0
+    };
+    model.report(target, [{ cellId: 'c0', secrets: ['s#k'] }]);
+    expect(model.notice).toBeNull();
+    changed.emit({ id: 'nb-2' });
+    expect(model.notice?.notebook).toBe('b.ipynb');
+    changed.emit(null);
+    expect(model.notice).toBeNull();
   });
 });

@@ -1,14 +1,17 @@
 /**
  * A notebook as the leak notice acts on it: its cells found by id, a cell
  * shown (the notebook activated, the cell selected and scrolled into view),
- * outputs cleared. Loaded with the checks (not part of the start-up bundle).
+ * outputs cleared; and the leak notices' model following the current
+ * notebook. Loaded with the checks (not part of the start-up bundle).
  */
 
-import type { ILeakTarget } from './leaks';
+import { ILeakTarget, LeakNoticeModel } from './leaks';
 
 /** The part of a NotebookPanel the target uses (a fake in specs). */
 export interface INotebookPanelLike {
   readonly id: string;
+  /** Emitted when the notebook is closed. */
+  readonly disposed?: { connect(slot: () => void): unknown };
   readonly title: { readonly label: string };
   readonly model: {
     readonly cells: {
@@ -73,4 +76,26 @@ export function notebookTarget(
       return cleared;
     }
   };
+}
+
+/** The part of the notebook tracker {@link followedModel} uses. */
+export interface INotebookTrackerLike {
+  readonly currentWidget: { readonly id: string } | null;
+  readonly currentChanged: {
+    connect(
+      slot: (sender: unknown, panel: { id: string } | null) => void
+    ): unknown;
+  };
+}
+
+/** A leak notices' model that follows the tracker's current notebook. */
+export function followedModel(
+  notebooks: INotebookTrackerLike
+): LeakNoticeModel {
+  const model = new LeakNoticeModel();
+  model.setCurrent(notebooks.currentWidget?.id ?? null);
+  notebooks.currentChanged.connect((_, panel) =>
+    model.setCurrent(panel?.id ?? null)
+  );
+  return model;
 }

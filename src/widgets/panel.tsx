@@ -5,7 +5,7 @@ import React, { Suspense } from 'react';
 import { CatalogModel } from '../catalog/model';
 import { vaultKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
-import type { LeakNoticeModel } from '../redaction/leaks';
+import type { ILeakNotices } from '../redaction/tokens';
 import type { SignInModel } from '../signin/model';
 import { SnippetInserter } from '../snippets/inserter';
 import { PANEL_ID } from '../tokens';
@@ -39,7 +39,7 @@ export interface IVaultJwtPanelOptions {
   /** Run the command that writes the session's token into the token file. */
   onUseTokenFile?: () => void;
   /** The current notebook's Vault secret values in outputs (redaction). */
-  leaks?: LeakNoticeModel | null;
+  leaks?: ILeakNotices | null;
   /** Signing in from the panel (outside a hub), when the server offers it. */
   signin?: SignInModel;
   /** Where snippets go (the insert buttons follow it). */

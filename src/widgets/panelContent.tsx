@@ -49,7 +49,7 @@ export function PanelContent(props: IPanelContentProps): JSX.Element {
     <>
       {renderSession(props)}
       {props.options.leaks && (
-        <LeakNotice model={props.options.leaks} trans={props.options.trans} />
+        <LeakNotice notices={props.options.leaks} trans={props.options.trans} />
       )}
       {renderSecrets(props.options)}
     </>
