@@ -17,6 +17,7 @@ import {
 } from '@jupyterlab/ui-components';
 
 import { CatalogModel } from './catalog/model';
+import { ILeakNotices } from './redaction/tokens';
 import { redactionPlugin } from './redaction/plugin';
 import { addCommands } from './commands';
 import { plainError } from './session/messages';
@@ -64,7 +65,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ITranslator,
     INotebookTracker,
     IConsoleTracker,
-    IFormRendererRegistry
+    IFormRendererRegistry,
+    ILeakNotices
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -76,7 +78,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null,
     notebooks: INotebookTracker | null,
     consoles: IConsoleTracker | null,
-    formRegistry: IFormRendererRegistry | null
+    formRegistry: IFormRendererRegistry | null,
+    leaks: ILeakNotices | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
     const model = new IdentityModel({
@@ -206,6 +209,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       onS3Revoke: () => void app.commands.execute(CommandIDs.s3Revoke),
       onS3Insert: bucket =>
         void app.commands.execute(CommandIDs.s3InsertSnippet, { bucket }),
+      leaks,
       inserter,
       onInsert: insertSnippet,
       onDragStart: (id, key, transfer) =>

@@ -13,14 +13,20 @@ It does nothing outside an ipykernel (plain ``python``), and is switched off by
 ``VAULT_JWT_KERNEL_REDACTION=off`` in the kernel's environment (the server layers remain).
 ``VAULT_JWT_REDACTION_MIN_LENGTH`` (set by the Jupyter server for the kernels it starts) gives the
 minimum value length.
+
+The matcher uses the fastest search engine importable in the kernel's environment (see
+:mod:`.engines`); when a faster one is missing there, masking goes on with a slower one and the
+kernel's log says so (a warning in the terminal of the Jupyter server that runs the kernel).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any
 
+from . import engines
 from .matcher import DEFAULT_MIN_LENGTH, Matcher, StreamScrubber
 
 #: Environment variable that switches this layer off (``off``, ``0``, ``false``, ``no``).
@@ -47,8 +53,10 @@ def enabled() -> bool:
 class KernelRedactor:
     """The values known in this kernel and the wrapped ``Session.send``."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, log: logging.Logger | None = None) -> None:
         self.session = session
+        self.log = log or logging.getLogger(__name__)
+        self._noted = 0
         self._send = session.send
         self._lock = threading.RLock()
         self._values: dict[str, Any] = {}
@@ -66,6 +74,14 @@ class KernelRedactor:
             for label, value in pairs:
                 self._values[label] = value
             self.matcher = Matcher(self._values.items(), self.matcher.min_length)
+            # Said once per reason: masking goes on with a slower engine.
+            for note in engines.NOTES[self._noted :]:
+                self.log.warning(
+                    "jupyterlab-vault-jwt redaction: %s; masking with %s instead (slower)",
+                    note,
+                    self.matcher.engine,
+                )
+            self._noted = len(engines.NOTES)
 
     def send(
         self, stream: Any, msg_or_type: Any, content: dict | None = None, *args: Any, **kw: Any
@@ -124,14 +140,14 @@ class KernelRedactor:
 _redactor: KernelRedactor | None = None
 
 
-def _kernel_session() -> Any:
+def _kernel_app() -> Any:
     try:
         from ipykernel.kernelapp import IPKernelApp
     except ImportError:
         return None
     if not IPKernelApp.initialized():
         return None
-    return getattr(IPKernelApp.instance(), "session", None)
+    return IPKernelApp.instance()
 
 
 def protect(mount: str, path: str, value: Any, key: str | None = None) -> bool:
@@ -144,10 +160,11 @@ def protect(mount: str, path: str, value: Any, key: str | None = None) -> bool:
     if not enabled():
         return False
     if _redactor is None:
-        session = _kernel_session()
+        app = _kernel_app()
+        session = getattr(app, "session", None)
         if session is None:
             return False
-        _redactor = KernelRedactor(session)
+        _redactor = KernelRedactor(session, getattr(app, "log", None))
     name = f"{mount.rstrip('/')}/{path}"
     if key is not None:
         pairs = [(f"{name}#{key}", value)]

@@ -2,8 +2,9 @@
 
 From a set of ``(label, value)`` pairs it builds the variants of each value a program is likely to
 print (the value itself, base64 standard and URL-safe with and without padding, URL-encoding,
-JSON-escaping, HTML-escaping, hex in both cases) and finds them all in one pass with an
-Aho-Corasick automaton (``pyahocorasick``; no regular expression is built from values). Each hit
+JSON-escaping, HTML-escaping, hex in both cases) and finds them all in one pass of a
+multi-literal search engine (:mod:`.engines`: Hyperscan where its wheel works, else a
+``pyahocorasick`` automaton; no regular expression is built from values). Each hit
 becomes a marker that names the secret, ``[vault:secret/apps/billing/db#password]``. Overlapping
 hits are merged into one marker, so a value is never half-masked.
 
@@ -20,6 +21,7 @@ stream is flushed.
 from __future__ import annotations
 
 import base64
+import bisect
 import html
 import json
 import re
@@ -27,7 +29,7 @@ import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
-import ahocorasick
+from . import engines
 
 #: Shortest value masked by default (see the module docstring).
 DEFAULT_MIN_LENGTH = 6
@@ -90,9 +92,7 @@ class Matcher:
         self, secrets: Iterable[tuple[str, Any]] = (), min_length: int = DEFAULT_MIN_LENGTH
     ) -> None:
         self.min_length = max(1, int(min_length))
-        self._automaton = ahocorasick.Automaton()
         self._labels: dict[str, str] = {}
-        self.longest = 0
         for label, value in secrets:
             for text in _strings(value):
                 if len(text) < self.min_length:
@@ -100,11 +100,13 @@ class Matcher:
                 for form in variants(text):
                     if len(form) >= self.min_length and form not in self._labels:
                         self._labels[form] = label
-                        self.longest = max(self.longest, len(form))
-        for form, label in self._labels.items():
-            self._automaton.add_word(form, (len(form), marker(label), label))
-        if self._labels:
-            self._automaton.make_automaton()
+        # Sorted: a text is the start of some pattern when the first pattern not below it
+        # starts with it (the stream's hold-back, without a second automaton).
+        self._forms = sorted(self._labels)
+        self._form_labels = [self._labels[form] for form in self._forms]
+        self.longest = max(map(len, self._forms), default=0)
+        self._heads = {form[:2] for form in self._forms} | {form[:1] for form in self._forms}
+        self._engine: engines.Engine | None = engines.build(self._forms) if self._forms else None
 
     def __bool__(self) -> bool:
         return bool(self._labels)
@@ -114,18 +116,28 @@ class Matcher:
         """How many patterns (values and encodings) the matcher holds."""
         return len(self._labels)
 
+    @property
+    def engine(self) -> str | None:
+        """The name of the search engine in use (None without patterns)."""
+        return self._engine.name if self._engine else None
+
     def find(self, text: str) -> list[tuple[int, int, list[str]]]:
-        """Where values occur in ``text``: ``(start, end, labels)``, overlapping hits merged."""
-        if not self._labels or len(text) < self.min_length:
+        """Where values occur in ``text``: ``(start, end, labels)``, sorted, overlapping hits
+        merged."""
+        if self._engine is None or len(text) < self.min_length:
             return []
+        hits = self._engine.hits(text)
+        if not hits:
+            return []
+        hits.sort(key=lambda hit: (hit[0], -hit[1]))
         spans: list[tuple[int, int, list[str]]] = []
-        for end, (length, _marker, label) in self._automaton.iter(text):
-            start, stop = end - length + 1, end + 1
+        for start, stop, index in hits:
+            label = self._form_labels[index]
             if spans and start < spans[-1][1]:
                 first, last, labels = spans[-1]
                 if label not in labels:
                     labels.append(label)
-                spans[-1] = (min(first, start), max(last, stop), labels)
+                spans[-1] = (first, max(last, stop), labels)
             else:
                 spans.append((start, stop, [label]))
         return spans
@@ -139,16 +151,7 @@ class Matcher:
 
         Text without any value is returned as the same object.
         """
-        spans = self.find(text)
-        if not spans:
-            return text
-        parts, cursor = [], 0
-        for start, stop, labels in spans:
-            parts.append(text[cursor:start])
-            parts.append("".join(marker(label) for label in labels))
-            cursor = stop
-        parts.append(text[cursor:])
-        return "".join(parts)
+        return _replace(text, self.find(text))
 
     def redact_data(self, data: Any) -> Any:
         """``data`` (str, list, dict, as in a Jupyter message or notebook) with every string
@@ -173,14 +176,36 @@ class Matcher:
             return data
         return data
 
+    def is_start(self, text: str) -> bool:
+        """Whether ``text`` is the start of some pattern (or a whole one)."""
+        if not text or text[:2] not in self._heads:
+            return False
+        at = bisect.bisect_left(self._forms, text)
+        return at < len(self._forms) and self._forms[at].startswith(text)
+
     def prefix_tail(self, text: str) -> int:
         """Length of the longest proper tail of ``text`` that is the start of some pattern."""
         if not self._labels:
             return 0
-        for size in range(min(len(text), self.longest - 1), 0, -1):
-            if self._automaton.match(text[-size:]):
-                return size
+        heads = self._heads
+        for at in range(max(0, len(text) - self.longest + 1), len(text)):
+            # Most tails fail on their first two characters, a set look-up.
+            if text[at : at + 2] in heads and self.is_start(text[at:]):
+                return len(text) - at
         return 0
+
+
+def _replace(text: str, spans: list[tuple[int, int, list[str]]]) -> str:
+    """``text`` with each span replaced by the markers of its labels."""
+    if not spans:
+        return text
+    parts, cursor = [], 0
+    for start, stop, labels in spans:
+        parts.append(text[cursor:start])
+        parts.append("".join(marker(label) for label in labels))
+        cursor = stop
+    parts.append(text[cursor:])
+    return "".join(parts)
 
 
 def _strings(value: Any) -> list[str]:
@@ -225,17 +250,14 @@ class StreamScrubber:
         self._held = ""
         if not self.matcher:
             return text
+        spans = self.matcher.find(text)
         hold = self.matcher.prefix_tail(text)
-        if hold:
-            # Do not cut inside a value found whole: redact first, then hold only a tail that
-            # lies after the last hit.
-            spans = self.matcher.find(text)
-            if spans and spans[-1][1] > len(text) - hold:
-                hold = 0
-        if hold:
+        # Do not cut inside a value found whole: hold only a tail that lies after the last hit
+        # (then every hit lies before the tail: the spans found stand for the shorter text).
+        if hold and not (spans and spans[-1][1] > len(text) - hold):
             self._held = text[-hold:]
             text = text[:-hold]
-        return self.matcher.redact(text)
+        return _replace(text, spans)
 
     def flush(self) -> str:
         """Release what is held (redacted)."""

@@ -23,6 +23,7 @@ from ..vault.api import quote_path
 from ..vault.kv import KvMount, kv_mounts
 from ..vault.paths import shown, unsafe_reason
 from ..vault.session import VaultSession
+from . import engines
 from .matcher import DEFAULT_MIN_LENGTH, Matcher, safe_label
 from .snippets import SecretRef, notebook_refs, secret_refs
 
@@ -83,6 +84,7 @@ class RedactionService(LoggingConfigurable):
         self._values: dict[SecretRef, tuple[float, dict[str, Any]]] = {}
         self._mounts: tuple[float, list[KvMount]] | None = None
         self._matcher: Matcher | None = None
+        self._noted = 0  # engines.NOTES already logged
         self.user_enabled: bool | None = None
 
     @property
@@ -111,6 +113,12 @@ class RedactionService(LoggingConfigurable):
                 for key, value in data.items()
             ]
             self._matcher = Matcher(pairs, self.min_length)
+            # Said once per reason: masking goes on with a slower engine.
+            for note in engines.NOTES[self._noted :]:
+                self.log.warning(
+                    "Redaction: %s; masking with %s instead (slower).", note, self._matcher.engine
+                )
+            self._noted = len(engines.NOTES)
         return self._matcher
 
     def add_values(self, ref: SecretRef, data: dict[str, Any]) -> None:

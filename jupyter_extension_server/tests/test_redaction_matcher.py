@@ -1,4 +1,6 @@
-"""The shared matcher: every encoding, markers, overlaps, streams, short values."""
+"""The shared matcher: every encoding, markers, overlaps, streams, short values; each test runs
+with every search engine (Hyperscan, pyahocorasick, plain Python), and the fallback from one
+engine to the next."""
 
 from __future__ import annotations
 
@@ -9,11 +11,23 @@ import urllib.parse
 
 import pytest
 
+from jupyter_extension_server.redaction import engines
 from jupyter_extension_server.redaction.matcher import Matcher, StreamScrubber, marker
 
 VALUE = "s3cr3t/p@ss+wörd&<x>"
 LABEL = "secret/apps/billing/db#password"
 MARK = "[vault:secret/apps/billing/db#password]"
+
+
+@pytest.fixture(
+    autouse=True,
+    params=[engines.HyperscanEngine, engines.AhoCorasickEngine, engines.PythonEngine],
+    ids=lambda engine: engine.name,
+)
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test of this module with each engine alone."""
+    monkeypatch.setattr(engines, "ENGINES", [request.param])
+    return request.param.name
 
 
 @pytest.fixture
@@ -112,3 +126,73 @@ def test_empty_matcher_passes_everything() -> None:
     assert not m
     stream = StreamScrubber(m)
     assert stream.write("abc") == "abc"
+
+
+def test_the_engine_asked_for_is_used(engine: str, matcher: Matcher) -> None:
+    assert matcher.engine == engine
+
+
+def test_offsets_are_characters_in_non_ascii_text() -> None:
+    m = Matcher([("s#k", "pässwörd-1"), ("s#j", "plain-value")])
+    text = "é€😀 pässwörd-1 ü plain-value 😀"
+    assert m.find(text) == [(4, 14, ["s#k"]), (17, 28, ["s#j"])]
+    assert m.redact(text) == "é€😀 [vault:s#k] ü [vault:s#j] 😀"
+
+
+def test_a_hit_inside_another_hit_joins_its_span() -> None:
+    # Sorted by start, not by end: the short value ends before the long one that holds it.
+    m = Matcher([("a#long", "xxabcdefghxx"), ("b#short", "abcdefgh"), ("c#far", "zz-value")])
+    assert (
+        m.redact("1 xxabcdefghxx 2 zz-value") == "1 [vault:a#long][vault:b#short] 2 [vault:c#far]"
+    )
+
+
+class EngineThatCannotLoad:
+    """A fake engine whose library is missing (as hyperscan on Linux ARM)."""
+
+    name = "missing-engine"
+
+    def __init__(self, patterns: list[str]) -> None:
+        raise ImportError("No module named 'missing_engine'")
+
+
+class EngineThatRefuses:
+    """A fake engine whose library refuses to build (as Hyperscan on a CPU without SSSE3); its
+    error message quotes a pattern, which must not reach the log."""
+
+    name = "refusing-engine"
+
+    def __init__(self, patterns: list[str]) -> None:
+        raise RuntimeError(f"cannot compile {patterns[0]!r}")
+
+
+def test_a_missing_engine_falls_back_masks_and_is_noted_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engines, "NOTES", [])
+    monkeypatch.setattr(engines, "_broken", set())
+    monkeypatch.setattr(
+        engines, "ENGINES", [EngineThatCannotLoad, EngineThatRefuses, engines.PythonEngine]
+    )
+    for _ in range(2):
+        m = Matcher([(LABEL, VALUE)])
+        assert m.engine == "python"
+        assert m.redact(f"x {VALUE} y") == f"x {MARK} y"
+    assert engines.NOTES == [
+        "missing-engine cannot be used here (ImportError: No module named 'missing_engine')",
+        "refusing-engine cannot be used here (RuntimeError)",
+    ]
+    assert not any(VALUE in note for note in engines.NOTES)
+
+
+def test_long_text_scanned_in_pieces_finds_values_across_their_edges_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engines, "PIECE", 16)
+    value = "abcdefghij-value"
+    m = Matcher([("s#k", value)])
+    for offset in range(40):
+        text = "." * offset + value + "-" * 37
+        assert m.find(text) == [(offset, offset + len(value), ["s#k"])], offset
+    text = (value + ":") * 9
+    assert m.redact(text) == "[vault:s#k]:" * 9

@@ -1,13 +1,11 @@
 /**
- * Leak checks of notebooks: asks the server which cells' outputs hold values
- * of the Vault secrets the notebook's snippets read, tells the user which
- * secret is in which cell, and clears those outputs on request. The browser
- * sends the notebook and receives cell indexes and secret labels only; it
- * never receives a value.
+ * The redaction routes' client: asks the server which cells' outputs hold
+ * values of the Vault secrets the notebook's snippets read, and sends the
+ * user's masking setting. The browser sends the notebook and receives cell
+ * indexes and secret labels only; it never receives a value.
  */
 
 import { ServerConnection } from '@jupyterlab/services';
-import { TranslationBundle } from '@jupyterlab/translation';
 
 import { requestAPI } from '../request';
 
@@ -62,54 +60,4 @@ export class RedactionClient implements IRedactionClient {
       this._settings
     );
   }
-}
-
-/** The part of a notebook model the checker uses. */
-export interface INotebookModelLike {
-  /** The notebook as nbformat JSON. */
-  toJSON(): unknown;
-  /** The cells, by index. */
-  readonly cells: {
-    readonly length: number;
-    get(index: number): {
-      readonly type: string;
-      readonly outputs?: { clear(): void };
-    };
-  };
-}
-
-/**
- * One line per cell, `Cell 3: secret/apps/db#password, …` (cells counted
- * from 1, as the user sees them).
- */
-export function describeFindings(
-  findings: readonly IFinding[],
-  trans: TranslationBundle
-): string {
-  return findings
-    .map(f => trans.__('Cell %1: %2', f.cell + 1, f.secrets.join(', ')))
-    .join('\n');
-}
-
-/**
- * Clear the outputs of the cells named by `findings`.
- *
- * @returns how many cells were cleared
- */
-export function clearFindings(
-  model: INotebookModelLike,
-  findings: readonly IFinding[]
-): number {
-  let cleared = 0;
-  for (const { cell } of findings) {
-    if (cell < 0 || cell >= model.cells.length) {
-      continue;
-    }
-    const outputs = model.cells.get(cell).outputs;
-    if (outputs) {
-      outputs.clear();
-      cleared++;
-    }
-  }
-  return cleared;
 }

@@ -1,66 +1,89 @@
 /**
  * The redaction plugin: checks every notebook opened for Vault secret values
  * already in its outputs, and the `Scan this notebook for Vault secrets`
- * command.
+ * command; what they find goes to the leak notices (provided to the panel,
+ * which shows the current notebook's).
  */
 
 import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CommandIDs, PACKAGE_NAME } from '../tokens';
 import type { RedactionClient } from './checker';
-import type { IScanOptions } from './notice';
-import type { INotebookModel } from '@jupyterlab/notebook';
+import type { LeakNoticeModel } from './leaks';
+import { ILeakNotices } from './tokens';
+import type { IScannable } from './notice';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 /**
- * The scan's client and warning, loaded on first use (a notebook opened, the
- * command, a setting sent): they are not part of the start-up bundle.
+ * The scan's client, its notice and the leak notices' model, loaded on first
+ * use (a notebook opened, the command, a setting sent, the panel shown): they
+ * are not part of the start-up bundle.
  */
-class LazyChecks {
+class LazyChecks implements ILeakNotices {
   constructor(
-    private readonly _settings: JupyterFrontEnd['serviceManager']['serverSettings']
+    private readonly _app: JupyterFrontEnd,
+    private readonly _notebooks: INotebookTracker
   ) {}
 
-  /** The scan route's client. */
-  client(): Promise<RedactionClient> {
-    this._client ??= import('./checker').then(
-      module => new module.RedactionClient(this._settings)
+  /** The lazily loaded part (./checks.ts). */
+  load(): Promise<typeof import('./checks')> {
+    return import('./checks');
+  }
+
+  /** The scan route's client (with the lazily loaded part). */
+  async client(): Promise<RedactionClient> {
+    const module = await this.load();
+    return new module.RedactionClient(this._app.serviceManager.serverSettings);
+  }
+
+  /** The leak notices' model (it follows the current notebook). */
+  model(): Promise<LeakNoticeModel> {
+    this._model ??= this.load().then(module =>
+      module.followedModel(this._notebooks)
     );
-    return this._client;
+    return this._model;
   }
 
-  /** Scan a notebook and warn about what it holds. */
-  async scanAndWarn(
-    model: INotebookModel,
+  /** Scan a notebook; what it holds goes to the leak notices. */
+  async scan(
+    panel: IScannable,
     trans: TranslationBundle,
-    options: IScanOptions
+    quiet: boolean
   ): Promise<unknown> {
-    const [client, notice] = await Promise.all([
+    const [module, client, leaks] = await Promise.all([
+      this.load(),
       this.client(),
-      import('./notice')
+      this.model()
     ]);
-    return notice.scanAndWarn(client, model, trans, options);
+    return module.scanNotebook(
+      client,
+      panel,
+      leaks,
+      trans,
+      module.appScanOptions(this._app, quiet)
+    );
   }
 
-  private _client: Promise<RedactionClient> | null = null;
+  private _model: Promise<LeakNoticeModel> | null = null;
 }
 
 /** The plugin's id (its settings: `schema/redaction.json`). */
-export const REDACTION_PLUGIN_ID = `${PACKAGE_NAME}:redaction`;
+const REDACTION_PLUGIN_ID = `${PACKAGE_NAME}:redaction`;
 
 /** The plugin (see the module's description). */
-export const redactionPlugin: JupyterFrontEndPlugin<void> = {
+export const redactionPlugin: JupyterFrontEndPlugin<ILeakNotices> = {
   id: REDACTION_PLUGIN_ID,
   description:
-    'Warns when a notebook holds Vault secret values in its outputs and offers to clear them.',
+    'Finds Vault secret values in notebook outputs; offers to clear them.',
   autoStart: true,
+  provides: ILeakNotices,
   requires: [INotebookTracker],
   optional: [ICommandPalette, ITranslator, ISettingRegistry],
   activate: (
@@ -69,9 +92,9 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     translator: ITranslator | null,
     settingRegistry: ISettingRegistry | null
-  ): void => {
+  ): ILeakNotices => {
     const trans = (translator ?? nullTranslator).load('jupyterlab-vault-jwt');
-    const checks = new LazyChecks(app.serviceManager.serverSettings);
+    const checks = new LazyChecks(app, notebooks);
 
     app.commands.addCommand(CommandIDs.scanNotebook, {
       label: trans.__('Scan this notebook for Vault secrets'),
@@ -81,10 +104,7 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
         if (!panel?.model) {
           return null;
         }
-        return checks.scanAndWarn(panel.model, trans, {
-          name: panel.title.label,
-          quiet: false
-        });
+        return checks.scan(panel, trans, false);
       }
     });
     palette?.addItem({
@@ -92,39 +112,16 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
       category: trans.__('Vault JWT')
     });
 
-    // The user's settings, once the app is restored: the server is told
-    // whether to mask (it refuses to stop when the administrator forbids).
+    // The user's settings, once the app is restored (see ./settings.ts).
     let checkOnOpen = true;
     void app.restored.then(async () => {
-      if (!settingRegistry) {
-        return;
-      }
-      try {
-        const settings = await settingRegistry.load(REDACTION_PLUGIN_ID);
-        let sent: boolean | null = null;
-        const apply = () => {
-          checkOnOpen = settings.composite.checkOnOpen !== false;
-          const enabled = settings.composite.enabled !== false;
-          if (enabled === sent) {
-            return;
-          }
-          sent = enabled;
-          void checks
-            .client()
-            .then(client => client.setEnabled(enabled))
-            .catch((error: Error) => {
-              Notification.warning(
-                trans.__('Masking of Vault secret values: %1', error.message),
-                { autoClose: 10_000 }
-              );
-            });
-        };
-        apply();
-        settings.changed.connect(apply);
-      } catch (error) {
-        console.warn(
-          'jupyterlab-vault-jwt: redaction settings not loaded',
-          error
+      if (settingRegistry) {
+        const module = await checks.load();
+        await module.followSettings(
+          settingRegistry,
+          checks.client(),
+          trans,
+          check => (checkOnOpen = check)
         );
       }
     });
@@ -133,12 +130,10 @@ export const redactionPlugin: JupyterFrontEndPlugin<void> = {
     notebooks.widgetAdded.connect((_, panel) => {
       void panel.context.ready.then(() => {
         if (panel.model && checkOnOpen) {
-          void checks.scanAndWarn(panel.model, trans, {
-            name: panel.title.label,
-            quiet: true
-          });
+          void checks.scan(panel, trans, true);
         }
       });
     });
+    return checks;
   }
 };

@@ -6,6 +6,7 @@ import { CatalogModel } from '../catalog/model';
 import { vaultKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
 import type { S3Model } from '../s3/model';
+import type { ILeakNotices } from '../redaction/tokens';
 import type { SignInModel } from '../signin/model';
 import { SnippetInserter } from '../snippets/inserter';
 import { PANEL_ID } from '../tokens';
@@ -38,6 +39,8 @@ export interface IVaultJwtPanelOptions {
   onReload: () => void;
   /** Run the command that writes the session's token into the token file. */
   onUseTokenFile?: () => void;
+  /** The current notebook's Vault secret values in outputs (redaction). */
+  leaks?: ILeakNotices | null;
   /** Signing in from the panel (outside a hub), when the server offers it. */
   signin?: SignInModel;
   /** Object storage credentials (shown when the server configures them). */

@@ -7,6 +7,7 @@ import { ICatalogState, ISecretKeysState } from '../catalog/model';
 import { SecretKeys } from '../catalog/SecretKeys';
 import { SecretTree } from '../catalog/SecretTree';
 import { IdentityCard } from '../identity/IdentityCard';
+import { LeakNotice } from '../redaction/LeakNotice';
 import { connectionView, ProblemOrigin } from '../session/connection';
 import { SessionHeader } from '../session/SessionHeader';
 import { SignInSection } from '../signin/SignIn';
@@ -17,7 +18,8 @@ import type { IVaultJwtPanelOptions } from './panel';
 
 /*
  * The panel's views, loaded on first use (a separate chunk): the session
- * header, the identity and Vault details, the tree and the key names. Each
+ * header, the identity and Vault details, the current notebook's leak notice
+ * (redaction), the tree and the key names. Each
  * part re-renders on its own models' signals only (the countdowns tick
  * every second; the tree does not re-render with them).
  */
@@ -47,6 +49,9 @@ export function PanelContent(props: IPanelContentProps): JSX.Element {
   return (
     <>
       {renderSession(props)}
+      {props.options.leaks && (
+        <LeakNotice notices={props.options.leaks} trans={props.options.trans} />
+      )}
       {renderSecrets(props.options)}
     </>
   );

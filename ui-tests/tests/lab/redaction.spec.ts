@@ -1,5 +1,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
+import { lowContrast } from '../contrast';
+
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { mintIdToken, writeTokenFile } = require('../jwt');
 
@@ -104,7 +106,7 @@ test.describe('Secret values never reach the output area nor the saved notebook'
     expect(file).toContain(MARKER);
   });
 
-  test('a notebook that already leaks: the warning names the secret and cell, then clearing', async ({
+  test('a notebook that already leaks: the panel names the secret and cell, then clearing', async ({
     page,
     tmpPath
   }) => {
@@ -160,15 +162,44 @@ test.describe('Secret values never reach the output area nor the saved notebook'
     await page.evaluate(async path => {
       await window.jupyterapp.commands.execute('docmanager:open', { path });
     }, `${tmpPath}/${name}`);
-    const warning = page
-      .locator('.jp-Notification-Toast-warning, .Toastify__toast--warning')
-      .filter({ hasText: 'holds Vault secret values' });
-    await expect(warning).toBeVisible({ timeout: 30_000 });
-    await expect(warning).toContainText(
-      'Cell 2: secret/apps/billing/db#password'
+    // The panel (open) says which secret is in which cell, never the value.
+    const panel = page.locator(`#${PANEL_ID}`);
+    const notice = panel.getByTestId('vault-jwt-leaks');
+    await expect(notice).toBeVisible({ timeout: 30_000 });
+    await expect(notice).toContainText(
+      'The outputs of 1 cell hold Vault secrets'
     );
-    await expect(warning).not.toContainText(PASSWORD);
-    await warning.getByRole('button', { name: 'Clear those outputs' }).click();
+    await expect(notice).toContainText(name);
+    await expect(notice.getByRole('listitem')).toHaveText([
+      'Cell 2: secret/apps/billing/db#password'
+    ]);
+    await expect(notice).not.toContainText(PASSWORD);
+    // Readable in every theme (4.5:1).
+    for (const theme of [
+      'JupyterLab Dark',
+      'JupyterLab Dark High Contrast',
+      'JupyterLab Light'
+    ]) {
+      await page.theme.setTheme(theme);
+      expect(
+        await lowContrast(page, '[data-testid="vault-jwt-leaks"]'),
+        theme
+      ).toEqual([]);
+    }
+    // The cell's button selects that cell in the notebook.
+    await notice.getByRole('button', { name: 'Cell 2' }).click();
+    await expect(
+      page.locator(
+        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active'
+      )
+    ).toContainText('print(db_password)');
+    // Another notebook current: its own notice (none); back: the notice again.
+    await page.notebook.activate('first.ipynb');
+    await expect(notice).toHaveCount(0);
+    await page.notebook.activate(name);
+    await expect(notice).toBeVisible();
+    await notice.getByRole('button', { name: 'Clear those outputs' }).click();
+    await expect(notice).toHaveCount(0);
 
     const area = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)');
     await expect(area).not.toContainText(PASSWORD);
