@@ -381,7 +381,8 @@ def write_oidc_roles(bao: Bao, addr: str, args: argparse.Namespace) -> None:
     direct = f"{addr.rstrip('/')}/v1/auth/{OIDC_MOUNT}/oidc/callback"
     roles = {
         "jupyter": {"allowed_redirect_uris": OIDC_REDIRECT_URIS},
-        "jupyter-device": {"callback_mode": "device", "allowed_redirect_uris": []},
+        # OpenBao wants redirect URIs on every oidc role, though the device flow uses none.
+        "jupyter-device": {"callback_mode": "device", "allowed_redirect_uris": OIDC_REDIRECT_URIS},
         "jupyter-direct": {
             "callback_mode": "direct",
             "allowed_redirect_uris": [direct],
