@@ -510,6 +510,28 @@ class IdTokenService(LoggingConfigurable):
         "not in the default chain), 'env' (env_var), 'file' (token_file). Leave one out to "
         "never use it.",
     )
+    persist_signin = Bool(
+        False,
+        config=True,
+        help="Keep the panel's sign-in ('device' / 'browser': its refresh token) across server "
+        "restarts, encrypted (Fernet) in persist_file with the key of persist_key. Off by "
+        "default: whoever can read both the file and the key can use the sign-in until the "
+        "provider's session ends (see docs/security.md). Needs the cryptography package "
+        "(pip install 'jupyterlab-vault-jwt[persist]').",
+    )
+    persist_file = Unicode(
+        config=True,
+        help="Where the encrypted sign-in is kept (mode 0600, written atomically, removed at "
+        "sign-out). Default: {jupyter_data_dir}/vault-jwt/signin.enc.",
+    )
+    persist_key = Unicode(
+        "",
+        config=True,
+        help="The encryption key of persist_file: the absolute path of a key file OUTSIDE the "
+        "home directory (created, 0600, when missing; e.g. under /run/user/<uid>/ or a mounted "
+        "secret), or 'keyring:' for the OS keyring (the keyring package with a usable backend). "
+        "Without a usable key, the sign-in is not kept and the log says why.",
+    )
     vault_oidc_mount = Unicode(
         "oidc",
         config=True,
@@ -608,6 +630,10 @@ class IdTokenService(LoggingConfigurable):
     @default("token_file")
     def _default_token_file(self) -> str:
         return os.environ.get("OIDC_ID_TOKEN_FILE", "")
+
+    @default("persist_file")
+    def _default_persist_file(self) -> str:
+        return default_persist_path()
 
     @default("oidc_issuer")
     def _default_oidc_issuer(self) -> str:
@@ -809,7 +835,14 @@ class IdTokenService(LoggingConfigurable):
             )
             # One sign-in source offers every sign-in method the chain names.
             methods = tuple(m for m in self.sources if m in ("device", "browser"))
-            signin = SignInSource(provider, self.log, methods)  # type: ignore[arg-type]
+            store = open_saved_signin(
+                self.persist_signin,
+                self.persist_file,
+                self.persist_key,
+                f"{provider.issuer}\0{provider.client_id}",
+                self.log,
+            )
+            signin = SignInSource(provider, self.log, methods, store)  # type: ignore[arg-type]
             signin.when_due(self.refresh)
             return signin
         if name == "vault-oidc":
@@ -854,5 +887,7 @@ class IdTokenService(LoggingConfigurable):
 
 # The sign-in imports this module (Identity, token_expiry): imported last, after both exist.
 from ..signin.oidc import OidcProvider  # noqa: E402
+from ..signin.persist import default_path as default_persist_path  # noqa: E402
+from ..signin.persist import open_saved_signin  # noqa: E402
 from ..signin.source import SignInSource  # noqa: E402
 from ..signin.vault_oidc import VaultOidcSource  # noqa: E402
