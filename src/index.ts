@@ -91,7 +91,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     signin.signedIn.connect(async () => {
       await model.refresh();
-      await app.commands.execute(CommandIDs.vaultLogin);
+      if (signin.state.reply?.method === 'vault-oidc') {
+        // Vault's own OIDC sign-in: the server already holds the Vault token.
+        await vault.load();
+      } else {
+        await app.commands.execute(CommandIDs.vaultLogin);
+      }
     });
     signin.signedOut.connect(() => {
       void model.refresh();
