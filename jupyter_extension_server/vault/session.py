@@ -86,6 +86,8 @@ T = TypeVar("T")
 MIN_RENEW_LEAD_SECONDS = 10.0
 #: Retry delays after a failed renewal or re-login, in seconds (the last one repeats).
 RETRY_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+#: What the log says when the token expired while Vault could not renew it.
+EXPIRED_IN_OUTAGE = "the Vault token expired during the outage; logging in again once Vault answers"
 #: How long a valid token another server wrote in the token file is trusted before it is
 #: checked again (it changes when that server logs in again; it is removed at its logout).
 OTHER_TOKEN_RECHECK_SECONDS = 300.0
@@ -932,7 +934,10 @@ class VaultSession(LoggingConfigurable):
             except VaultOidcSignInEnded as e:
                 self._error = e  # no login can renew it: the panel asks for a new sign-in
                 if self._token is not None and not self.logged_in:
-                    await self._expired()
+                    await self._expired(
+                        "the Vault token of the Vault OIDC sign-in expired (its max TTL): sign "
+                        "in again from the panel"
+                    )
                     return
                 failures += 1
             except VaultJwtError as e:
@@ -993,15 +998,12 @@ class VaultSession(LoggingConfigurable):
                         return
         await self.login(force=True)
 
-    async def _expired(self) -> None:
+    async def _expired(self, why: str = EXPIRED_IN_OUTAGE) -> None:
         token, self._token, self._info = self._token, None, None
         if token is not None:
             self._ledger.forget(token)
             await self._release_token_file()
-        self.log.warning(
-            "jupyterlab-vault-jwt: the Vault token expired during the outage; logging in again "
-            "once Vault answers"
-        )
+        self.log.warning("jupyterlab-vault-jwt: %s", why)
 
     # --- token file --------------------------------------------------------------------------
 

@@ -39,6 +39,10 @@ def root() -> httpx.Client:
     )
 
 
+#: A role whose tokens reach their max TTL within the test.
+SHORT_ROLE = "jupyter-pytest-short"
+
+
 @pytest.fixture(scope="module", autouse=True)
 def pytest_role() -> None:
     """The seeded auth/oidc, plus a role whose redirect URIs are this test server's."""
@@ -57,6 +61,9 @@ def pytest_role() -> None:
             allowed_redirect_uris=[f"http://{h}/{CALLBACK}" for h in ("localhost", "127.0.0.1")],
         )
         reply = bao.post(f"auth/{MOUNT}/role/{ROLE}", json=body)
+        assert reply.status_code in (200, 204), reply.text
+        short = {**body, "token_ttl": "15s", "token_max_ttl": "40s"}
+        reply = bao.post(f"auth/{MOUNT}/role/{SHORT_ROLE}", json=short)
         assert reply.status_code in (200, 204), reply.text
 
 
@@ -188,6 +195,42 @@ async def test_the_code_without_the_client_nonce_is_refused_by_vault(jp_fetch):
     assert status == 400 and "vault_oidc_refused" in page
     status, body = await call(jp_fetch, "signin")
     assert body["state"] == "signed_out" and body["error"]["code"] == "vault_oidc_refused"
+
+
+@pytest.mark.parametrize("jp_server_config", [("client", SHORT_ROLE)], indirect=True)
+async def test_at_the_max_ttl_the_panel_asks_to_sign_in_again(jp_fetch, tmp_path):
+    pending = await start(jp_fetch)
+    location = await asyncio.to_thread(at_keycloak, pending["authorization_url"])
+    status, page = await back(jp_fetch, location)
+    assert status == 200, page
+    first = (tmp_path / "vault-token").read_text().strip()
+    assert first
+    # Renewed as usual until the max TTL (40 s), then no login can make another token.
+    renewed = ended = None
+    deadline = asyncio.get_running_loop().time() + 150
+    while ended is None:
+        assert asyncio.get_running_loop().time() < deadline, "the sign-in never ended"
+        _, vault = await call(jp_fetch, "vault")
+        if vault["state"] == "logged_in" and vault["token"]["expire_time"] > (
+            vault["token"]["issue_time"] + 16
+        ):
+            renewed = True
+        _, body = await call(jp_fetch, "signin")
+        if body["state"] == "signed_out":
+            ended = body
+        await asyncio.sleep(1)
+    assert renewed, "the token was never renewed"
+    assert ended["error"]["code"] == "vault_oidc_signin_ended", ended
+    assert "Sign in" in ended["error"]["message"]
+    _, vault = await call(jp_fetch, "vault")
+    assert vault["state"] == "logged_out"
+    assert vault["error"]["code"] == "vault_oidc_signin_ended"
+    assert not (tmp_path / "vault-token").exists()  # the expired token's file is released
+    async with httpx.AsyncClient(timeout=30) as http:
+        lookup = await http.get(
+            f"{OPENBAO_ADDR}/v1/auth/token/lookup-self", headers={"X-Vault-Token": first}
+        )
+    assert lookup.status_code == 403
 
 
 @pytest.mark.parametrize("jp_server_config", [("client", "no-such-role")], indirect=True)
