@@ -102,6 +102,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       void model.refresh();
       void vault.load();
     });
+    // A Vault OIDC sign-in ends with its Vault token (max TTL): the Sign-in
+    // card then offers Sign in again.
+    vault.stateChanged.connect((_, state) => {
+      if (
+        state.status?.error?.code === 'vault_oidc_signin_ended' &&
+        signin.state.reply?.state === 'signed_in'
+      ) {
+        void signin.load();
+      }
+    });
 
     // Snippets: where they go, what they read, and their commands.
     const inserter = new SnippetInserter({

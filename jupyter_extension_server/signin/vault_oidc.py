@@ -31,6 +31,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from ..errors import IdentityError, NoIdToken, VaultHttpError, VaultJwtError
 from ..identity.service import SourceName
@@ -562,7 +563,5 @@ class VaultOidcSource:
 
 
 def _query_state(url: str) -> str | None:
-    from urllib.parse import parse_qs, urlsplit
-
     values = parse_qs(urlsplit(url).query).get("state")
     return values[0] if values else None
