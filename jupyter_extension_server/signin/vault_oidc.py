@@ -19,17 +19,15 @@ as the role of the auth method is set up:
 
 The client nonce, the state and the code never leave the server except to Vault, and are never
 logged: the one request that carries them in its URL (Vault's callback is a GET) is kept out of
-httpx's request log by :class:`_QueryRedactor`.
+httpx's request log (:mod:`.vault_oidc_pending`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import secrets
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
@@ -37,13 +35,12 @@ from ..errors import IdentityError, NoIdToken, VaultHttpError, VaultJwtError
 from ..identity.service import SourceName
 from ..vault.api import quote_path
 from .errors import (
-    SignInReplayed,
-    SignInStateMismatch,
     VaultOidcRefused,
     VaultOidcSignInEnded,
     VaultOidcUnavailable,
 )
-from .pkce import MAX_PENDING, MAX_USED, STATE_LIFETIME, session_digest
+from .pkce import STATE_LIFETIME, session_digest
+from .vault_oidc_pending import PendingLogins, VaultOidcLogin
 
 if TYPE_CHECKING:
     from ..vault.session import VaultSession
@@ -52,112 +49,6 @@ CallbackMode = Literal["client", "device", "direct"]
 
 #: The modes whose sign-in the server finishes by polling Vault (no callback to Jupyter).
 POLLED_MODES = ("device", "direct")
-
-
-class _QueryRedactor(logging.Filter):
-    """Drops the query of URLs in httpx's request log lines (Vault's OIDC callback is a GET
-    whose query holds the code and the client nonce)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and args and "/oidc/" in str(args[1] if len(args) > 1 else ""):
-            record.args = tuple(
-                str(a).split("?", 1)[0] if i == 1 else a for i, a in enumerate(args)
-            )
-        return True
-
-
-_redactor = _QueryRedactor()
-if _redactor not in logging.getLogger("httpx").filters:
-    logging.getLogger("httpx").addFilter(_redactor)
-
-
-@dataclass(frozen=True)
-class VaultOidcLogin:
-    """One Vault OIDC sign-in waiting to finish (never logged: ``__repr__`` hides it)."""
-
-    vault_state: str
-    client_nonce: str
-    session: str
-    url: str
-    user_code: str | None
-    interval: float
-    created: float
-
-    def __repr__(self) -> str:
-        return f"VaultOidcLogin(created={self.created})"
-
-
-class PendingLogins:
-    """The sign-ins started from the panel, keyed by Vault's ``state``; each callback is
-    accepted once, from the browser session that started it, within :data:`STATE_LIFETIME`."""
-
-    def __init__(self) -> None:
-        self._pending: dict[str, VaultOidcLogin] = {}
-        self._used: dict[str, float] = {}
-
-    @property
-    def latest(self) -> VaultOidcLogin | None:
-        """The most recent sign-in still waiting, or None."""
-        self._expire()
-        return next(reversed(self._pending.values()), None)
-
-    def add(self, login: VaultOidcLogin) -> None:
-        """Keep ``login`` (the oldest goes when :data:`MAX_PENDING` are waiting)."""
-        self._expire()
-        while len(self._pending) >= MAX_PENDING:
-            self._remember(self._pending.pop(next(iter(self._pending))).vault_state)
-        self._pending[login.vault_state] = login
-
-    def cancel(self) -> None:
-        """Forget every pending sign-in (their callbacks are refused from now on)."""
-        for state in self._pending:
-            self._remember(state)
-        self._pending.clear()
-
-    def take(self, state: str, session: str) -> VaultOidcLogin:
-        """The pending sign-in of ``state`` from this session, removed (single use).
-
-        Raises
-        ------
-        SignInReplayed
-            The state was used already.
-        SignInStateMismatch
-            The state is unknown or expired, or another browser session started it.
-        """
-        self._expire()
-        key = next((k for k in self._pending if hmac.compare_digest(k, state)), None)
-        if key is None:
-            if any(hmac.compare_digest(k, state) for k in self._used):
-                raise SignInReplayed(
-                    "This sign-in reply was already used (a reloaded or replayed callback): it "
-                    "is refused. If you are not signed in, click Sign in again."
-                )
-            raise SignInStateMismatch(
-                "This sign-in reply does not belong to a Vault sign-in started from this panel "
-                "(its state is unknown or expired): it is refused. Click Sign in in the panel "
-                "to start one."
-            )
-        login = self._pending[key]
-        if not hmac.compare_digest(login.session, session_digest(session)):
-            raise SignInStateMismatch(
-                "This sign-in reply comes from another browser session than the one that "
-                "started the sign-in: it is refused. Click Sign in in the panel to start one."
-            )
-        del self._pending[key]
-        self._remember(key)
-        return login
-
-    def _remember(self, state: str) -> None:
-        self._used[state] = time.time()
-        while len(self._used) > MAX_USED:
-            self._used.pop(next(iter(self._used)))
-
-    def _expire(self) -> None:
-        now = time.time()
-        for state in [s for s, x in self._pending.items() if now - x.created > STATE_LIFETIME]:
-            del self._pending[state]
-            self._remember(state)
 
 
 def _error(error: IdentityError | None) -> dict[str, str] | None:
