@@ -21,7 +21,12 @@ What it configures:
 4. Optionally, for tests without Keycloak (``--test-pubkey FILE --test-issuer URL``): a second
    JWT auth method at ``auth/jwt-test`` that trusts that public key (``jwt_validation_pubkeys``),
    with the same role ``jupyter``.
-5. External identity groups that map the IdP's ``groups`` claim to policies: ``management``
+5. Vault's own OIDC sign-in trusting Keycloak (with ``--keycloak-realm-url``): auth method ``oidc``
+   at ``auth/oidc`` as Keycloak's confidential client ``vault-oidc``, with roles ``jupyter``
+   (the pop-up comes back to the Jupyter server's ``vault-jwt/signin/vault-oidc/callback`` on
+   loopback), ``jupyter-device`` (``callback_mode=device``) and ``jupyter-direct``
+   (``callback_mode=direct``), and the groups ``management-oidc`` / ``reader-oidc``.
+6. External identity groups that map the IdP's ``groups`` claim to policies: ``management``
    (policy ``kv-all``) and ``reader`` (``kv-reader``), each with a group alias named like the
    Keycloak group on ``auth/jwt``. An external group has exactly one alias, so the test mount
    gets its own pair, ``management-jwt-test`` and ``reader-jwt-test``, with the same policies
@@ -158,6 +163,13 @@ GROUPS: dict[str, list[str]] = {"management": ["kv-all"], "reader": ["kv-reader"
 
 KEYCLOAK_MOUNT = "jwt"
 TEST_MOUNT = "jwt-test"
+OIDC_MOUNT = "oidc"
+#: The Keycloak client of auth/oidc (demo/realm-jupyterhub.json) and the Jupyter server's callback.
+OIDC_CLIENT = "vault-oidc"
+OIDC_CALLBACK = "vault-jwt/signin/vault-oidc/callback"
+#: OpenBao matches loopback redirect URIs without their port (RFC 8252): one entry per host and
+#: base URL covers every port. The demo's and the tests' labs run at the root.
+OIDC_REDIRECT_URIS = [f"http://{host}/{OIDC_CALLBACK}" for host in ("127.0.0.1", "localhost")]
 
 
 # --- a small OpenBao client ---------------------------------------------------------------
@@ -324,6 +336,64 @@ def write_role(bao: Bao, mount: str, args: argparse.Namespace) -> None:
     )
 
 
+def enable_oidc_mount(bao: Bao, realm_url: str, client_secret: str) -> str:
+    """auth/oidc (Vault's own OIDC sign-in) trusting the Keycloak realm as its client
+    ``vault-oidc``; returns its accessor."""
+    _, reply = bao.get("sys/auth")
+    existing = reply.get("data", reply).get(f"{OIDC_MOUNT}/")
+    if existing is None:
+        bao.post(f"sys/auth/{OIDC_MOUNT}", {"type": "oidc", "description": "Vault OIDC sign-in"})
+        say(f"enabled OIDC auth at auth/{OIDC_MOUNT}")
+        _, reply = bao.get("sys/auth")
+        existing = reply.get("data", reply)[f"{OIDC_MOUNT}/"]
+    elif existing.get("type") not in ("oidc", "jwt"):
+        raise BaoError(f"auth/{OIDC_MOUNT} is already enabled as {existing.get('type')}")
+    bao.post(
+        f"auth/{OIDC_MOUNT}/config",
+        {
+            "oidc_discovery_url": realm_url,
+            "bound_issuer": realm_url,
+            "oidc_client_id": OIDC_CLIENT,
+            "oidc_client_secret": client_secret,
+            "default_role": "jupyter",
+        },
+    )
+    say(f"auth/{OIDC_MOUNT} trusts {realm_url} as client {OIDC_CLIENT}")
+    return existing["accessor"]
+
+
+def write_oidc_roles(bao: Bao, addr: str, args: argparse.Namespace) -> None:
+    """Roles of auth/oidc: ``jupyter`` (the pop-up comes back to the Jupyter server's callback),
+    ``jupyter-device`` (callback_mode=device: OpenBao runs a device flow at Keycloak) and
+    ``jupyter-direct`` (callback_mode=direct: the pop-up comes back to OpenBao itself)."""
+    common = {
+        "role_type": "oidc",
+        "bound_audiences": [OIDC_CLIENT],
+        "user_claim": "preferred_username",
+        "groups_claim": "groups",
+        "oidc_scopes": ["profile", "email"],
+        "claim_mappings": {"preferred_username": "username", "email": "email", "name": "name"},
+        "token_policies": ["default"],
+        "token_ttl": args.token_ttl,
+        "token_max_ttl": args.token_max_ttl,
+        "token_type": "service",
+    }
+    direct = f"{addr.rstrip('/')}/v1/auth/{OIDC_MOUNT}/oidc/callback"
+    roles = {
+        "jupyter": {"allowed_redirect_uris": OIDC_REDIRECT_URIS},
+        # OpenBao wants redirect URIs on every oidc role, though the device flow uses none.
+        "jupyter-device": {"callback_mode": "device", "allowed_redirect_uris": OIDC_REDIRECT_URIS},
+        "jupyter-direct": {
+            "callback_mode": "direct",
+            "allowed_redirect_uris": [direct],
+            "poll_interval": 1,
+        },
+    }
+    for name, extra in roles.items():
+        bao.post(f"auth/{OIDC_MOUNT}/role/{name}", {**common, **extra})
+    say(f"auth/{OIDC_MOUNT} roles: {', '.join(roles)} (ttl {args.token_ttl})")
+
+
 def ensure_external_group(bao: Bao, name: str, policies: list[str], accessor: str, alias: str):
     """An external identity group with these policies and one alias (IdP group) on a mount."""
     bao.post(f"identity/group/name/{name}", {"type": "external", "policies": policies})
@@ -445,6 +515,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("KC_CLIENT_SECRET", "jupyterhub-demo-secret"),
         help="Keycloak client secret [KC_CLIENT_SECRET, else the demo realm's]",
     )
+    parser.add_argument(
+        "--oidc-client-secret",
+        default=os.environ.get("KC_VAULT_OIDC_SECRET", "vault-oidc-demo-secret"),
+        help="secret of the Keycloak client vault-oidc that auth/oidc signs in with "
+        "[KC_VAULT_OIDC_SECRET, else the demo realm's]",
+    )
     args = parser.parse_args(argv)
     if bool(args.test_pubkey) != bool(args.test_issuer):
         parser.error("--test-pubkey and --test-issuer go together")
@@ -463,6 +539,9 @@ def seed(bao: Bao, args: argparse.Namespace) -> None:
         configure_keycloak_trust(bao, KEYCLOAK_MOUNT, realm_url)
         write_role(bao, KEYCLOAK_MOUNT, args)
         map_groups(bao, accessor)
+        accessor = enable_oidc_mount(bao, realm_url, args.oidc_client_secret)
+        write_oidc_roles(bao, args.addr, args)
+        map_groups(bao, accessor, suffix=f"-{OIDC_MOUNT}")
     if args.test_pubkey:
         accessor = enable_jwt_mount(bao, TEST_MOUNT)
         configure_pubkey_trust(bao, TEST_MOUNT, args.test_pubkey.read_text(), args.test_issuer)

@@ -32,6 +32,8 @@ class VaultJwtApp(ExtensionApp):
         """Create the services (configured from the server's config)."""
         self.identity = IdTokenService(parent=self.serverapp)
         self.vault = VaultSession(parent=self.serverapp, identity=self.identity)
+        if self.identity.vault_oidc is not None:
+            self.identity.vault_oidc.bind(self.vault)  # its sign-ins set the session's token
         self.catalog = SecretCatalog(parent=self.serverapp, session=self.vault)
         self.redaction = RedactionService(parent=self.serverapp, session=self.vault)
         self.s3 = S3Credentials(parent=self.serverapp, identity=self.identity)

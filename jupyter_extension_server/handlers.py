@@ -19,7 +19,7 @@ import re
 import time
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
@@ -42,6 +42,9 @@ from .vault.catalog import Catalog, SecretCatalog
 from .vault.compact import GZIP_MIN_BYTES, accepts_gzip, by_folder, gzipped
 from .vault.kv import SecretKeys
 from .vault.session import VaultSession, VaultStatus
+
+if TYPE_CHECKING:
+    from .signin.vault_oidc import VaultOidcSource
 
 #: URL namespace of the REST API, under the server's base_url.
 NAMESPACE = "vault-jwt"
@@ -246,7 +249,12 @@ def _http_message(status: int, exc: tornado.web.HTTPError | None) -> str:
         return f"HTTP {status}"
 
 
-def identity_reply(identity: Identity | None, hint: str | None, copy_allowed: bool) -> str:
+def identity_reply(
+    identity: Identity | None,
+    hint: str | None,
+    copy_allowed: bool,
+    vault_oidc: VaultOidcSource | None = None,
+) -> str:
     """The JSON reply of the identity routes: the claims, never the raw token.
 
     Parameters
@@ -257,11 +265,19 @@ def identity_reply(identity: Identity | None, hint: str | None, copy_allowed: bo
         How to configure a source (when there is none).
     copy_allowed
         Whether the administrator lets the owner copy the raw token.
+    vault_oidc
+        The Vault OIDC sign-in when it is the source (no id_token: ``vault_identity`` tells
+        what Vault knows of the user).
     """
     return json.dumps(
         {
-            "source": identity.source if identity else None,
-            "source_detail": identity.source_detail if identity else None,
+            "source": identity.source if identity else vault_oidc.name if vault_oidc else None,
+            "source_detail": identity.source_detail
+            if identity
+            else vault_oidc.detail
+            if vault_oidc
+            else None,
+            "vault_identity": vault_oidc.who if vault_oidc else None,
             "claims": claims_of(identity) if identity else None,
             "token_id": fingerprint(identity.id_token) if identity else None,
             "fetched_at": identity.fetched_at if identity else None,
@@ -279,7 +295,11 @@ class IdentityHandler(BaseHandler):
     @authorized
     async def get(self) -> None:
         identity = await self.identity.current()
-        self.finish(identity_reply(identity, self.identity.hint, self.identity.allow_copy))
+        self.finish(
+            identity_reply(
+                identity, self.identity.hint, self.identity.allow_copy, self.identity.vault_oidc
+            )
+        )
 
 
 class IdentityRefreshHandler(BaseHandler):
@@ -289,7 +309,11 @@ class IdentityRefreshHandler(BaseHandler):
     @authorized
     async def post(self) -> None:
         identity = await self.identity.refresh()
-        self.finish(identity_reply(identity, self.identity.hint, self.identity.allow_copy))
+        self.finish(
+            identity_reply(
+                identity, self.identity.hint, self.identity.allow_copy, self.identity.vault_oidc
+            )
+        )
 
 
 class IdentityTokenHandler(BaseHandler):

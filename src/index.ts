@@ -103,11 +103,26 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     signin.signedIn.connect(async () => {
       await model.refresh();
-      await app.commands.execute(CommandIDs.vaultLogin);
+      if (signin.state.reply?.method === 'vault-oidc') {
+        // Vault's own OIDC sign-in: the server already holds the Vault token.
+        await vault.load();
+      } else {
+        await app.commands.execute(CommandIDs.vaultLogin);
+      }
     });
     signin.signedOut.connect(() => {
       void model.refresh();
       void vault.load();
+    });
+    // A Vault OIDC sign-in ends with its Vault token (max TTL): the Sign-in
+    // card then offers Sign in again.
+    vault.stateChanged.connect((_, state) => {
+      if (
+        state.status?.error?.code === 'vault_oidc_signin_ended' &&
+        signin.state.reply?.state === 'signed_in'
+      ) {
+        void signin.load();
+      }
     });
 
     // Snippets: where they go, what they read, and their commands.

@@ -56,8 +56,27 @@ export namespace CommandIDs {
   export const s3InsertSnippet = 'vault-jwt:s3-insert-snippet';
 }
 
-/** Where the server companion found the id_token. */
-export type IdentitySource = 'hub' | 'device' | 'env' | 'file';
+/**
+ * Where the server companion found the id_token (`vault-oidc`: Vault's own
+ * OIDC sign-in, which holds no id_token).
+ */
+export type IdentitySource =
+  'hub' | 'device' | 'browser' | 'vault-oidc' | 'env' | 'file';
+
+/**
+ * What Vault knows of the user signed in with its OIDC auth method (there is
+ * no id_token then): from the Vault token, never the token itself.
+ */
+export interface IVaultIdentity {
+  /** The token's display name, e.g. `oidc-alice`. */
+  display_name: string;
+  /** The identity entity, or null. */
+  entity_id: string | null;
+  /** The token's policies. */
+  policies: string[];
+  /** The token's metadata (the role, claims the role maps). */
+  metadata: Record<string, string>;
+}
 
 /**
  * Reply of `GET vault-jwt/identity` and `POST vault-jwt/identity/refresh`.
@@ -81,6 +100,8 @@ export interface IIdentityReply {
   server_time: number;
   /** How to configure a source, when there is none. */
   hint: string | null;
+  /** Vault's own OIDC sign-in: what Vault knows of the user, else null. */
+  vault_identity?: IVaultIdentity | null;
   /** Whether the administrator lets the owner copy the raw token, and why not. */
   copy: ICopyPolicy;
 }

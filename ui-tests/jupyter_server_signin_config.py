@@ -19,11 +19,16 @@ c.ServerApp.log_level = "DEBUG"  # noqa: F821
 c.IdTokenService.oidc_issuer = os.environ["UI_OIDC_ISSUER"]  # noqa: F821
 # UI_SIGNIN_METHOD: "device" (the device flow, client jupyterlab-device) or "browser" (a pop-up:
 # authorization code + PKCE, client jupyterlab-pkce, callback on this server).
+# "vault-oidc": through OpenBao's auth/oidc (role jupyter of demo/openbao_seed.py, whose
+# allowed_redirect_uris list this server's callback on loopback); no id_token on this server.
 METHOD = os.environ.get("UI_SIGNIN_METHOD", "device")
-c.IdTokenService.oidc_client_id = {"device": "jupyterlab-device", "browser": "jupyterlab-pkce"}[  # noqa: F821
-    METHOD
-]
+c.IdTokenService.oidc_client_id = {  # noqa: F821
+    "device": "jupyterlab-device",
+    "browser": "jupyterlab-pkce",
+    "vault-oidc": "",
+}[METHOD]
 c.IdTokenService.sources = [METHOD]  # noqa: F821
+c.IdTokenService.vault_oidc_role = "jupyter"  # noqa: F821
 
 c.VaultSession.address = os.environ["OPENBAO_ADDR"]  # noqa: F821
 c.VaultSession.auth_mount = "jwt"  # noqa: F821

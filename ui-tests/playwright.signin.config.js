@@ -17,6 +17,10 @@ const KC_URL = (process.env.KC_URL || 'http://127.0.0.1:18080').replace(
 // A second lab signs in with the browser method (PKCE pop-up).
 const BROWSER_PORT = PORT + 1;
 process.env.UI_SIGNIN_BROWSER_URL = `http://127.0.0.1:${BROWSER_PORT}`;
+// A third lab signs in through Vault's own OIDC auth method (auth/oidc, role
+// jupyter: the pop-up comes back to the lab's callback on loopback).
+const VAULT_OIDC_PORT = PORT + 2;
+process.env.UI_SIGNIN_VAULT_OIDC_URL = `http://127.0.0.1:${VAULT_OIDC_PORT}`;
 
 /** One lab: its own home (and so ~/.vault-token), port and sign-in method. */
 function lab(port, method) {
@@ -58,5 +62,9 @@ module.exports = {
     video: 'off',
     trace: 'off'
   },
-  webServer: [lab(PORT, 'device'), lab(BROWSER_PORT, 'browser')]
+  webServer: [
+    lab(PORT, 'device'),
+    lab(BROWSER_PORT, 'browser'),
+    lab(VAULT_OIDC_PORT, 'vault-oidc')
+  ]
 };

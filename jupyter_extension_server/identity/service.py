@@ -36,7 +36,17 @@ from urllib.parse import quote
 import httpx
 import jwt
 from jupyter_server.utils import url_path_join
-from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets import (
+    Bool,
+    CaselessStrEnum,
+    Float,
+    Int,
+    List,
+    TraitError,
+    Unicode,
+    default,
+    validate,
+)
 from traitlets.config import LoggingConfigurable
 
 from ..errors import (
@@ -58,10 +68,15 @@ from ..httpclient import BoundedReply, DeadlineExceeded, ReplyTooLarge, SharedHt
 from ..singleflight import SingleFlight
 from .limits import ReadBudget, UnchangedBackoff
 
-SourceName = Literal["hub", "device", "browser", "env", "file"]
+SourceName = Literal["hub", "device", "browser", "vault-oidc", "env", "file"]
 
-#: The sources the chain may name, in their default order.
-SOURCE_NAMES: tuple[str, ...] = ("hub", "device", "browser", "env", "file")
+#: The sources the chain may name.
+SOURCE_NAMES: tuple[str, ...] = ("hub", "device", "browser", "vault-oidc", "env", "file")
+#: The default chain: every source but ``vault-oidc``, which is used only when named.
+DEFAULT_SOURCES: tuple[str, ...] = ("hub", "device", "browser", "env", "file")
+
+#: Vault OIDC callback modes (the role's ``callback_mode``).
+VAULT_OIDC_MODES = ("client", "device", "direct")
 
 #: Largest token file read (id_tokens are a few KiB); guards against pointing at a huge file.
 MAX_TOKEN_FILE_BYTES = 64 * 1024
@@ -483,14 +498,70 @@ class IdTokenService(LoggingConfigurable):
 
     sources = List(
         Unicode(),
-        default_value=list(SOURCE_NAMES),
+        default_value=list(DEFAULT_SOURCES),
         config=True,
         help="The id_token sources to consider, in order; the first one configured is used: "
         "'hub' (JupyterHub's id_token service), 'device' (sign in from the panel with the "
         "OAuth device flow; needs oidc_issuer and oidc_client_id), 'browser' (sign in from the "
         "panel in a pop-up: authorization code with PKCE; same settings; the sign-in offers "
-        "each of the two the chain names), 'env' (env_var), 'file' "
-        "(token_file). Leave one out to never use it.",
+        "each of the two the chain names), 'vault-oidc' (sign in from the panel through "
+        "Vault's own OIDC auth method: Vault talks to the provider and the Vault token it "
+        "answers is the session's; no id_token is held; see vault_oidc_mount, vault_oidc_role; "
+        "not in the default chain), 'env' (env_var), 'file' (token_file). Leave one out to "
+        "never use it.",
+    )
+    persist_signin = Bool(
+        False,
+        config=True,
+        help="Keep the panel's sign-in ('device' / 'browser': its refresh token) across server "
+        "restarts, encrypted (Fernet) in persist_file with the key of persist_key. Off by "
+        "default: whoever can read both the file and the key can use the sign-in until the "
+        "provider's session ends (see docs/security.md). Needs the cryptography package "
+        "(pip install 'jupyterlab-vault-jwt[persist]').",
+    )
+    persist_file = Unicode(
+        config=True,
+        help="Where the encrypted sign-in is kept (mode 0600, written atomically, removed at "
+        "sign-out). Default: {jupyter_data_dir}/vault-jwt/signin.enc.",
+    )
+    persist_key = Unicode(
+        "",
+        config=True,
+        help="The encryption key of persist_file: the absolute path of a key file OUTSIDE the "
+        "home directory (created, 0600, when missing; e.g. under /run/user/<uid>/ or a mounted "
+        "secret), or 'keyring:' for the OS keyring (the keyring package with a usable backend). "
+        "Without a usable key, the sign-in is not kept and the log says why.",
+    )
+    vault_oidc_mount = Unicode(
+        "oidc",
+        config=True,
+        help="Path of Vault's OIDC auth method the 'vault-oidc' source signs in at "
+        "(vault auth enable -path=<this> oidc).",
+    )
+    vault_oidc_role = Unicode(
+        "",
+        config=True,
+        help="Role of Vault's OIDC auth method to sign in with. Empty: the auth method's "
+        "default_role.",
+    )
+    vault_oidc_callback_mode = CaselessStrEnum(
+        list(VAULT_OIDC_MODES),
+        default_value="client",
+        config=True,
+        help="The role's callback_mode: 'client' (Vault's default: the identity provider sends "
+        "the pop-up back to this server's {base_url}vault-jwt/signin/vault-oidc/callback, which "
+        "the role's allowed_redirect_uris must list exactly), 'device' (OpenBao: OpenBao runs "
+        "the device flow with the provider, this server polls) or 'direct' (OpenBao: the "
+        "provider sends the pop-up back to OpenBao's own callback, this server polls).",
+    )
+    vault_oidc_redirect_uri = Unicode(
+        "",
+        config=True,
+        help="'client' mode: the redirect URI to send when the browser reaches this server at "
+        "another address than the one it asks (a proxy rewriting the host); default: the "
+        "callback route at the host and base URL of the request that starts the sign-in. "
+        "'direct' mode: OpenBao's callback as the browser reaches it; default "
+        "{VaultSession.address}/v1/auth/{vault_oidc_mount}/oidc/callback.",
     )
     oidc_issuer = Unicode(
         config=True,
@@ -560,6 +631,10 @@ class IdTokenService(LoggingConfigurable):
     def _default_token_file(self) -> str:
         return os.environ.get("OIDC_ID_TOKEN_FILE", "")
 
+    @default("persist_file")
+    def _default_persist_file(self) -> str:
+        return default_persist_path()
+
     @default("oidc_issuer")
     def _default_oidc_issuer(self) -> str:
         return os.environ.get("OIDC_ISSUER", "")
@@ -593,6 +668,11 @@ class IdTokenService(LoggingConfigurable):
         return self._source if isinstance(self._source, SignInSource) else None
 
     @property
+    def vault_oidc(self) -> VaultOidcSource | None:
+        """The sign-in through Vault's OIDC auth method, when it is the source; else None."""
+        return self._source if isinstance(self._source, VaultOidcSource) else None
+
+    @property
     def limits(self) -> tuple[ReadBudget, UnchangedBackoff]:
         """The read budget (rate limit) and the back-off after unchanged reads."""
         return self._budget, self._unchanged
@@ -606,6 +686,8 @@ class IdTokenService(LoggingConfigurable):
     def hint(self) -> str | None:
         """How to configure a source, when none is configured; else None."""
         if self._source is not None:
+            if isinstance(self._source, VaultOidcSource):
+                return self._source.hint
             if isinstance(self._source, SignInSource) and not self._source.signed_in:
                 return f"Not signed in: click Sign in to sign in at {self._source.provider.issuer}."
             return None
@@ -667,11 +749,13 @@ class IdTokenService(LoggingConfigurable):
         if isinstance(self._source, SignInSource) and not self._source.signed_in:
             self._identity = None  # signed out: forget the last identity too
             return None
+        if isinstance(self._source, VaultOidcSource):
+            return None  # Vault holds the sign-in: there is no id_token
         return await self._flight.run(self._load)
 
     async def close(self) -> None:
         """Stop the sign-in's tasks and close the HTTP client (on server shutdown)."""
-        if isinstance(self._source, SignInSource):
+        if isinstance(self._source, SignInSource | VaultOidcSource):
             await self._source.close()
         await self._http.aclose()
 
@@ -751,9 +835,24 @@ class IdTokenService(LoggingConfigurable):
             )
             # One sign-in source offers every sign-in method the chain names.
             methods = tuple(m for m in self.sources if m in ("device", "browser"))
-            signin = SignInSource(provider, self.log, methods)  # type: ignore[arg-type]
+            store = open_saved_signin(
+                self.persist_signin,
+                self.persist_file,
+                self.persist_key,
+                f"{provider.issuer}\0{provider.client_id}",
+                self.log,
+            )
+            signin = SignInSource(provider, self.log, methods, store)  # type: ignore[arg-type]
             signin.when_due(self.refresh)
             return signin
+        if name == "vault-oidc":
+            return VaultOidcSource(
+                self.vault_oidc_mount,
+                self.vault_oidc_role,
+                self.vault_oidc_callback_mode.lower(),  # type: ignore[arg-type]
+                self.vault_oidc_redirect_uri,
+                self.log,
+            )
         if name == "env":
             if self.env_var and os.environ.get(self.env_var, "").strip():
                 return EnvSource(self.env_var)
@@ -788,4 +887,7 @@ class IdTokenService(LoggingConfigurable):
 
 # The sign-in imports this module (Identity, token_expiry): imported last, after both exist.
 from ..signin.oidc import OidcProvider  # noqa: E402
+from ..signin.persist import default_path as default_persist_path  # noqa: E402
+from ..signin.persist import open_saved_signin  # noqa: E402
 from ..signin.source import SignInSource  # noqa: E402
+from ..signin.vault_oidc import VaultOidcSource  # noqa: E402

@@ -89,3 +89,27 @@ class SignInNonceMismatch(IdentityError):
 
     code = "signin_nonce_mismatch"
     status = 400
+
+
+class VaultOidcUnavailable(IdentityError):
+    """Vault's OIDC auth method refused to start a sign-in (not an OIDC mount, unknown role, a
+    redirect URI the role does not allow)."""
+
+    code = "vault_oidc_unavailable"
+    status = 502
+
+
+class VaultOidcRefused(IdentityError):
+    """Vault refused the OIDC callback or the poll (a code or nonce it does not accept, a claim
+    the role does not bind, the provider's refusal)."""
+
+    code = "vault_oidc_refused"
+    status = 400
+
+
+class VaultOidcSignInEnded(IdentityError):
+    """The Vault token of a Vault OIDC sign-in can no longer be renewed (its max TTL) or was
+    revoked: only a new sign-in makes another."""
+
+    code = "vault_oidc_signin_ended"
+    status = 401

@@ -19,15 +19,21 @@ from ..errors import IdentityError
 from ..handlers import BaseHandler
 from .errors import SignInNotConfigured
 from .source import SignInSource, unconfigured_status
+from .vault_oidc import VaultOidcSource
 
 #: The browser sign-in's callback route, under the server's base_url.
 CALLBACK_PATH = "vault-jwt/signin/callback"
+#: The Vault OIDC sign-in's callback route (callback_mode=client), under the server's base_url.
+VAULT_OIDC_CALLBACK_PATH = "vault-jwt/signin/vault-oidc/callback"
 
 
 class SignInBase(BaseHandler):
     """Base of the sign-in routes: the sign-in source, or 409 when there is none."""
 
     def status(self) -> dict:
+        vault_oidc = self.identity.vault_oidc
+        if vault_oidc is not None:
+            return vault_oidc.status()
         signin = self.identity.signin
         if signin is None:
             source = self.identity.source
@@ -42,6 +48,27 @@ class SignInBase(BaseHandler):
                 "c.IdTokenService.oidc_client_id (and keep 'device' in c.IdTokenService.sources)."
             )
         return signin
+
+    def require_vault_oidc(self) -> VaultOidcSource:
+        vault_oidc = self.identity.vault_oidc
+        if vault_oidc is None:
+            raise SignInNotConfigured(
+                "Signing in through Vault's OIDC auth method is not set up: put 'vault-oidc' in "
+                "c.IdTokenService.sources (and set c.IdTokenService.vault_oidc_role)."
+            )
+        return vault_oidc
+
+    def callback_page(self, title: str, message: str, code: str) -> None:
+        """A short HTML page for the pop-up (the panel shows the outcome)."""
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        # APIHandler.finish would label it JSON: finish as the handler below it does.
+        super(APIHandler, self).finish(
+            "<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title></head><body>"
+            f"<h1>{html.escape(title)}</h1>"
+            f"<p id='vault-jwt-signin-outcome' data-code='{html.escape(code)}'>"
+            f"{html.escape(message)}</p></body></html>"
+        )
 
 
 class SignInHandler(SignInBase):
@@ -106,31 +133,73 @@ class SignInCallbackHandler(SignInBase):
             )
         except IdentityError as e:
             self.set_status(e.status)
-            self._page("Sign-in refused", e.message, e.code)
+            self.callback_page("Sign-in refused", e.message, e.code)
             return
-        self._page(
+        self.callback_page(
             "Signed in", "You are signed in. This window closes by itself; if not, close it.", ""
         )
 
-    def _page(self, title: str, message: str, code: str) -> None:
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        # APIHandler.finish would label it JSON: finish as the handler below it does.
-        super(APIHandler, self).finish(
-            "<!doctype html><html><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title></head><body>"
-            f"<h1>{html.escape(title)}</h1>"
-            f"<p id='vault-jwt-signin-outcome' data-code='{html.escape(code)}'>"
-            f"{html.escape(message)}</p></body></html>"
-        )
 
-
-class SignInCancelHandler(SignInBase):
-    """``POST vault-jwt/signin/cancel``: stop the device sign-in in progress."""
+class VaultOidcStartHandler(SignInBase):
+    """``POST vault-jwt/signin/vault-oidc``: start a sign-in through Vault's OIDC auth method;
+    answers the URL the panel opens in a pop-up (``pending.authorization_url``, and in device
+    mode ``pending.user_code``)."""
 
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        self.require_signin().cancel()
+        vault_oidc = self.require_vault_oidc()
+        callback = f"{self.request.protocol}://{self.request.host}" + url_path_join(
+            self.base_url, VAULT_OIDC_CALLBACK_PATH
+        )
+        await vault_oidc.start(callback, self.get_cookie("_xsrf", "") or "")
+        self.finish(json.dumps(self.status()))
+
+
+class VaultOidcCallbackHandler(SignInBase):
+    """``GET vault-jwt/signin/vault-oidc/callback?state=&code=``: where the identity provider
+    sends the pop-up back (callback_mode=client); hands the state, the code and the client nonce
+    to Vault and answers a short HTML page.
+
+    As :class:`SignInCallbackHandler`: a browser redirect carries no XSRF header, so this route
+    skips that check and acts only on a ``state`` that a sign-in of this browser session started,
+    once; anything else is refused before any request leaves the server.
+    """
+
+    def _check_xsrf_every_verb(self) -> None:
+        """The state bound to the session and used once stands in for the XSRF token."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        vault_oidc = self.require_vault_oidc()
+        try:
+            await vault_oidc.finish(
+                self.get_query_argument("state", ""),
+                self.get_cookie("_xsrf", "") or "",
+                self.get_query_argument("code", ""),
+                self.get_query_argument("error", "")[:100],
+                self.get_query_argument("error_description", "")[:300],
+            )
+        except IdentityError as e:
+            self.set_status(e.status)
+            self.callback_page("Sign-in refused", e.message, e.code)
+            return
+        self.callback_page(
+            "Signed in",
+            "You are signed in to Vault. This window closes by itself; if not, close it.",
+            "",
+        )
+
+
+class SignInCancelHandler(SignInBase):
+    """``POST vault-jwt/signin/cancel``: stop the sign-in in progress."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        vault_oidc = self.identity.vault_oidc
+        (vault_oidc or self.require_signin()).cancel()
         self.finish(json.dumps(self.status()))
 
 
@@ -141,7 +210,7 @@ class SignOutHandler(SignInBase):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        signin = self.require_signin()
+        signin = self.identity.vault_oidc or self.require_signin()
         try:
             revoked = await signin.sign_out()
         finally:
@@ -158,6 +227,8 @@ def signin_routes(namespace: str, services: dict) -> list[tuple[str, type[BaseHa
         (f"/{namespace}/signin/device", SignInDeviceHandler, services),
         (f"/{namespace}/signin/browser", SignInBrowserHandler, services),
         (f"/{namespace}/signin/callback", SignInCallbackHandler, services),
+        (f"/{namespace}/signin/vault-oidc", VaultOidcStartHandler, services),
+        (f"/{namespace}/signin/vault-oidc/callback", VaultOidcCallbackHandler, services),
         (f"/{namespace}/signin/cancel", SignInCancelHandler, services),
         (f"/{namespace}/signin/signout", SignOutHandler, services),
     ]

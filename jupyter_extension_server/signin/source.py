@@ -2,7 +2,8 @@
 
 :class:`SignInSource` is a source of :class:`~..identity.service.IdTokenService` (``"device"``
 in ``c.IdTokenService.sources``). It starts device flows (:mod:`.flow`), holds the id_token and
-refresh_token in memory only (never in the browser, never logged, never on disk), refreshes
+refresh_token in memory (never in the browser, never logged; on disk only encrypted, when the
+administrator turned persistence on: :mod:`.persist`), refreshes
 them with the refresh_token grant once half of the id_token's lifetime has passed (a keeper task
 asks the identity service to read it again, so the Vault session logs in with the new one,
 with or without a browser open), and on sign-out revokes the refresh token at the provider
@@ -22,6 +23,7 @@ from ..identity.service import SourceName, token_expiry
 from .errors import IdpError, IdpUnreachable, SignInExpired
 from .flow import DeviceFlow
 from .oidc import OAuthError, OidcProvider, TokenSet
+from .persist import SavedSignIn
 from .pkce import STATE_LIFETIME, BrowserAuthorizations
 
 SignInState = Literal["signed_out", "pending", "signed_in"]
@@ -52,6 +54,7 @@ class SignInSource:
         provider: OidcProvider,
         log: logging.Logger | None = None,
         methods: tuple[SignInMethod, ...] = ("device",),
+        store: SavedSignIn | None = None,
     ) -> None:
         self.provider = provider
         self.methods = methods
@@ -66,6 +69,17 @@ class SignInSource:
         self._due: Callable[[], Awaitable[Any]] | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._closed = False
+        self._store = store
+        saved = store.load() if store is not None else None
+        self._saved: dict[str, Any] | None = saved
+        if saved is not None:
+            if saved.get("method") in methods:
+                self._method = saved["method"]
+            self._log.info(
+                "jupyterlab-vault-jwt: a saved sign-in at %s was found: signed in again at the "
+                "first use",
+                provider.issuer,
+            )
 
     def __repr__(self) -> str:
         return f"SignInSource({self.provider!r}, signed_in={self.signed_in})"
@@ -87,8 +101,8 @@ class SignInSource:
 
     @property
     def signed_in(self) -> bool:
-        """Whether tokens are held."""
-        return self._tokens is not None
+        """Whether tokens are held (or a saved sign-in waits to be used)."""
+        return self._tokens is not None or self._saved is not None
 
     @property
     def flow(self) -> DeviceFlow | None:
@@ -133,6 +147,7 @@ class SignInSource:
             "pending": details,
             "warning": _error(flow.warning) if device_pending and flow is not None else None,
             "error": None if self.signed_in or pending else _error(error),
+            "persisted": self._store is not None,
             "server_time": time.time(),
         }
 
@@ -227,6 +242,8 @@ class SignInSource:
             When the refresh could not be made (the tokens are kept).
         """
         tokens = self._tokens
+        if tokens is None and self._saved is not None:
+            tokens = await self._restore(self._saved)
         if tokens is None:
             raise NoIdToken("Not signed in: click Sign in in the Vault JWT panel.")
         if time.time() >= self._refresh_at(tokens):
@@ -248,6 +265,9 @@ class SignInSource:
             When the revocation failed (the tokens are forgotten all the same).
         """
         tokens, self._tokens = self._tokens, None
+        if tokens is None and self._saved is not None:
+            tokens = TokenSet("", self._saved["refresh_token"], 0.0)  # revoke it all the same
+        self._forget_saved()
         self._signed_in_at = None
         self._error = None
         self.cancel()
@@ -290,8 +310,44 @@ class SignInSource:
 
     def _set(self, tokens: TokenSet) -> None:
         self._exp = token_expiry(tokens.id_token, self.detail)
-        self._tokens = tokens
+        previous, self._tokens = self._tokens, tokens
         self._error = None
+        rotated = previous is None or previous.refresh_token != tokens.refresh_token
+        if self._store is not None and tokens.refresh_token and rotated:
+            self._store.save(tokens.refresh_token, self._method)
+
+    def _forget_saved(self) -> None:
+        self._saved = None
+        if self._store is not None:
+            self._store.remove()
+
+    async def _restore(self, saved: dict[str, Any]) -> TokenSet | None:
+        """Sign in again with the saved refresh token (after a restart).
+
+        Raises
+        ------
+        SignInExpired
+            The provider refused it (the saved sign-in is removed).
+        IdpUnreachable, IdpError
+            The provider could not be asked (kept for the next try).
+        """
+        try:
+            tokens = await self.provider.refresh(saved["refresh_token"])
+        except OAuthError as e:
+            if self._saved is saved:
+                self._forget_saved()
+            self._error = SignInExpired(
+                f"Your saved sign-in at {self.provider.issuer} ended (the provider refused it: "
+                f"{e.error}). Click Sign in again."
+            )
+            self._log.warning("jupyterlab-vault-jwt: the saved sign-in was refused: %s", e.error)
+            raise self._error from e
+        if self._saved is not saved:  # signed out (or in) meanwhile
+            return self._tokens
+        self._saved = None
+        self._log.info("jupyterlab-vault-jwt: signed in again with the saved sign-in")
+        await self._accept(tokens, self._method)
+        return tokens
 
     def _refresh_at(self, tokens: TokenSet) -> float:
         """Half-way through the id_token's lifetime (as received)."""
@@ -302,6 +358,7 @@ class SignInSource:
             if self._exp > time.time():
                 return tokens
             self._tokens = None
+            self._forget_saved()
             raise SignInExpired(
                 "Your sign-in ended: the identity provider gave no refresh token and the "
                 "id_token expired. Click Sign in again."
@@ -311,6 +368,7 @@ class SignInSource:
         except OAuthError as e:
             if self._tokens is tokens:
                 self._tokens = None  # the keeper sees it and ends
+                self._forget_saved()
             self._error = SignInExpired(
                 f"Your sign-in at {self.provider.issuer} ended (the provider refused to refresh "
                 f"it: {e.error}; the session expired or was ended there). Click Sign in again."

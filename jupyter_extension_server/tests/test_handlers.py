@@ -22,6 +22,7 @@ from .conftest import HUB_TOKEN, OWNER, HubUserIdentityProvider, mint_id_token
 REPLY_KEYS = {
     "source",
     "source_detail",
+    "vault_identity",
     "claims",
     "token_id",
     "fetched_at",

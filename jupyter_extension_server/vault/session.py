@@ -32,6 +32,7 @@ import asyncio
 import atexit
 import contextlib
 import hashlib
+import hmac
 import ipaddress
 import os
 import shutil
@@ -72,6 +73,7 @@ from ..errors import (
     VaultUnreachable,
 )
 from ..identity import Identity, IdTokenService
+from ..signin.errors import VaultOidcSignInEnded
 from ..singleflight import SingleFlight
 from .api import VaultApi, quote_path, ssl_context
 from .ledger import TokenLedger
@@ -84,6 +86,8 @@ T = TypeVar("T")
 MIN_RENEW_LEAD_SECONDS = 10.0
 #: Retry delays after a failed renewal or re-login, in seconds (the last one repeats).
 RETRY_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+#: What the log says when the token expired while Vault could not renew it.
+EXPIRED_IN_OUTAGE = "the Vault token expired during the outage; logging in again once Vault answers"
 #: How long a valid token another server wrote in the token file is trusted before it is
 #: checked again (it changes when that server logs in again; it is removed at its logout).
 OTHER_TOKEN_RECHECK_SECONDS = 300.0
@@ -472,8 +476,12 @@ class VaultSession(LoggingConfigurable):
             hint=hint,
             address=self.address or None,
             namespace=self.namespace or None,
-            auth_mount=self.auth_mount,
-            role=self.role or None,
+            auth_mount=self._identity.vault_oidc.mount
+            if self._identity.vault_oidc is not None
+            else self.auth_mount,
+            role=(self._identity.vault_oidc.role or None)
+            if self._identity.vault_oidc is not None
+            else (self.role or None),
             tls_verify=self.tls_verify,
             ca=(self.ca_cert or self.ca_path or None) if self.tls_verify else None,
             token_file=str(path) if path else None,
@@ -532,6 +540,45 @@ class VaultSession(LoggingConfigurable):
                 )
         self._logged_out_by_user = False
         await self._flight.run(lambda: self._login(force))
+
+    async def adopt(self, token: str) -> TokenInfo:
+        """Make ``token``, a Vault token obtained elsewhere (Vault's OIDC sign-in), the session's:
+        held, renewed, written to the token file and revoked at the end like a login's.
+
+        Raises
+        ------
+        VaultJwtError
+            When Vault does not accept it (its lookup failed; it is revoked then).
+        """
+        self._require_configured()
+        self._ledger.add(token)
+        try:
+            info = await self._lookup(token)
+        except BaseException:
+            self._spawn(self._ledger.revoke(token))
+            raise
+        self._ledger.describe(token, info.accessor, info.expire_time)
+        self._logged_out_by_user = False
+        old, self._token, self._info, self._id_token_digest = self._token, token, info, None
+        if old and old != token:
+            self._ledger.retire(
+                old, self.replaced_token_grace if self.revoke_replaced_tokens else None
+            )
+        self._error = None
+        await self._sync_token_file(token)
+        self._start_keepalive()
+        self.log.info(
+            "jupyterlab-vault-jwt: Vault token of a sign-in at %s as %s (policies %s, TTL %.0f s)",
+            self.address,
+            info.display_name,
+            ", ".join(info.policies),
+            info.ttl_at_issue,
+        )
+        return info
+
+    def holds(self, token: str) -> bool:
+        """Whether ``token`` is the session's current token."""
+        return self._token is not None and hmac.compare_digest(self._token, token)
 
     async def logout(self) -> None:
         """Revoke every token this server holds, remove the token file when it holds ours, and
@@ -689,6 +736,14 @@ class VaultSession(LoggingConfigurable):
         self._error = None
 
     async def _do_login(self, force: bool) -> None:
+        vault_oidc = self._identity.vault_oidc
+        if vault_oidc is not None:
+            # Vault's own OIDC sign-in made the token: only a new sign-in makes another.
+            raise VaultOidcSignInEnded(
+                "This server signs in to Vault with Vault's OIDC auth method "
+                f"(auth/{vault_oidc.mount}): click Sign in in the panel's Sign-in card"
+                + (" again: the Vault token reached its maximum lifetime." if self._token else ".")
+            )
         identity = await self._identity.current()
         if identity is None:
             raise NoIdToken(
@@ -876,6 +931,15 @@ class VaultSession(LoggingConfigurable):
                     await self.login(force=True)
                 else:
                     await self._renew_or_login()
+            except VaultOidcSignInEnded as e:
+                self._error = e  # no login can renew it: the panel asks for a new sign-in
+                if self._token is not None and not self.logged_in:
+                    await self._expired(
+                        "the Vault token of the Vault OIDC sign-in expired (its max TTL): sign "
+                        "in again from the panel"
+                    )
+                    return
+                failures += 1
             except VaultJwtError as e:
                 failures += 1
                 self._note_outage(e)
@@ -934,15 +998,12 @@ class VaultSession(LoggingConfigurable):
                         return
         await self.login(force=True)
 
-    async def _expired(self) -> None:
+    async def _expired(self, why: str = EXPIRED_IN_OUTAGE) -> None:
         token, self._token, self._info = self._token, None, None
         if token is not None:
             self._ledger.forget(token)
             await self._release_token_file()
-        self.log.warning(
-            "jupyterlab-vault-jwt: the Vault token expired during the outage; logging in again "
-            "once Vault answers"
-        )
+        self.log.warning("jupyterlab-vault-jwt: %s", why)
 
     # --- token file --------------------------------------------------------------------------
 

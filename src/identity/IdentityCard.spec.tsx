@@ -50,7 +50,8 @@ const good: IIdentityState = {
   claims: normaliseClaims(reply.claims!),
   fetchedAt: T0 * 1000,
   copy: { allowed: true, reason: null },
-  error: null
+  error: null,
+  vaultIdentity: null
 };
 
 describe('IdentityCard', () => {
@@ -153,5 +154,36 @@ describe('IdentityCard', () => {
     expect(host.textContent).toContain('Set OIDC_ID_TOKEN.');
     const refresh = host.querySelector('button') as HTMLButtonElement;
     expect(refresh.disabled).toBe(true);
+  });
+
+  it('says that Vault OIDC holds no id_token and shows what Vault knows', () => {
+    const host = render(
+      {
+        ...good,
+        source: 'vault-oidc',
+        sourceDetail: 'Vault OIDC (auth/oidc, role jupyter)',
+        claims: null,
+        fetchedAt: null,
+        vaultIdentity: {
+          display_name: 'oidc-alice',
+          entity_id: 'e-1',
+          policies: ['default', 'kv-all'],
+          metadata: { role: 'jupyter', username: '<b>alice</b>' }
+        }
+      },
+      { phase: 'unavailable', secondsLeft: null, fraction: 0 }
+    );
+    expect(host.textContent).toContain('holds no id_token');
+    expect(host.textContent).toContain('auth/oidc, role jupyter');
+    const who = host.querySelector('[data-testid="vault-jwt-vault-identity"]');
+    expect(who?.querySelector('[data-claim="display_name"]')?.textContent).toBe(
+      'oidc-alice'
+    );
+    expect(
+      who?.querySelector('[data-claim="meta-username"]')?.textContent
+    ).toBe('<b>alice</b>');
+    expect(host.querySelector('b')).toBeNull();
+    expect(host.textContent).toContain('default, kv-all');
+    expect(host.querySelector('.jp-VaultJwt-countdown')).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import { ICountdown, IIdentityState } from './model';
-import { TokenPhase } from '../tokens';
+import { IVaultIdentity, TokenPhase } from '../tokens';
 import { CardButton, ProgressNote, Section } from '../components/Card';
 import { formatDuration, formatTime } from '../components/format';
 
@@ -84,7 +84,11 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
           {state.copy.reason ?? trans.__('Copying the id_token is turned off.')}
         </p>
       )}
-      <Countdown countdown={countdown} trans={trans} />
+      {state.vaultIdentity ? (
+        <VaultIdentity identity={state.vaultIdentity} trans={trans} />
+      ) : (
+        <Countdown countdown={countdown} trans={trans} />
+      )}
       {state.claims && (
         <dl className="jp-VaultJwt-claims">
           {props.claims.map(name => {
@@ -109,6 +113,43 @@ export function IdentityCard(props: IIdentityCardProps): JSX.Element {
         </dl>
       )}
     </Section>
+  );
+}
+
+/**
+ * What Vault knows of a user signed in with its OIDC auth method (no id_token:
+ * the token's display name, metadata and entity).
+ */
+function VaultIdentity(props: {
+  identity: IVaultIdentity;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { identity, trans } = props;
+  const rows: [string, string, string][] = [
+    ['display_name', trans.__('Vault name'), identity.display_name],
+    ...Object.entries(identity.metadata)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, value]): [string, string, string] => [
+        `meta-${key}`,
+        key,
+        value
+      ]),
+    ['entity_id', trans.__('Entity'), identity.entity_id ?? ''],
+    ['policies', trans.__('Policies'), identity.policies.join(', ')]
+  ];
+  return (
+    <dl className="jp-VaultJwt-claims" data-testid="vault-jwt-vault-identity">
+      {rows
+        .filter(([, , value]) => value !== '')
+        .map(([key, label, value]) => (
+          <React.Fragment key={key}>
+            <dt>{label}</dt>
+            <dd data-claim={key} className="jp-VaultJwt-wrapAnywhere">
+              {value}
+            </dd>
+          </React.Fragment>
+        ))}
+    </dl>
   );
 }
 
@@ -160,8 +201,14 @@ function describeSource(
     case 'hub':
       return trans.__('From JupyterHub (%1)', state.sourceDetail ?? '');
     case 'device':
+    case 'browser':
       return trans.__(
         'Signed in from this panel (%1)',
+        state.sourceDetail ?? ''
+      );
+    case 'vault-oidc':
+      return trans.__(
+        'Vault OIDC: signed in through Vault (%1). This server holds no id_token; below is what Vault knows of you.',
         state.sourceDetail ?? ''
       );
     case 'env':

@@ -12,6 +12,7 @@ import {
   IIdentityReply,
   IVaultJwtSettings,
   ITokenCopyReply,
+  IVaultIdentity,
   IdentitySource,
   TokenPhase
 } from '../tokens';
@@ -87,6 +88,8 @@ export interface IIdentityState {
   readonly copy: ICopyPolicy;
   /** The last failure, or null after a success. */
   readonly error: IIdentityError | null;
+  /** Vault's own OIDC sign-in (no id_token): what Vault knows, else null. */
+  readonly vaultIdentity: IVaultIdentity | null;
 }
 
 /** What the countdown shows at one instant. */
@@ -338,7 +341,8 @@ export class IdentityModel implements IDisposable {
       claims,
       fetchedAt: reply.fetched_at === null ? null : reply.fetched_at * 1000,
       copy: reply.copy ?? COPY_ALLOWED,
-      error: null
+      error: null,
+      vaultIdentity: reply.vault_identity ?? null
     });
     this._updateTicker();
     return true;
@@ -431,7 +435,8 @@ export class IdentityModel implements IDisposable {
     claims: null,
     fetchedAt: null,
     copy: COPY_ALLOWED,
-    error: null
+    error: null,
+    vaultIdentity: null
   };
   private _tokenId: string | null = null;
   private _clockOffsetMs = 0;

@@ -76,7 +76,11 @@ export interface IVaultView {
 export function whoFrom(identity: IIdentityState): string | null {
   const claims = identity.claims;
   if (!claims) {
-    return null;
+    // Vault's own OIDC sign-in holds no id_token: the name Vault knows.
+    const known = identity.vaultIdentity;
+    return known
+      ? (known.metadata.username ?? known.display_name ?? null)
+      : null;
   }
   return (
     claims.preferred_username ??

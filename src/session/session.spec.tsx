@@ -23,7 +23,8 @@ const identity: IIdentityState = {
   claims: normaliseClaims(hubReply({ iat: T0, lifetime: 300 }).claims!),
   fetchedAt: T0 * 1000,
   copy: { allowed: true, reason: null },
-  error: null
+  error: null,
+  vaultIdentity: null
 };
 
 function vault(

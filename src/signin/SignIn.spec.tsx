@@ -145,4 +145,42 @@ describe('SignIn', () => {
     );
     expect(pending.host.querySelector('svg')).toBeNull();
   });
+
+  it('signs in through Vault OIDC in a pop-up, with the user code of a device-mode role', () => {
+    const { host, calls } = render({
+      reply: reply({
+        method: 'vault-oidc',
+        methods: ['vault-oidc'],
+        source: 'vault-oidc',
+        issuer: 'https://bao.example (auth/oidc)'
+      })
+    });
+    const signIn = button(host, 'Sign in');
+    expect(signIn.title).toContain('through Vault (https://bao.example');
+    act(() => signIn.click());
+    expect(calls).toEqual(['signin:vault-oidc']);
+    const pending = render({
+      reply: reply({
+        state: 'pending',
+        method: 'vault-oidc',
+        methods: ['vault-oidc'],
+        source: 'vault-oidc',
+        pending: {
+          method: 'vault-oidc',
+          authorization_url: 'https://idp.example/device',
+          user_code: 'WDJB-MJHT',
+          expires_at: 1_800_000_600,
+          interval: 5
+        }
+      })
+    });
+    expect(pending.host.textContent).toContain('in the pop-up window');
+    expect(
+      pending.host.querySelector('[data-testid="vault-jwt-user-code"]')
+        ?.textContent
+    ).toBe('WDJB-MJHT');
+    expect(pending.host.querySelector('a')?.getAttribute('href')).toBe(
+      'https://idp.example/device'
+    );
+  });
 });

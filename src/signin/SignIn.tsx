@@ -7,6 +7,7 @@ import { formatTime } from '../components/format';
 import {
   IPendingSignIn,
   ISignInState,
+  POPUP_METHODS,
   SignInMethod,
   SignInModel
 } from './model';
@@ -80,9 +81,14 @@ export function SignIn(props: ISignInProps): JSX.Element | null {
             onClick={() => props.onSignIn(method)}
             disabled={state.busy !== null}
             title={
-              method === 'browser'
-                ? trans.__('Sign in at %1 in a pop-up window', issuer)
-                : trans.__('Sign in at %1 with a code', issuer)
+              method === 'vault-oidc'
+                ? trans.__(
+                    'Sign in through Vault (%1) in a pop-up window',
+                    issuer
+                  )
+                : method === 'browser'
+                  ? trans.__('Sign in at %1 in a pop-up window', issuer)
+                  : trans.__('Sign in at %1 with a code', issuer)
             }
           >
             {index === 0
@@ -108,12 +114,12 @@ export function SignIn(props: ISignInProps): JSX.Element | null {
         {reply.state === 'signed_in'
           ? trans.__('Signed in at %1.', issuer)
           : pending
-            ? pending.method === 'browser'
-              ? trans.__(
+            ? pending.method === 'device'
+              ? trans.__('Waiting for you to approve at %1…', issuer)
+              : trans.__(
                   'Finish signing in at %1 in the pop-up window…',
                   issuer
                 )
-              : trans.__('Waiting for you to approve at %1…', issuer)
             : trans.__(
                 'Not signed in. Sign in at %1 to see your secrets.',
                 issuer
@@ -122,7 +128,12 @@ export function SignIn(props: ISignInProps): JSX.Element | null {
       {pending?.method === 'device' && (
         <DeviceCode pending={pending} trans={trans} />
       )}
-      {pending?.method === 'browser' && pending.authorization_url && (
+      {pending?.method === 'vault-oidc' && pending.user_code && (
+        <p className="jp-VaultJwt-userCode" data-testid="vault-jwt-user-code">
+          {pending.user_code}
+        </p>
+      )}
+      {pending?.method !== 'device' && pending?.authorization_url && (
         <p className="jp-VaultJwt-hint">
           {trans.__('No pop-up?')}{' '}
           <a
@@ -218,7 +229,7 @@ export function SignInSection(props: {
  * click) and send it to the provider once the server answers.
  */
 async function signIn(model: SignInModel, method: SignInMethod): Promise<void> {
-  if (method !== 'browser') {
+  if (!POPUP_METHODS.includes(method)) {
     await model.signIn(method);
     return;
   }
@@ -228,7 +239,7 @@ async function signIn(model: SignInModel, method: SignInMethod): Promise<void> {
     model.settled.disconnect(close);
   };
   model.settled.connect(close);
-  const reply = await model.signIn('browser');
+  const reply = await model.signIn(method);
   const url = reply?.pending?.authorization_url;
   if (url) {
     popup.navigate(url);

@@ -14,8 +14,17 @@ import { ApiError, requestAPI } from '../request';
 import { Timeout } from '../schedule';
 import { IdentitySource } from '../tokens';
 
-/** How the panel signs in: a code (device flow) or a pop-up (PKCE). */
-export type SignInMethod = 'device' | 'browser';
+/**
+ * How the panel signs in: a code (device flow), a pop-up (PKCE), or a pop-up
+ * through Vault's own OIDC auth method (`vault-oidc`).
+ */
+export type SignInMethod = 'device' | 'browser' | 'vault-oidc';
+
+/** The methods that open a pop-up to the identity provider. */
+export const POPUP_METHODS: ReadonlyArray<SignInMethod> = [
+  'browser',
+  'vault-oidc'
+];
 
 /**
  * A sign-in in progress: a code the user types (or scans) at the identity
@@ -26,7 +35,7 @@ export interface IPendingSignIn {
   user_code?: string;
   verification_uri?: string;
   verification_uri_complete?: string | null;
-  /** The provider's page (browser sign-in). */
+  /** The provider's page (browser and Vault OIDC sign-in). */
   authorization_url?: string;
   /** Epoch seconds (server clock). */
   expires_at: number;
@@ -60,6 +69,10 @@ export interface ISignInReply {
   server_time: number;
   /** After sign-out: whether the provider revoked the refresh token. */
   revoked?: boolean;
+  /** Vault OIDC: the role's callback mode (`client`, `device`, `direct`). */
+  mode?: 'client' | 'device' | 'direct';
+  /** Whether the sign-in is kept (encrypted) across server restarts. */
+  persisted?: boolean;
 }
 
 /** The server calls the model makes. */
@@ -82,9 +95,7 @@ export class SignInClient implements ISignInClient {
   }
 
   start(method: SignInMethod): Promise<ISignInReply> {
-    return this._post(
-      method === 'browser' ? 'signin/browser' : 'signin/device'
-    );
+    return this._post(`signin/${method}`);
   }
 
   cancel(): Promise<ISignInReply> {

@@ -114,9 +114,10 @@ def test_the_enumeration_covers_every_registered_route(jp_serverapp):
     assert by_path[f"{NAMESPACE}/vault/catalog/manual"] == ("mount", "path")
     assert by_path[f"{NAMESPACE}/vault/login"] == ("force",)
     # The sign-in routes (issue 16) take no parameter, but the browser sign-in's callback.
-    for action in ("", "/device", "/browser", "/cancel", "/signout"):
+    for action in ("", "/device", "/browser", "/vault-oidc", "/cancel", "/signout"):
         assert by_path[f"{NAMESPACE}/signin{action}"] == ()
-    assert by_path[CALLBACK] == ("code", "error", "error_description", "state")
+    for callback in CALLBACKS:
+        assert by_path[callback] == ("code", "error", "error_description", "state")
     # The object storage routes (issue 15) take no parameter.
     for action in ("", "/renew", "/revoke", "/buckets"):
         assert by_path[f"{NAMESPACE}/s3{action}"] == ()
@@ -176,6 +177,9 @@ def browser(cookie: str, *, xsrf: bool = True, **extra: str) -> dict[str, str]:
 #: refused there (400 signin_state_mismatch, or 409 here, where no sign-in is configured), before
 #: any request leaves the server.
 CALLBACK = f"{NAMESPACE}/signin/callback"
+#: The Vault OIDC sign-in's callback has the same guard (tests/signin/test_vault_oidc.py).
+VAULT_OIDC_CALLBACK = f"{NAMESPACE}/signin/vault-oidc/callback"
+CALLBACKS = (CALLBACK, VAULT_OIDC_CALLBACK)
 CALLBACK_REFUSALS = {"signin_state_mismatch", "signin_not_configured"}
 XSRF_LESS = {"cookie without XSRF", "cookie, foreign Referer, no Origin"}
 
@@ -218,7 +222,7 @@ async def test_every_route_refuses_the_caller_and_vault_sees_nothing(
             before = dict(proxy.stats)
             status, body, raw = await fetch(jp_fetch, route.path, verb, headers=dict(headers))
             where = f"{caller}: {verb} {route}"
-            if route.path == CALLBACK and caller in XSRF_LESS:
+            if route.path in CALLBACKS and caller in XSRF_LESS:
                 assert status in (400, 409), (where, raw[:300])
                 assert any(code.encode() in raw for code in CALLBACK_REFUSALS), (where, raw)
                 assert proxy.stats["requests"] == before["requests"], f"{where} reached Vault"
@@ -288,7 +292,7 @@ async def test_every_parameter_refuses_hostile_values_before_vault(
                     jp_fetch, route.path, verb, headers=browser(login_cookie), params=params
                 )
                 where = f"{verb} {route}?{name}={value_name}"
-                if route.path == CALLBACK and value_name not in ("100KB", "60KB", "nul"):
+                if route.path in CALLBACKS and value_name not in ("100KB", "60KB", "nul"):
                     # Its parameters are never Vault names: any value is refused by the state.
                     assert status in (400, 409), (where, raw[:300])
                     assert any(code.encode() in raw for code in CALLBACK_REFUSALS), where

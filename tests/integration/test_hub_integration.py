@@ -281,10 +281,11 @@ def test_every_route_needs_the_xsrf_token(alice, alice_server):
                 headers=headers,
                 params={"mount": "secret/", "path": "apps/billing/db", "refresh": "true"},
             )
-            if path.endswith("/signin/callback"):
-                # The browser sign-in's callback is a redirect from the identity provider and
-                # carries no XSRF header: its single-use state bound to the browser session is
-                # what refuses it (docs/security.md); under a hub no sign-in is configured (409).
+            if path.endswith(("/signin/callback", "/signin/vault-oidc/callback")):
+                # The sign-in callbacks (browser, Vault OIDC) are redirects from the identity
+                # provider and carry no XSRF header: their single-use state bound to the browser
+                # session is what refuses them (docs/security.md); under a hub no sign-in is
+                # configured (409).
                 # JupyterHub itself refuses a cross-site no-cors request (403) before it.
                 assert response.status_code in (400, 403, 409), (
                     path,
