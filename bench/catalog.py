@@ -30,9 +30,11 @@ and says which side a time is spent on.
 Targets (PASS/FAIL each; the exit status is 0 only when all are met):
 
 * the three find the same readable paths, which are the seeded ones;
-* naive/ours LIST (ratio of medians) >= 8;
 * requests of ours LIST <= folders + ceil(leaves / 500) + 3;
 * requests of ours SCAN <= mounts + ceil(leaves / 500) + 3 (and SCAN was really used).
+
+naive/ours is printed without a target of its own: how fast LIST mode can be depends on how much
+CPU OpenBao spends per path on this machine, so the target is relative to the floor (below).
 
 The OpenBao dev server (``.venv/bin/bao server -dev``) is started by this script on 127.0.0.1
 (``--port``, 18210), with a random root token given through ``BAO_DEV_ROOT_TOKEN_ID`` (never
@@ -97,7 +99,6 @@ LEVEL_NAMES = ("team", "app", "env", "part", "unit", "leaf")
 SEED_CONCURRENCY = 32
 CONCURRENCY = 8
 BATCH_SIZE = 500
-LIST_RATIO_TARGET = 8.0
 #: ours LIST's wall time / its CPU floor ((OpenBao + client CPU) / CPUs), at most.
 FLOOR_TARGET = 1.2
 #: The catalog reply (GET vault/catalog, gzipped), at most.
@@ -697,10 +698,6 @@ def run(args: argparse.Namespace, server: DevServer, tree: Tree) -> int:
             "(the seeded ones), every round",
         ),
         (
-            list_ratio >= LIST_RATIO_TARGET,
-            f"naive/ours LIST (ratio of medians) x{list_ratio:.1f} >= x{LIST_RATIO_TARGET:g}",
-        ),
-        (
             worst["LIST"] <= list_budget and list_methods == {"list"},
             f"ours LIST requests {worst['LIST']:,d} <= budget {list_budget:,d} "
             f"({n_folders:,d} folders + {batches} + 3), LIST only",
@@ -728,7 +725,8 @@ def run(args: argparse.Namespace, server: DevServer, tree: Tree) -> int:
             f"{raw / 1e6:.2f} MB, paths grouped by folder)",
         )
     )
-    print(f"\n   naive/ours SCAN (ratio of medians) x{scan_ratio:.1f} (no target)")
+    print(f"\n   naive/ours LIST (ratio of medians) x{list_ratio:.1f} (target: the floor, below)")
+    print(f"   naive/ours SCAN (ratio of medians) x{scan_ratio:.1f} (no target)")
     print(
         f"   requests naive/ours: LIST x{worst['naive'] / worst['LIST']:.1f}, "
         f"SCAN x{worst['naive'] / worst['SCAN']:.1f}"
