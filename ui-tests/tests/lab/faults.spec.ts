@@ -35,9 +35,11 @@ test.describe('Vault faults between the server and OpenBao', () => {
       'kv-all',
       { timeout: 30_000 }
     );
+    // The first catalog of the run (login, then every mount read) can take
+    // well over the default 15 s on a busy machine.
     await expect(
       panel.getByTestId('vault-jwt-tree').locator('[data-path="secret/"]')
-    ).toBeVisible();
+    ).toBeVisible({ timeout: 60_000 });
   });
 
   test.afterEach(async () => {
