@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
@@ -106,25 +108,32 @@ class SignInBrowserHandler(SignInBase):
         self.finish(json.dumps(self.status()))
 
 
-class SignInCallbackHandler(SignInBase):
-    """``GET vault-jwt/signin/callback?state=&code=``: where the identity provider sends the
-    pop-up back; answers a short HTML page (the panel shows the outcome).
+class _CallbackBase(SignInBase):
+    """Where the identity provider sends the pop-up back: hands the query to a sign-in's
+    ``finish(state, session, code, error, error_description)`` and answers a short HTML page
+    (the panel shows the outcome).
 
-    A browser redirect carries no XSRF header, so this route alone skips that check: it acts
+    A browser redirect carries no XSRF header, so these routes alone skip that check: they act
     only on a ``state`` that a sign-in of this browser session (its ``_xsrf`` cookie) started,
-    once (:mod:`.pkce`); anything else is refused (``signin_state_mismatch``,
-    ``signin_replayed``) before any request leaves the server. See docs/security.md.
+    once; anything else is refused (``signin_state_mismatch``, ``signin_replayed``) before any
+    request leaves the server. See docs/security.md.
     """
+
+    #: The page's text once signed in.
+    signed_in = "You are signed in. This window closes by itself; if not, close it."
 
     def _check_xsrf_every_verb(self) -> None:
         """The state bound to the session and used once stands in for the XSRF token."""
 
+    def finisher(self) -> Callable[..., Awaitable[Any]]:
+        raise NotImplementedError
+
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        signin = self.require_signin()
+        finish = self.finisher()
         try:
-            await signin.finish_browser(
+            await finish(
                 self.get_query_argument("state", ""),
                 self.get_cookie("_xsrf", "") or "",
                 self.get_query_argument("code", ""),
@@ -135,9 +144,15 @@ class SignInCallbackHandler(SignInBase):
             self.set_status(e.status)
             self.callback_page("Sign-in refused", e.message, e.code)
             return
-        self.callback_page(
-            "Signed in", "You are signed in. This window closes by itself; if not, close it.", ""
-        )
+        self.callback_page("Signed in", self.signed_in, "")
+
+
+class SignInCallbackHandler(_CallbackBase):
+    """``GET vault-jwt/signin/callback?state=&code=``: the browser sign-in's callback (the
+    state comes from :mod:`.pkce`)."""
+
+    def finisher(self) -> Callable[..., Awaitable[Any]]:
+        return self.require_signin().finish_browser
 
 
 class VaultOidcStartHandler(SignInBase):
@@ -156,40 +171,14 @@ class VaultOidcStartHandler(SignInBase):
         self.finish(json.dumps(self.status()))
 
 
-class VaultOidcCallbackHandler(SignInBase):
-    """``GET vault-jwt/signin/vault-oidc/callback?state=&code=``: where the identity provider
-    sends the pop-up back (callback_mode=client); hands the state, the code and the client nonce
-    to Vault and answers a short HTML page.
+class VaultOidcCallbackHandler(_CallbackBase):
+    """``GET vault-jwt/signin/vault-oidc/callback?state=&code=``: the Vault OIDC sign-in's
+    callback (callback_mode=client); the state, the code and the client nonce go to Vault."""
 
-    As :class:`SignInCallbackHandler`: a browser redirect carries no XSRF header, so this route
-    skips that check and acts only on a ``state`` that a sign-in of this browser session started,
-    once; anything else is refused before any request leaves the server.
-    """
+    signed_in = "You are signed in to Vault. This window closes by itself; if not, close it."
 
-    def _check_xsrf_every_verb(self) -> None:
-        """The state bound to the session and used once stands in for the XSRF token."""
-
-    @tornado.web.authenticated
-    @authorized
-    async def get(self) -> None:
-        vault_oidc = self.require_vault_oidc()
-        try:
-            await vault_oidc.finish(
-                self.get_query_argument("state", ""),
-                self.get_cookie("_xsrf", "") or "",
-                self.get_query_argument("code", ""),
-                self.get_query_argument("error", "")[:100],
-                self.get_query_argument("error_description", "")[:300],
-            )
-        except IdentityError as e:
-            self.set_status(e.status)
-            self.callback_page("Sign-in refused", e.message, e.code)
-            return
-        self.callback_page(
-            "Signed in",
-            "You are signed in to Vault. This window closes by itself; if not, close it.",
-            "",
-        )
+    def finisher(self) -> Callable[..., Awaitable[Any]]:
+        return self.require_vault_oidc().finish
 
 
 class SignInCancelHandler(SignInBase):
