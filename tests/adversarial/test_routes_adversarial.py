@@ -71,8 +71,11 @@ def own_verbs(handler: type) -> tuple[str, ...]:
 
 
 def params_of(handler: type) -> tuple[str, ...]:
-    """The query parameters a handler reads (``get_query_argument("x"`` / ``_flag(self, "x")``)."""
-    source = inspect.getsource(handler)
+    """The query parameters a handler reads (``get_query_argument("x"`` / ``_flag(self, "x")``),
+    its own or inherited from a base class of this package (the sign-in callbacks share theirs)."""
+    source = "\n".join(
+        inspect.getsource(c) for c in handler.__mro__ if c.__module__.startswith(PACKAGE)
+    )
     names = re.findall(r'get_query_argument\(\s*"([^"]+)"', source)
     names += re.findall(r'_flag\(\s*self,\s*"([^"]+)"', source)
     return tuple(sorted(set(names)))
