@@ -106,6 +106,8 @@ class Matcher:
         self._form_labels = [self._labels[form] for form in self._forms]
         self.longest = max(map(len, self._forms), default=0)
         self._heads = {form[:2] for form in self._forms} | {form[:1] for form in self._forms}
+        # Every character of any pattern: a tail that starts a pattern holds only these.
+        self._alphabet = "".join(sorted(set().union(*self._forms)))
         self._engine: engines.Engine | None = engines.build(self._forms) if self._forms else None
 
     def __bool__(self) -> bool:
@@ -185,10 +187,14 @@ class Matcher:
 
     def prefix_tail(self, text: str) -> int:
         """Length of the longest proper tail of ``text`` that is the start of some pattern."""
-        if not self._labels:
+        if not self._labels or self.longest < 2:
             return 0
+        # Only the run of pattern characters at the very end can start a pattern (most output
+        # ends in a character no pattern holds, such as a line break: then nothing is held).
+        window = text[1 - self.longest :]
+        run = len(window) - len(window.rstrip(self._alphabet))
         heads = self._heads
-        for at in range(max(0, len(text) - self.longest + 1), len(text)):
+        for at in range(len(text) - run, len(text)):
             # Most tails fail on their first two characters, a set look-up.
             if text[at : at + 2] in heads and self.is_start(text[at:]):
                 return len(text) - at

@@ -121,6 +121,31 @@ def test_stream_releases_a_tail_that_is_not_a_value(matcher: Matcher) -> None:
     assert stream.flush() == ""
 
 
+def test_the_held_tail_is_the_longest_tail_that_starts_a_pattern() -> None:
+    """prefix_tail against its definition, on texts built from the patterns' own pieces (and
+    characters no pattern holds), so that long, short and no tails all occur."""
+    import random
+
+    rng = random.Random(14)  # noqa: S311 (test data, not a secret)
+    values = ["tok-" + rng.randbytes(6).hex() for _ in range(20)] + ["a b\tc é😀 d"]
+    m = Matcher((f"s#{n}", v) for n, v in enumerate(values))
+    forms = sorted(m._labels)
+    pieces = [f[: rng.randint(1, len(f))] for f in forms for _ in range(2)] + ["\n", " ", "~"]
+
+    def expected(text: str) -> int:
+        for at in range(max(0, len(text) - m.longest + 1), len(text)):
+            if any(f.startswith(text[at:]) for f in forms):
+                return len(text) - at
+        return 0
+
+    seen = set()
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+        assert m.prefix_tail(text) == expected(text), text
+        seen.add(min(expected(text), 3))
+    assert seen == {0, 1, 2, 3}
+
+
 def test_empty_matcher_passes_everything() -> None:
     m = Matcher([])
     assert not m
