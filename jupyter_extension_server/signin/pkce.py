@@ -1,12 +1,11 @@
 """Browser sign-in: the authorization code grant with PKCE (RFC 7636), for providers or clients
 without the device flow.
 
-:class:`BrowserAuthorizations` keeps the sign-ins started from the panel: for each, a random
-``state``, ``nonce`` and PKCE ``code_verifier`` (S256 challenge), the redirect URI, and a digest
-of the browser session that started it (its ``_xsrf`` cookie). The callback is a plain browser
-redirect (no XSRF header can come with it), so it is accepted only with a ``state`` that is
-pending, from the same browser session, and not older than :data:`STATE_LIFETIME`; each
-``state`` works once (a replayed callback is refused, and said to be one).
+:class:`BrowserAuthorizations` starts the sign-ins of the panel: for each, a random ``state``,
+``nonce`` and PKCE ``code_verifier`` (S256 challenge), the redirect URI, and a digest of the
+browser session that started it (its ``_xsrf`` cookie), kept in a :class:`~.pending.PendingSignIns`
+store: the callback is accepted only with a ``state`` that is pending, from the same browser
+session, not older than :data:`~.pending.STATE_LIFETIME`, and once.
 """
 
 from __future__ import annotations
@@ -28,25 +27,13 @@ from .errors import (
     IdpError,
     SignInDenied,
     SignInNonceMismatch,
-    SignInReplayed,
-    SignInStateMismatch,
 )
 from .oidc import CLIENT_ERRORS, OAuthError, OidcProvider, TokenSet
-
-#: Seconds a started browser sign-in waits for its callback.
-STATE_LIFETIME = 600.0
-#: At most this many sign-ins pending at once (the oldest goes first), and used states remembered.
-MAX_PENDING = 8
-MAX_USED = 256
+from .pending import PendingSignIns, session_digest
 
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def session_digest(session: str) -> str:
-    """A digest of the browser session's secret (the ``_xsrf`` cookie), kept instead of it."""
-    return hashlib.sha256(session.encode("utf-8", "replace")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -76,20 +63,16 @@ class BrowserAuthorizations:
 
     def __init__(self, provider: OidcProvider) -> None:
         self._provider = provider
-        self._pending: dict[str, BrowserAuthorization] = {}
-        self._used: dict[str, float] = {}
+        self._pending: PendingSignIns[BrowserAuthorization] = PendingSignIns("a sign-in")
 
     @property
     def latest(self) -> BrowserAuthorization | None:
         """The most recent sign-in still waiting, or None."""
-        self._expire()
-        return next(reversed(self._pending.values()), None)
+        return self._pending.latest
 
     def cancel(self) -> None:
-        """Forget every pending sign-in (their callbacks will be refused as unknown)."""
-        for state in self._pending:
-            self._used[state] = time.time()
-        self._pending.clear()
+        """Forget every pending sign-in (their callbacks are refused from now on)."""
+        self._pending.cancel()
 
     async def start(self, redirect_uri: str, session: str) -> BrowserAuthorization:
         """A new sign-in: the URL of the provider's authorization endpoint to open."""
@@ -122,44 +105,13 @@ class BrowserAuthorizations:
             url=f"{endpoints.authorization_endpoint}{sep}{query}",
             created=time.time(),
         )
-        self._expire()
-        while len(self._pending) >= MAX_PENDING:
-            self._pending.pop(next(iter(self._pending)))
-        self._pending[state] = authorization
+        self._pending.keep(state, authorization)
         return authorization
 
     def take(self, state: str, session: str) -> BrowserAuthorization:
-        """The pending sign-in of ``state`` from this session, removed (single use).
-
-        Raises
-        ------
-        SignInReplayed
-            The state was used already.
-        SignInStateMismatch
-            The state is unknown, expired, or was started by another browser session.
-        """
-        self._expire()
-        key = next((k for k in self._pending if hmac.compare_digest(k, state)), None)
-        if key is None:
-            if any(hmac.compare_digest(k, state) for k in self._used):
-                raise SignInReplayed(
-                    "This sign-in reply was already used (a reloaded or replayed callback): it "
-                    "is refused. If you are not signed in, click Sign in again."
-                )
-            raise SignInStateMismatch(
-                "This sign-in reply does not belong to a sign-in started from this panel (its "
-                "state is unknown or expired): it is refused. Click Sign in in the panel to "
-                "start one."
-            )
-        authorization = self._pending[key]
-        if not hmac.compare_digest(authorization.session, session_digest(session)):
-            raise SignInStateMismatch(
-                "This sign-in reply comes from another browser session than the one that "
-                "started the sign-in: it is refused. Click Sign in in the panel to start one."
-            )
-        del self._pending[key]
-        self._remember(key)
-        return authorization
+        """The pending sign-in of ``state`` from this session, removed (single use); see
+        :meth:`.pending.PendingSignIns.take`."""
+        return self._pending.take(state, session)
 
     async def finish(self, authorization: BrowserAuthorization, code: str) -> TokenSet:
         """Exchange the code (with the verifier) and check the id_token's ``nonce``."""
@@ -199,14 +151,3 @@ class BrowserAuthorizations:
             f"The identity provider {self._provider.issuer} refused the sign-in "
             f"({error[:100]}{said}); click Sign in to try again."
         )
-
-    def _remember(self, state: str) -> None:
-        self._used[state] = time.time()
-        while len(self._used) > MAX_USED:
-            self._used.pop(next(iter(self._used)))
-
-    def _expire(self) -> None:
-        now = time.time()
-        for state in [s for s, a in self._pending.items() if now - a.created > STATE_LIFETIME]:
-            del self._pending[state]
-            self._remember(state)

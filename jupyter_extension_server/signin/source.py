@@ -23,8 +23,9 @@ from ..identity.service import SourceName, token_expiry
 from .errors import IdpError, IdpUnreachable, SignInExpired
 from .flow import DeviceFlow
 from .oidc import OAuthError, OidcProvider, TokenSet
+from .pending import STATE_LIFETIME
 from .persist import SavedSignIn
-from .pkce import STATE_LIFETIME, BrowserAuthorizations
+from .pkce import BrowserAuthorizations
 
 SignInState = Literal["signed_out", "pending", "signed_in"]
 SignInMethod = Literal["device", "browser"]

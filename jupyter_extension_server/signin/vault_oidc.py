@@ -39,7 +39,7 @@ from .errors import (
     VaultOidcSignInEnded,
     VaultOidcUnavailable,
 )
-from .pkce import STATE_LIFETIME, session_digest
+from .pending import STATE_LIFETIME, session_digest
 from .vault_oidc_pending import PendingLogins, VaultOidcLogin
 
 if TYPE_CHECKING:

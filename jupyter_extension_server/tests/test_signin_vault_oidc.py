@@ -10,9 +10,9 @@ import pytest
 from traitlets import TraitError
 
 from jupyter_extension_server.identity import IdTokenService
-from jupyter_extension_server.signin import vault_oidc_pending
+from jupyter_extension_server.signin import pending as pending_store
 from jupyter_extension_server.signin.errors import SignInReplayed, SignInStateMismatch
-from jupyter_extension_server.signin.pkce import session_digest
+from jupyter_extension_server.signin.pending import session_digest
 from jupyter_extension_server.signin.vault_oidc import (
     PendingLogins,
     VaultOidcLogin,
@@ -61,7 +61,7 @@ def test_expired_and_cancelled_states_are_refused(monkeypatch):
 
 
 def test_at_most_max_pending_are_kept(monkeypatch):
-    monkeypatch.setattr(vault_oidc_pending, "MAX_PENDING", 2)
+    monkeypatch.setattr(pending_store, "MAX_PENDING", 2)
     pending = PendingLogins()
     for state in ("a", "b", "c"):
         pending.add(login(state))
