@@ -6,11 +6,11 @@ import os
 
 from jupyter_server.extension.application import ExtensionApp
 
-from .handlers import route_table
 from .identity import IdTokenService
 from .redaction import kernel, savehook
 from .redaction.service import RedactionService
 from .redaction.websocket import connection_class
+from .routes import route_table
 from .s3 import S3Credentials
 from .vault.catalog import SecretCatalog
 from .vault.session import VaultSession

@@ -24,7 +24,8 @@ import pytest
 import tornado.web
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
-from jupyter_extension_server.handlers import NAMESPACE, BaseHandler, route_table
+from jupyter_extension_server.handlers import NAMESPACE, BaseHandler
+from jupyter_extension_server.routes import route_table
 
 from .conftest import SECRET_VALUE
 

@@ -195,7 +195,7 @@ def test_other_users_cannot_read_alices_id_token(alice_server):
 
 def _extension_routes() -> list[tuple[str, str]]:
     """``(verb, path)`` of every route of the server companion, from its own route table."""
-    from jupyter_extension_server.handlers import route_table
+    from jupyter_extension_server.routes import route_table
 
     routes = []
     for pattern, handler, _ in route_table(identity=None, vault=None, catalog=None):
