@@ -52,6 +52,9 @@ export HUB_REFRESH_LEAD_SECONDS=45 HUB_AUTH_REFRESH_AGE=10
 # new logins. The single-user servers log at DEBUG (the token-hygiene check reads those logs)
 # and expose window.jupyterapp to the browser tests.
 export BAO_TOKEN_TTL=2m BAO_TOKEN_MAX_TTL=10m HUB_SINGLEUSER_TESTING=1
+# The hub runs a second id_token service that allows access tokens (on HUB_PORT+83), beside the
+# main one that does not (demo/jupyterhub_config.py): the integration tests check both.
+export HUB_TEST_ACCESS_TOKEN_SERVICE=1
 # OpenBao for the tests; the unit suites must not see a Vault address (or token) of the caller.
 export BAO_PORT=$((18200 + OFF))
 export OPENBAO_ADDR="http://127.0.0.1:$BAO_PORT"
