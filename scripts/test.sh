@@ -169,13 +169,16 @@ if scripts/keycloak.sh start; then
     tail -n 30 "$LOGS/seaweedfs-build.log"
     step_failed seaweedfs
   fi
-  scripts/seaweedfs.sh stop || true
+  # SeaweedFS keeps running for the integration tests: alice's server assumes a role there with
+  # the access token that the hub's second id_token service hands out
+  # (tests/integration/test_access_token_hub.py); stopped after them.
   # The hub passes VAULT_ADDR on to the single-user servers (env_keep in
   # demo/jupyterhub_config.py, which also gives them --VaultSession.role=jupyter): they log in
   # at auth/jwt, which trusts this Keycloak.
   if VAULT_ADDR="$OPENBAO_ADDR" scripts/hub.sh start; then
     run_suite pytest-integration pytest python -m pytest tests/integration -q -p no:cacheprovider
     run_suite ui-hub playwright bash -c 'cd ui-tests && npx playwright test --config playwright.hub.config.js'
+    scripts/seaweedfs.sh stop || true
   else
     step_failed stack
   fi

@@ -11,6 +11,7 @@ refused."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import httpx
@@ -33,6 +34,7 @@ from integration_stack import (
 
 from jupyter_extension_server import errors
 from jupyter_extension_server.identity import IdTokenService
+from jupyter_extension_server.s3 import S3Credentials
 
 ALLOWING = "vault-jwt-access-token"
 ALLOWING_URL = f"{HUB_URL}/services/{ALLOWING}/"
@@ -208,3 +210,57 @@ def test_the_access_token_is_refreshed_with_the_id_token(alice, alice_server):
     assert second != first
     claims = verify_access_token(second)
     assert claims["exp"] > unverified_claims(first)["exp"]
+
+
+S3_ENDPOINT = os.environ.get("S3_ENDPOINT", "http://127.0.0.1:18300").rstrip("/")
+
+
+def test_s3_credentials_from_the_access_token_on_the_real_hub_and_seaweedfs(
+    alice, alice_server, tmp_path
+):
+    """The whole path: alice's server companion (her real server token) with
+    c.S3Credentials.use_access_token asks the hub for her access token and assumes her group's
+    role at the real SeaweedFS (scripts/test.sh keeps it running for these tests); under the
+    service that does not allow it, the card's error is access_token_not_allowed."""
+    try:
+        seaweed = httpx.get(f"{S3_ENDPOINT}/status", timeout=10).status_code
+    except httpx.HTTPError as e:
+        seaweed = type(e).__name__
+    if seaweed != 200:
+        pytest.fail(
+            f"SeaweedFS does not answer at {S3_ENDPOINT} ({seaweed}): `scripts/seaweedfs.sh "
+            "start && scripts/seaweedfs.sh seed` (scripts/test.sh runs it for these tests)",
+            pytrace=False,
+        )
+
+    async def renew(service_name: str) -> tuple[S3Credentials, list[str] | None]:
+        identity = IdTokenService(
+            hub_api_url=HUB_API_URL,
+            hub_user="alice",
+            hub_api_token=alice_server,
+            hub_service_name=service_name,
+            sources=["hub"],
+        )
+        s3 = S3Credentials(
+            identity=identity,
+            endpoint=S3_ENDPOINT,
+            role_arn="arn:aws:iam::role/jupyter-management",
+            duration_seconds=900,
+            credentials_file=str(tmp_path / service_name / "credentials"),
+            use_access_token=True,
+        )
+        try:
+            try:
+                await s3.renew()
+            except errors.VaultJwtError:
+                return s3, None
+            return s3, await s3.buckets()
+        finally:
+            await s3.close()
+            await identity.close()
+
+    s3, buckets = asyncio.run(renew(ALLOWING))
+    assert buckets == ["management-data"], s3.status().error
+    s3, buckets = asyncio.run(renew("vault-jwt-id-token"))
+    assert buckets is None
+    assert s3.status().error.code == "access_token_not_allowed"
