@@ -85,6 +85,15 @@ def alice_server(alice):
         alice.stop_server("alice")
 
 
+@pytest.fixture(scope="module")
+def bob_server(bob):
+    bob.start_server("bob")
+    try:
+        yield server_token_of("bob")
+    finally:
+        bob.stop_server("bob")
+
+
 def ask_access_token(token: str | None, url: str, user: str | None = None) -> httpx.Response:
     headers = {"Authorization": f"token {token}"} if token is not None else {}
     params = {"user": user} if user is not None else None
@@ -175,15 +184,15 @@ def test_the_server_companion_reads_it_through_the_real_service(alice, alice_ser
     assert verify_access_token(access_token)["preferred_username"] == "alice"
 
 
-def test_the_setting_on_still_refuses_everyone_else(alice, bob, alice_server):
-    # bob's own token, asking for alice's: refused (without a name, bob gets bob's).
-    bob_token = personal_token(bob)
-    assert refusal(ask_access_token(bob_token, ALLOWING_URL, user="alice")) == (
-        403,
-        "wrong_user",
-    )
-    mine = ask_access_token(bob_token, ALLOWING_URL)
-    assert verify_access_token(mine.json()["access_token"])["preferred_username"] == "bob"
+def test_the_setting_on_still_refuses_everyone_else(alice, bob, alice_server, bob_server):
+    # bob's server and bob's own token, asking for alice's: refused (without a name, bob's).
+    for bob_token in (bob_server, personal_token(bob)):
+        assert refusal(ask_access_token(bob_token, ALLOWING_URL, user="alice")) == (
+            403,
+            "wrong_user",
+        )
+        mine = ask_access_token(bob_token, ALLOWING_URL)
+        assert verify_access_token(mine.json()["access_token"])["preferred_username"] == "bob"
     # A personal token of alice made with the service's scope only, not the access token's.
     narrow = personal_token(
         alice, note="service only", scopes=[f"access:services!service={ALLOWING}"]
