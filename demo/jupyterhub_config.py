@@ -98,7 +98,22 @@ configure_jupyterhub(
     refresh_lead_seconds=float(os.environ.get("HUB_REFRESH_LEAD_SECONDS", "60")),
     auth_refresh_age=int(os.environ.get("HUB_AUTH_REFRESH_AGE", "30")),
     service_url=f"http://127.0.0.1:{HUB_PORT + 82}",
+    # The admin's choice (docs/security.md): also hand each user's server its OIDC access token,
+    # for an STS that wants it (c.S3Credentials.use_access_token). Off by default.
+    allow_access_token=os.environ.get("HUB_ALLOW_ACCESS_TOKEN") == "1",
 )
+# Tests only (scripts/test.sh): a second id_token service that allows access tokens, beside the
+# main one (which does not unless HUB_ALLOW_ACCESS_TOKEN=1), so that the integration tests see
+# both settings on one hub (tests/integration/test_access_token_hub.py).
+if os.environ.get("HUB_TEST_ACCESS_TOKEN_SERVICE") == "1":
+    configure_jupyterhub(
+        c,
+        refresh_lead_seconds=float(os.environ.get("HUB_REFRESH_LEAD_SECONDS", "60")),
+        auth_refresh_age=int(os.environ.get("HUB_AUTH_REFRESH_AGE", "30")),
+        service_name="vault-jwt-access-token",
+        service_url=f"http://127.0.0.1:{HUB_PORT + 83}",
+        allow_access_token=True,
+    )
 
 # --- single-user servers: local processes of this unix user (root here) -------------------
 c.JupyterHub.spawner_class = "simple"

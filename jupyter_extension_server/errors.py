@@ -104,6 +104,23 @@ class NoIdToken(IdentityError):
     status = 503
 
 
+class AccessTokenNotAllowed(IdentityError):
+    """The hub's id_token service does not hand this server the OIDC access token: the hub's
+    administrator has not allowed it (``configure_jupyterhub(c, allow_access_token=True)``),
+    or the server's token lacks the scope that allows it."""
+
+    code = "access_token_not_allowed"
+    status = 403
+
+
+class NoAccessToken(IdentityError):
+    """There is no usable OIDC access token: the source has none (only the hub's id_token
+    service hands one out), the login holds none, or the hub could not refresh it."""
+
+    code = "no_access_token"
+    status = 503
+
+
 class MalformedToken(IdentityError):
     """The source holds something that is not a JWT with a JSON payload and a numeric ``exp``."""
 

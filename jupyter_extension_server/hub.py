@@ -16,6 +16,10 @@ to work and for the token to stay fresh, :func:`configure_jupyterhub` sets:
   configured on these two roles (what earlier versions of this helper added) is removed;
 - a short ``auth_refresh_age``: the service's "who is calling" request, made with the caller's
   token, lets the hub refresh that user's auth (at most this often) before the service reads it;
+- only with ``allow_access_token=True`` (off by default): the service also answers a caller's
+  own OIDC access token (for an STS that wants it, ``c.S3Credentials.use_access_token``) to
+  tokens holding the custom scope ``custom:vault-jwt:access-token``, which it defines and
+  grants to the ``user`` and ``server`` roles; never the refresh_token;
 - an expiry-aware ``refresh_user_hook`` (oauthenticator >= 17.3): stock ``refresh_user`` only
   uses the refresh_token once the userinfo endpoint rejects the access token and never looks
   at the id_token's ``exp``, so the stored id_token can be expired for a while. The hook
@@ -49,7 +53,10 @@ from typing import Any
 
 import jwt
 
+from .hubservice.broker import ACCESS_TOKEN_SCOPE
+
 __all__ = [
+    "ACCESS_TOKEN_SCOPE",
     "DEFAULT_SERVICE_NAME",
     "DEFAULT_SERVICE_URL",
     "SERVICE_ROLE_SCOPES",
@@ -102,6 +109,7 @@ def configure_jupyterhub(
     service_url: str = DEFAULT_SERVICE_URL,
     service_bind_url: str | None = None,
     service_command: list[str] | None = None,
+    allow_access_token: bool = False,
 ) -> None:
     """Configure JupyterHub so single-user servers can get a fresh id_token of their owner.
 
@@ -136,6 +144,13 @@ def configure_jupyterhub(
     service_command
         The command that runs the service. Default: this Python running
         ``-m jupyter_extension_server.hubservice``.
+    allow_access_token
+        Let the service also hand each user's server (and every other token of the user that
+        holds the service's scopes, kernels and terminals of the server included) the user's
+        current OIDC access token, on its own route (``access-token``) that only a server
+        configured with ``c.S3Credentials.use_access_token`` calls. Off by default: an access
+        token is a bearer token for the IdP's APIs and every audience it names (see
+        docs/security.md). The refresh_token is never handed out.
 
     Raises
     ------
@@ -157,6 +172,9 @@ def configure_jupyterhub(
       for the service; the ``user`` and ``server`` roles get :func:`caller_scopes` added and
       lose any ``admin:auth_state`` scope; their default scopes (or those already configured)
       and every other role are kept.
+    - with ``allow_access_token``: ``--allow-access-token`` on the service's command, the custom
+      scope :data:`ACCESS_TOKEN_SCOPE` in ``c.JupyterHub.custom_scopes`` and in the ``user`` and
+      ``server`` roles. Without it, that scope is removed from those two roles.
     """
     if refresh_lead_seconds < 0:
         raise HubConfigError("refresh_lead_seconds must be >= 0")
@@ -186,6 +204,14 @@ def configure_jupyterhub(
     command = list(service_command or [sys.executable, "-m", "jupyter_extension_server.hubservice"])
     if service_bind_url:
         command.append(f"--bind-url={service_bind_url}")
+    if allow_access_token:
+        command.append("--allow-access-token")
+        custom = dict(c.JupyterHub.custom_scopes) if "custom_scopes" in c.JupyterHub else {}
+        custom[ACCESS_TOKEN_SCOPE] = {
+            "description": "Get your own current OIDC access token from the "
+            f"{service_name} service (jupyterlab-vault-jwt)",
+        }
+        c.JupyterHub.custom_scopes = custom
     service = {
         "name": service_name,
         "url": service_url.rstrip("/"),
@@ -197,9 +223,11 @@ def configure_jupyterhub(
     ]
     c.JupyterHub.services = [*services, service]
 
-    callers = caller_scopes(service_name)
+    callers = caller_scopes(service_name) + ((ACCESS_TOKEN_SCOPE,) if allow_access_token else ())
     roles = _merge_roles(
-        _configured_list(c.JupyterHub, "load_roles"), {"user": callers, "server": callers}
+        _configured_list(c.JupyterHub, "load_roles"),
+        {"user": callers, "server": callers},
+        drop_access_token_scope=not allow_access_token,
     )
     role_name = f"{service_name}-service"
     roles = [role for role in roles if role.get("name") != role_name]
@@ -240,10 +268,14 @@ def _grants_auth_state(scope: str) -> bool:
 
 
 def _merge_roles(
-    roles: list[dict[str, Any]], extra: dict[str, tuple[str, ...]]
+    roles: list[dict[str, Any]],
+    extra: dict[str, tuple[str, ...]],
+    *,
+    drop_access_token_scope: bool = False,
 ) -> list[dict[str, Any]]:
     """Return a copy of ``roles`` where each role named in ``extra`` has those scopes too, and
-    no ``admin:auth_state`` scope.
+    no ``admin:auth_state`` scope (nor :data:`ACCESS_TOKEN_SCOPE` with
+    ``drop_access_token_scope``).
 
     JupyterHub merges a configured default role with its defaults key by key, so a configured
     ``scopes`` list *replaces* the default scopes: when we add a role spec we start from the
@@ -272,7 +304,12 @@ def _merge_roles(
                 ", ".join(dropped),
                 name,
             )
-        kept = [s for s in spec["scopes"] if not _grants_auth_state(s)]
+        kept = [
+            s
+            for s in spec["scopes"]
+            if not _grants_auth_state(s)
+            and not (drop_access_token_scope and s == ACCESS_TOKEN_SCOPE)
+        ]
         spec["scopes"] = kept + [s for s in scopes if s not in kept]
     return merged
 

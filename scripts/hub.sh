@@ -13,7 +13,11 @@
 #                home/<user>/ for each single-user server)
 #   HUB_PORT     public port (configurable-http-proxy) [8000]; the proxy API listens on
 #                HUB_PORT+1, the hub itself (its REST API) on HUB_PORT+81 and its id_token
-#                service (a managed service of the hub) on HUB_PORT+82
+#                service (a managed service of the hub) on HUB_PORT+82 (with
+#                HUB_TEST_ACCESS_TOKEN_SERVICE=1, a second one, allowing access tokens, on
+#                HUB_PORT+83)
+#   HUB_ALLOW_ACCESS_TOKEN=1
+#                let the id_token service hand out access tokens too (docs/security.md) [off]
 #   KC_URL       Keycloak base URL or realm URL [http://127.0.0.1:18080]
 #   HUB_REFRESH_LEAD_SECONDS / HUB_AUTH_REFRESH_AGE
 #                refresh the id_token when it expires within this many seconds [60] /
@@ -90,8 +94,9 @@ cmd_start() {
     log "already running (pid $pid) at $HUB_URL_BASE"
     return 0
   fi
-  local port
-  for port in "$HUB_PORT" $((HUB_PORT + 1)) $((HUB_PORT + 81)) $((HUB_PORT + 82)); do
+  local port ports=("$HUB_PORT" $((HUB_PORT + 1)) $((HUB_PORT + 81)) $((HUB_PORT + 82)))
+  if [ "${HUB_TEST_ACCESS_TOKEN_SERVICE:-}" = 1 ]; then ports+=($((HUB_PORT + 83))); fi
+  for port in "${ports[@]}"; do
     if port_in_use "$port"; then
       die "port $port is in use by another process (HUB_PORT=$HUB_PORT uses $HUB_PORT, $((HUB_PORT + 1)), $((HUB_PORT + 81)) and $((HUB_PORT + 82)))"
     fi
@@ -136,6 +141,12 @@ cmd_start() {
     tail_log "$HUB_LOG"
     cmd_stop || true
     die "the hub's id_token service did not start"
+  fi
+  if [ "${HUB_TEST_ACCESS_TOKEN_SERVICE:-}" = 1 ] &&
+    ! wait_http "$HUB_URL_BASE/services/vault-jwt-access-token/" "$HUB_START_TIMEOUT" "$pid"; then
+    tail_log "$HUB_LOG"
+    cmd_stop || true
+    die "the hub's second id_token service (access tokens allowed) did not start"
   fi
   log "running (pid $pid) at $HUB_URL_BASE; started in $(elapsed "$t0")s"
 }

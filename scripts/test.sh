@@ -52,6 +52,9 @@ export HUB_REFRESH_LEAD_SECONDS=45 HUB_AUTH_REFRESH_AGE=10
 # new logins. The single-user servers log at DEBUG (the token-hygiene check reads those logs)
 # and expose window.jupyterapp to the browser tests.
 export BAO_TOKEN_TTL=2m BAO_TOKEN_MAX_TTL=10m HUB_SINGLEUSER_TESTING=1
+# The hub runs a second id_token service that allows access tokens (on HUB_PORT+83), beside the
+# main one that does not (demo/jupyterhub_config.py): the integration tests check both.
+export HUB_TEST_ACCESS_TOKEN_SERVICE=1
 # OpenBao for the tests; the unit suites must not see a Vault address (or token) of the caller.
 export BAO_PORT=$((18200 + OFF))
 export OPENBAO_ADDR="http://127.0.0.1:$BAO_PORT"
@@ -166,13 +169,16 @@ if scripts/keycloak.sh start; then
     tail -n 30 "$LOGS/seaweedfs-build.log"
     step_failed seaweedfs
   fi
-  scripts/seaweedfs.sh stop || true
+  # SeaweedFS keeps running for the integration tests: alice's server assumes a role there with
+  # the access token that the hub's second id_token service hands out
+  # (tests/integration/test_access_token_hub.py); stopped after them.
   # The hub passes VAULT_ADDR on to the single-user servers (env_keep in
   # demo/jupyterhub_config.py, which also gives them --VaultSession.role=jupyter): they log in
   # at auth/jwt, which trusts this Keycloak.
   if VAULT_ADDR="$OPENBAO_ADDR" scripts/hub.sh start; then
     run_suite pytest-integration pytest python -m pytest tests/integration -q -p no:cacheprovider
     run_suite ui-hub playwright bash -c 'cd ui-tests && npx playwright test --config playwright.hub.config.js'
+    scripts/seaweedfs.sh stop || true
   else
     step_failed stack
   fi

@@ -6,6 +6,13 @@ server). :func:`jupyter_extension_server.hub.configure_jupyterhub` registers and
 """
 
 from .app import DEFAULT_SERVICE_NAME, main, make_app
-from .broker import BrokerError, IdTokenBroker
+from .broker import ACCESS_TOKEN_SCOPE, BrokerError, IdTokenBroker
 
-__all__ = ["DEFAULT_SERVICE_NAME", "BrokerError", "IdTokenBroker", "main", "make_app"]
+__all__ = [
+    "ACCESS_TOKEN_SCOPE",
+    "DEFAULT_SERVICE_NAME",
+    "BrokerError",
+    "IdTokenBroker",
+    "main",
+    "make_app",
+]

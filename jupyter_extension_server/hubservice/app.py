@@ -15,6 +15,11 @@ Routes:
   or ``{"error": {"code", "message"}}`` (see :class:`.broker.BrokerError`). Only the
   ``Authorization`` header counts: no cookie, no token in the URL, so a browser page cannot
   make another site's visitor call it, and no CORS header is ever sent.
+- ``GET|POST {prefix}access-token[?user=<name>]``, the same way: ``{"access_token": "..."}``
+  (the caller's own OIDC access token, never the refresh_token), only when the service runs
+  with ``--allow-access-token`` and the caller's token holds the
+  :data:`~.broker.ACCESS_TOKEN_SCOPE` custom scope; else ``access_token_not_allowed`` (403).
+  A separate route, so a server that asks for the id_token never gets the access token.
 - ``GET {prefix}`` (no credentials): ``{"service": "<name>"}``, a liveness check.
 
 Run by hand (what the hub does): ``python -m jupyter_extension_server.hubservice``
@@ -58,10 +63,12 @@ class _JsonHandler(web.RequestHandler):
 
 
 class IdTokenHandler(_JsonHandler):
-    """``GET|POST {prefix}id-token``: the caller's own id_token."""
+    """``GET|POST {prefix}id-token``: the caller's own id_token (``access-token``: the caller's
+    own access token, when allowed)."""
 
-    def initialize(self, broker: IdTokenBroker) -> None:
+    def initialize(self, broker: IdTokenBroker, field: str = "id_token") -> None:
         self.broker = broker
+        self.field = field
 
     async def get(self) -> None:
         await self._answer()
@@ -79,12 +86,15 @@ class IdTokenHandler(_JsonHandler):
                     "Send the caller's JupyterHub API token: Authorization: token <token>.",
                 )
             expected = self.get_query_argument("user", None)
-            token = await self.broker.id_token_for(match.group(1), expected)
+            if self.field == "access_token":
+                token = await self.broker.access_token_for(match.group(1), expected)
+            else:
+                token = await self.broker.id_token_for(match.group(1), expected)
         except BrokerError as e:
             self.set_status(e.status)
             self.finish(json.dumps(e.to_json()))
             return
-        self.finish(json.dumps({"id_token": token}))
+        self.finish(json.dumps({self.field: token}))
 
 
 class RootHandler(_JsonHandler):
@@ -118,6 +128,11 @@ def make_app(broker: IdTokenBroker, prefix: str) -> web.Application:
     return web.Application(
         [
             (re.escape(prefix) + "id-token", IdTokenHandler, {"broker": broker}),
+            (
+                re.escape(prefix) + "access-token",
+                IdTokenHandler,
+                {"broker": broker, "field": "access_token"},
+            ),
             (re.escape(prefix) + "?", RootHandler, {"name": broker.service_name}),
         ],
         log_function=_log_request,
@@ -159,6 +174,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=20,
         help="Connections to the hub's API at most [20].",
     )
+    parser.add_argument(
+        "--allow-access-token",
+        action="store_true",
+        help="Also answer a caller's own OIDC access token (route access-token) to tokens "
+        "holding the custom:vault-jwt:access-token scope. Off by default: only the id_token "
+        "leaves the hub.",
+    )
     parser.add_argument("--log-level", default="INFO", help="Log level [INFO].")
     args = parser.parse_args(argv)
     args.api_url = env.get("JUPYTERHUB_API_URL", "")
@@ -195,15 +217,17 @@ async def serve(args: argparse.Namespace) -> None:
         request_timeout=args.request_timeout,
         deadline=args.deadline,
         max_connections=args.max_connections,
+        allow_access_token=args.allow_access_token,
     )
     server = httpserver.HTTPServer(make_app(broker, args.prefix))
     server.listen(bind.port, address=bind.hostname or "")
     log.info(
-        "%s: id_token service listening on %s:%s under %s",
+        "%s: id_token service listening on %s:%s under %s (access tokens: %s)",
         args.name,
         bind.hostname or "*",
         bind.port,
         args.prefix,
+        "allowed" if args.allow_access_token else "not allowed",
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -16,6 +16,14 @@ may read ``auth_state`` (scopes ``admin:auth_state`` and ``read:users:name``). F
 3. The reply holds ``id_token`` only. An expired one (the hub could not refresh it: IdP down)
    is an error, ``stale_id_token``, not a reply.
 
+The OIDC **access token** (some STS servers want it rather than the id_token) is answered only
+by a separate call (:meth:`IdTokenBroker.access_token_for`, its own route), and only when the
+hub's administrator allowed it twice: the broker runs with ``allow_access_token`` (off by
+default) and the caller's token holds :data:`ACCESS_TOKEN_SCOPE` (a custom scope the hub
+defines; ``configure_jupyterhub(c, allow_access_token=True)`` sets up both). The same steps
+and owner-only checks apply; the access token comes from the same auth_state, so the same
+refresh keeps it fresh. The refresh_token is never answered.
+
 Nothing is cached: every request asks the hub again (a cache would serve a stale or revoked
 token). Each request has an overall deadline, and each hub reply a size cap. Tokens never
 reach a log or an error message.
@@ -34,7 +42,11 @@ import jwt
 
 from ..httpclient import SharedHttpClient
 
-__all__ = ["MAX_HUB_REPLY_BYTES", "BrokerError", "IdTokenBroker"]
+__all__ = ["ACCESS_TOKEN_SCOPE", "MAX_HUB_REPLY_BYTES", "BrokerError", "IdTokenBroker"]
+
+#: The custom scope a caller's token must hold to get the access token (besides the service's
+#: access scope), when the broker allows access tokens at all.
+ACCESS_TOKEN_SCOPE = "custom:vault-jwt:access-token"  # noqa: S105 - a scope name
 
 #: Largest hub reply read (a user model is a few KiB; auth_state with its tokens < 64 KiB).
 MAX_HUB_REPLY_BYTES = 1024 * 1024
@@ -50,7 +62,8 @@ class BrokerError(Exception):
 
     The codes are the server companion's identity error codes (``login_required``,
     ``stale_id_token``, ``hub_unreachable``, ``hub_timeout``, ``hub_error``,
-    ``hub_misconfigured``, ``no_id_token``) plus the broker's own refusals
+    ``hub_misconfigured``, ``no_id_token``; for the access token ``access_token_not_allowed``,
+    ``no_access_token``, ``stale_access_token``) plus the broker's own refusals
     (``unauthenticated``, ``forbidden``, ``wrong_user``). Messages never hold a token.
     """
 
@@ -89,6 +102,10 @@ class IdTokenBroker:
         the companion gets the broker's ``hub_timeout`` rather than a timeout of its own.
     max_connections
         Size of the connection pool to the hub.
+    allow_access_token
+        Answer :meth:`access_token_for` (callers also need :data:`ACCESS_TOKEN_SCOPE`). Off by
+        default: the access token is a bearer token for the IdP's APIs and every audience it
+        names, so only the id_token leaves the hub.
     """
 
     def __init__(
@@ -100,6 +117,7 @@ class IdTokenBroker:
         request_timeout: float = 5.0,
         deadline: float = 8.0,
         max_connections: int = 20,
+        allow_access_token: bool = False,
     ) -> None:
         if not api_url or not api_token or not service_name:
             raise ValueError("api_url, api_token and service_name are required")
@@ -108,6 +126,7 @@ class IdTokenBroker:
         self.service_name = service_name
         self._access = {"access:services", f"access:services!service={service_name}"}
         self._deadline = deadline
+        self.allow_access_token = allow_access_token
         self._http = SharedHttpClient(timeout=request_timeout, max_connections=max_connections)
 
     def __repr__(self) -> str:
@@ -133,10 +152,25 @@ class IdTokenBroker:
         BrokerError
             Refused, or the hub failed; see the class for the codes.
         """
+        return await self._within_deadline(self._id_token_for(caller_token, expected_user))
+
+    async def access_token_for(self, caller_token: str, expected_user: str | None = None) -> str:
+        """The caller's own fresh OIDC access token, when the administrator allows it.
+
+        The same checks as :meth:`id_token_for`, then: the broker must run with
+        ``allow_access_token`` and the caller's token must hold :data:`ACCESS_TOKEN_SCOPE`
+        (else ``access_token_not_allowed``, 403).
+
+        Raises
+        ------
+        BrokerError
+            Refused, or the hub failed; see the class for the codes.
+        """
+        return await self._within_deadline(self._access_token_for(caller_token, expected_user))
+
+    async def _within_deadline(self, work: Any) -> str:
         try:
-            return await asyncio.wait_for(
-                self._id_token_for(caller_token, expected_user), self._deadline
-            )
+            return await asyncio.wait_for(work, self._deadline)
         except asyncio.TimeoutError as e:
             raise BrokerError(
                 504,
@@ -145,6 +179,31 @@ class IdTokenBroker:
             ) from e
 
     async def _id_token_for(self, caller_token: str, expected_user: str | None) -> str:
+        name, _ = await self._caller(caller_token, expected_user)
+        return _id_token_in(await self._auth_state_of(name))
+
+    async def _access_token_for(self, caller_token: str, expected_user: str | None) -> str:
+        name, scopes = await self._caller(caller_token, expected_user)
+        if not self.allow_access_token:
+            raise BrokerError(
+                403,
+                "access_token_not_allowed",
+                f"The {self.service_name} service hands out id_tokens only: the hub's "
+                "administrator has not allowed access tokens "
+                "(configure_jupyterhub(c, allow_access_token=True)).",
+            )
+        if ACCESS_TOKEN_SCOPE not in scopes:
+            raise BrokerError(
+                403,
+                "access_token_not_allowed",
+                f"This token may not get the access token: it needs the {ACCESS_TOKEN_SCOPE} "
+                "scope (configure_jupyterhub(c, allow_access_token=True) grants it to the "
+                "user and server roles).",
+            )
+        return _access_token_in(name, await self._auth_state_of(name))
+
+    async def _caller(self, caller_token: str, expected_user: str | None) -> tuple[str, list]:
+        """The caller's user name and token scopes, once the caller may use the service."""
         caller = await self._whoami(caller_token)
         name = caller.get("name")
         if caller.get("kind") != "user" or not isinstance(name, str) or not name:
@@ -166,7 +225,7 @@ class IdTokenBroker:
                 "This token belongs to another user: the service answers each user with "
                 "their own id_token only.",
             )
-        return await self._id_token_of(name)
+        return name, scopes
 
     async def _whoami(self, caller_token: str) -> dict[str, Any]:
         status, model = await self._get(
@@ -184,7 +243,7 @@ class IdTokenBroker:
             )
         return model
 
-    async def _id_token_of(self, name: str) -> str:
+    async def _auth_state_of(self, name: str) -> dict[str, Any]:
         status, model = await self._get(f"{self._api}/users/{quote(name, safe='')}", self._auth)
         if status == 404:
             raise BrokerError(401, "login_required", f"JupyterHub has no user {name} any more.")
@@ -215,27 +274,7 @@ class IdTokenBroker:
                 "c.Authenticator.enable_auth_state = True with JUPYTERHUB_CRYPT_KEY set. If it "
                 "was enabled after the login, log out of the hub and in again.",
             )
-        token = state.get("id_token")
-        if not isinstance(token, str) or not token.strip():
-            raise BrokerError(
-                503,
-                "no_id_token",
-                "The login holds no id_token: the identity provider issued none (is the "
-                "'openid' scope requested?).",
-            )
-        token = token.strip()
-        exp = _exp_of(token)
-        # A token just past exp by the hub's clock is still handed out: the single-user server
-        # judges it with its own clock and its own allowance (c.IdTokenService.clock_skew).
-        if exp is not None and exp + CLOCK_SKEW_SECONDS <= time.time():
-            raise BrokerError(
-                503,
-                "stale_id_token",
-                "The hub's id_token has expired and the hub could not get a new one from the "
-                "identity provider (down, or unreachable from the hub).",
-                exp=exp,
-            )
-        return token
+        return state
 
     async def _get(self, url: str, headers: dict[str, str]) -> tuple[int, Any]:
         """GET ``url``: the status and the JSON body (None when it is not JSON)."""
@@ -263,6 +302,53 @@ class IdTokenBroker:
             return status, json.loads(body)
         except ValueError:
             return status, None
+
+
+def _id_token_in(state: dict[str, Any]) -> str:
+    """The id_token of ``state`` (a user's auth_state), unless missing or expired."""
+    token = state.get("id_token")
+    if not isinstance(token, str) or not token.strip():
+        raise BrokerError(
+            503,
+            "no_id_token",
+            "The login holds no id_token: the identity provider issued none (is the "
+            "'openid' scope requested?).",
+        )
+    token = token.strip()
+    exp = _exp_of(token)
+    # A token just past exp by the hub's clock is still handed out: the single-user server
+    # judges it with its own clock and its own allowance (c.IdTokenService.clock_skew).
+    if exp is not None and exp + CLOCK_SKEW_SECONDS <= time.time():
+        raise BrokerError(
+            503,
+            "stale_id_token",
+            "The hub's id_token has expired and the hub could not get a new one from the "
+            "identity provider (down, or unreachable from the hub).",
+            exp=exp,
+        )
+    return token
+
+
+def _access_token_in(name: str, state: dict[str, Any]) -> str:
+    """The access token of ``state`` (never the refresh_token), unless missing or expired.
+
+    Its expiry is known when it is a JWT (Keycloak's are); an opaque one is answered as it is
+    (the hub's refresh follows the id_token, issued with it).
+    """
+    token = state.get("access_token")
+    if not isinstance(token, str) or not token.strip():
+        raise BrokerError(503, "no_access_token", f"The login of {name} holds no access token.")
+    token = token.strip()
+    exp = _exp_of(token)
+    if exp is not None and exp + CLOCK_SKEW_SECONDS <= time.time():
+        raise BrokerError(
+            503,
+            "stale_access_token",
+            "The hub's access token has expired and the hub could not get a new one from the "
+            "identity provider (down, or unreachable from the hub).",
+            exp=exp,
+        )
+    return token
 
 
 def _exp_of(token: str) -> float | None:

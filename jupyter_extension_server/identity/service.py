@@ -50,6 +50,7 @@ from traitlets import (
 from traitlets.config import LoggingConfigurable
 
 from ..errors import (
+    AccessTokenNotAllowed,
     HubDeadlineExceeded,
     HubError,
     HubMisconfigured,
@@ -59,6 +60,7 @@ from ..errors import (
     IdentityError,
     LoginRequired,
     MalformedToken,
+    NoAccessToken,
     NoIdToken,
     RefreshRateLimited,
     SourceUnreadable,
@@ -135,7 +137,9 @@ class HubSource:
     first fetch, with ``GET {api_url}/services/{service_name}`` (the ``url`` the hub and its
     proxy reach the service at, plus its ``prefix``), and looked up again after the service
     could not be reached. Then each fetch is ``GET {base}id-token?user={user}``; the service's
-    error codes become the identity errors of the same codes.
+    error codes become the identity errors of the same codes. :meth:`fetch_access_token` asks
+    ``GET {base}access-token?user={user}`` instead (only when the server was configured to want
+    the access token: the service answers it only when the hub's administrator allows it).
 
     Parameters
     ----------
@@ -180,8 +184,15 @@ class HubSource:
 
     async def fetch(self) -> str:
         """Ask the id_token service for the owner's id_token."""
+        return await self._ask("id-token", "id_token")
+
+    async def fetch_access_token(self) -> str:
+        """Ask the id_token service for the owner's OIDC access token (never stored here)."""
+        return await self._ask("access-token", "access_token")
+
+    async def _ask(self, route: str, field: str) -> str:
         base = self._base or await self._look_up()
-        response = await self._get(f"{base}id-token", params={"user": self._user})
+        response = await self._get(f"{base}{route}", params={"user": self._user})
         if response is None:
             # Unreachable: the hub may have moved it; look the URL up again next time.
             self._base = self._configured_base.rstrip("/") + "/" if self._configured_base else None
@@ -191,12 +202,20 @@ class HubSource:
             )
         body = _json_object(response)
         if response.status_code == 200:
-            token = body.get("id_token") if body else None
+            token = body.get(field) if body else None
             if not isinstance(token, str) or not token.strip():
                 raise HubError(
-                    f"The hub's id_token service ({self._service}) answered without an id_token."
+                    f"The hub's id_token service ({self._service}) answered without an "
+                    f"{field.replace('_', ' ')}."
                 )
             return token.strip()
+        if field == "access_token" and response.status_code == 404:
+            # A service from before access tokens: it has no such route.
+            raise AccessTokenNotAllowed(
+                f"The hub's id_token service ({self._service}) does not hand out access "
+                "tokens (an older version): ask the hub's administrator, or turn "
+                "c.S3Credentials.use_access_token off."
+            )
         raise self._error_of(response.status_code, body)
 
     async def _look_up(self) -> str:
@@ -291,6 +310,16 @@ class HubSource:
             return NoIdToken(
                 message
                 or "Your JupyterHub login holds no id_token: the identity provider issued none."
+            )
+        if code == "access_token_not_allowed":
+            return AccessTokenNotAllowed(
+                (message or "The hub does not hand out access tokens.")
+                + " Ask the hub's administrator, or turn c.S3Credentials.use_access_token off "
+                "to use the id_token."
+            )
+        if code in ("no_access_token", "stale_access_token"):
+            return NoAccessToken(
+                message or "The hub holds no usable access token for you; log in again at the hub."
             )
         if status == 404:
             # A proxy or server that does not know the route: the service is not there.
@@ -415,6 +444,15 @@ def token_expiry(token: str, source_detail: str) -> float:
     if isinstance(exp, bool) or not isinstance(exp, int | float):
         raise MalformedToken(f"The id_token from {source_detail} has no numeric 'exp' claim.")
     return float(exp)
+
+
+def _jwt_exp(token: str) -> float | None:
+    """The ``exp`` of a JWT access token, or None (opaque, or no numeric ``exp``)."""
+    try:
+        exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    except jwt.PyJWTError:
+        return None
+    return None if isinstance(exp, bool) or not isinstance(exp, int | float) else float(exp)
 
 
 class IdTokenService(LoggingConfigurable):
@@ -656,6 +694,7 @@ class IdTokenService(LoggingConfigurable):
         self._source = self._pick_source()
         self._budget = ReadBudget(self.refresh_limit, self.refresh_window)
         self._unchanged = UnchangedBackoff()
+        self._access_token_wanted = False
 
     @property
     def source(self) -> TokenSource | None:
@@ -752,6 +791,56 @@ class IdTokenService(LoggingConfigurable):
         if isinstance(self._source, VaultOidcSource):
             return None  # Vault holds the sign-in: there is no id_token
         return await self._flight.run(self._load)
+
+    def want_access_token(self) -> None:
+        """Allow :meth:`access_token` (``c.S3Credentials.use_access_token`` calls this): a
+        server that did not ask never reads the access token."""
+        self._access_token_wanted = True
+
+    async def access_token(self) -> str:
+        """The owner's current OIDC access token, read from the hub's id_token service each
+        time (kept by the caller for the one request that needs it; never stored, logged or
+        answered by this server).
+
+        Raises
+        ------
+        NoAccessToken
+            The source is not the hub (only its id_token service hands out access tokens), or
+            the hub holds no usable one.
+        AccessTokenNotAllowed
+            The hub's administrator has not allowed it.
+        IdentityError
+            The hub failed, or reads were rate limited.
+        RuntimeError
+            When :meth:`want_access_token` was not called (a programming error).
+        """
+        if not self._access_token_wanted:
+            raise RuntimeError("access_token() without want_access_token()")
+        source = self._source
+        if not isinstance(source, HubSource):
+            raise NoAccessToken(
+                "Only JupyterHub's id_token service hands out an OIDC access token, and this "
+                f"server reads its id_token from {source.detail if source else 'nowhere'}: "
+                "turn c.S3Credentials.use_access_token off."
+            )
+        try:
+            self._budget.acquire(source.detail)
+            token = await source.fetch_access_token()
+            exp = _jwt_exp(token)
+            if exp is not None and exp + self.clock_skew <= time.time():
+                raise NoAccessToken(
+                    f"JupyterHub's access token for you expired {format_age(time.time() - exp)} "
+                    "ago and the hub could not get a new one; this is tried again by itself."
+                )
+        except IdentityError as e:
+            self.log.warning(
+                "jupyterlab-vault-jwt: reading the access token from %s failed: %s (HTTP %s)",
+                source.detail,
+                e.code,
+                e.status,
+            )
+            raise
+        return token
 
     async def close(self) -> None:
         """Stop the sign-in's tasks and close the HTTP client (on server shutdown)."""

@@ -2,12 +2,14 @@
 kept fresh, written as a named profile of the AWS shared credentials file.
 
 - **Assume**: :meth:`S3Credentials.renew` reads the current id_token from
-  :class:`~..identity.IdTokenService` and calls the STS (:mod:`.sts`); concurrent callers share one
-  call. The credentials stay on the server and go into ``[<profile>]`` of ``credentials_file``
-  (:mod:`.profile`: 0600, atomic, the user's other profiles and comments untouched), where boto3,
-  s3fs, pandas, the AWS CLI and R read them; the credential_process helper (``python -m
-  jupyter_extension_server.s3 credential-process``) reads them from there too, so a long-lived
-  boto3 session asks again when they expire.
+  :class:`~..identity.IdTokenService` (with ``use_access_token``, the access token that the
+  hub's id_token service hands out when the hub allows it, read for this call only) and calls
+  the STS (:mod:`.sts`); concurrent callers share one call. The credentials stay on the
+  server and go into ``[<profile>]`` of ``credentials_file`` (:mod:`.profile`: 0600, atomic,
+  the user's other profiles and comments untouched), where boto3, s3fs, pandas, the AWS CLI
+  and R read them; the credential_process helper (``python -m jupyter_extension_server.s3
+  credential-process``) reads them from there too, so a long-lived boto3 session asks again
+  when they expire.
 - **Kept fresh**: a background task assumes the role again when a third of the credentials'
   lifetime is left (at least ``MIN_RENEW_LEAD_SECONDS``), and after each new id_token; failures
   are retried with back-off, and credentials that expire during an outage are removed from the
@@ -135,6 +137,15 @@ class S3Credentials(LoggingConfigurable):
     request_timeout = Float(
         10.0, config=True, help="Timeout of each phase of a request to the STS or S3, in seconds."
     )
+    use_access_token = Bool(
+        False,
+        config=True,
+        help="Send the OIDC access token instead of the id_token as the WebIdentityToken (some "
+        "STS servers want it). The hub must allow it: configure_jupyterhub(c, "
+        "allow_access_token=True); else the card shows access_token_not_allowed. The access "
+        "token is read from the hub's id_token service for each AssumeRoleWithWebIdentity and "
+        "kept in memory only for that request.",
+    )
     remove_on_shutdown = Bool(
         True,
         config=True,
@@ -186,6 +197,8 @@ class S3Credentials(LoggingConfigurable):
         self._background: set[asyncio.Task[Any]] = set()
         self._closed = False
         identity.on_new_token(self._on_new_id_token)
+        if self.configured and self.use_access_token:
+            identity.want_access_token()
         if self.configured and not self.tls_verify:
             self.log.warning(
                 "jupyterlab-vault-jwt: TLS verification of the STS %s is OFF "
@@ -336,9 +349,14 @@ class S3Credentials(LoggingConfigurable):
             raise NoIdToken(
                 "There is no id_token to get S3 credentials with. " + (self._identity.hint or "")
             )
+        # The access token (when configured) is read now, for this request only: the hub
+        # refreshes it together with the id_token, so the id_token still says when to renew.
+        web_identity = (
+            await self._identity.access_token() if self.use_access_token else identity.id_token
+        )
         form = request_form(
             self.role_arn,
-            identity.id_token,
+            web_identity,
             session_name(self._identity.owner or _claim_name(identity) or "jupyter"),
             self.duration_seconds or None,
         )

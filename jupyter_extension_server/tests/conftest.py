@@ -94,6 +94,13 @@ class FakeHub:
         False: ``GET /hub/api/services/<name>`` answers 404 (a hub without the service).
     delay
         Seconds the hub waits before answering the "who is calling" request.
+    extra_scopes
+        Scopes added to the server token's whoami model (e.g. the access token scope).
+    old_service
+        True: the service answers 404 on ``access-token`` (one from before access tokens).
+    broker
+        The real id_token service's broker (``broker.allow_access_token`` is the admin's
+        setting, off as by default).
     requests
         ``(path, Authorization header)`` of every request the service received.
     lookups
@@ -108,6 +115,9 @@ class FakeHub:
         self.auth_state: dict | None = {"id_token": mint_id_token()}
         self.include_auth_state = True
         self.service_present = True
+        self.extra_scopes: list[str] = []
+        self.old_service = False
+        self.broker: IdTokenBroker | None = None
         self.delay = 0.0
         self.requests: list[tuple[str, str]] = []
         self.user_params: list[str | None] = []
@@ -180,7 +190,11 @@ class _FakeHubHandler(web.RequestHandler):
                 elif hub.status != 200:
                     _json(self, hub.status, {"status": hub.status, "message": "fake hub failure"})
                 else:
-                    scopes = [f"access:services!service={SERVICE_NAME}", "read:users:name!user"]
+                    scopes = [
+                        f"access:services!service={SERVICE_NAME}",
+                        "read:users:name!user",
+                        *hub.extra_scopes,
+                    ]
                     _json(self, 200, {"kind": "user", "name": hub.owner, "scopes": scopes})
             finally:
                 hub.active -= 1
@@ -201,6 +215,8 @@ class _RecordingIdTokenHandler(IdTokenHandler):
         hub: FakeHub = self.settings["fake_hub"]
         hub.requests.append((self.request.path, self.request.headers.get("Authorization", "")))
         hub.user_params.append(self.get_query_argument("user", None))
+        if self.field == "access_token" and hub.old_service:
+            raise web.HTTPError(404)
 
 
 @pytest.fixture
@@ -210,13 +226,18 @@ def fake_hub(jp_asyncio_loop) -> Iterator[FakeHub]:
     sock, port = testing.bind_unused_port()  # 127.0.0.1
     hub.url = f"http://127.0.0.1:{port}/hub/api"
     hub.service_base = f"http://127.0.0.1:{port}"
-    broker = IdTokenBroker(hub.url, SERVICE_TOKEN, SERVICE_NAME)
+    broker = hub.broker = IdTokenBroker(hub.url, SERVICE_TOKEN, SERVICE_NAME)
     app = web.Application(
         [
             (r"/hub/api/services/([^/]+)", _FakeHubHandler, {"hub": hub, "route": "service"}),
             (r"/hub/api/users/([^/]+)", _FakeHubHandler, {"hub": hub, "route": "users"}),
             (r"/hub/api/user", _FakeHubHandler, {"hub": hub, "route": "user"}),
             (SERVICE_PREFIX + "id-token", _RecordingIdTokenHandler, {"broker": broker}),
+            (
+                SERVICE_PREFIX + "access-token",
+                _RecordingIdTokenHandler,
+                {"broker": broker, "field": "access_token"},
+            ),
         ],
         fake_hub=hub,
     )

@@ -23,6 +23,7 @@ from tornado import httpserver, netutil, web
 from traitlets.config import Config
 
 from jupyter_extension_server.hub import (
+    ACCESS_TOKEN_SCOPE,
     DEFAULT_SERVICE_NAME,
     SERVICE_ROLE_SCOPES,
     HubConfigError,
@@ -252,6 +253,61 @@ async def test_jupyterhub_loads_it_and_only_the_service_may_read_auth_state(cryp
         assert "access:services!service=vault-jwt-id-token" in expanded, who
         assert not [s for s in expanded if s.startswith("admin:")], (who, expanded)
     hub.db.close()
+
+
+def test_access_tokens_stay_off_unless_the_admin_allows_them(crypt_key):
+    c = Config()
+    # An earlier allow_access_token=True, then turned off: the grant goes away.
+    c.JupyterHub.load_roles = [{"name": "server", "scopes": ["self", ACCESS_TOKEN_SCOPE]}]
+    configure_jupyterhub(c)
+    (service,) = c.JupyterHub.services
+    assert "--allow-access-token" not in service["command"]
+    assert "custom_scopes" not in c.JupyterHub
+    for name in ("user", "server"):
+        assert ACCESS_TOKEN_SCOPE not in role(c, name)["scopes"]
+
+
+def test_allow_access_token_sets_the_service_flag_and_grants_the_scope(crypt_key):
+    c = Config()
+    c.JupyterHub.custom_scopes = {"custom:other:thing": {"description": "kept"}}
+    configure_jupyterhub(c, allow_access_token=True)
+    (service,) = c.JupyterHub.services
+    assert service["command"][-1] == "--allow-access-token"
+    assert set(c.JupyterHub.custom_scopes) == {"custom:other:thing", ACCESS_TOKEN_SCOPE}
+    for name in ("user", "server"):
+        assert role(c, name)["scopes"][-1] == ACCESS_TOKEN_SCOPE
+    assert ACCESS_TOKEN_SCOPE not in role(c, "vault-jwt-id-token-service")["scopes"]
+
+
+@pytest.mark.asyncio
+async def test_jupyterhub_gives_the_server_token_the_access_token_scope(crypt_key, tmp_path):
+    """JupyterHub's own start-up steps take the custom scope: the server token's expanded
+    scopes hold it with allow_access_token=True and not without."""
+    from jupyterhub import orm
+    from jupyterhub import scopes as hub_scopes
+    from jupyterhub.app import JupyterHub
+    from jupyterhub.roles import assign_default_roles
+
+    for allowed in (True, False):
+        c = Config()
+        configure_jupyterhub(c, allow_access_token=allowed)
+        hub = JupyterHub(config=c, db_url=f"sqlite:///{tmp_path / f'hub-{allowed}.sqlite'}")
+        hub.cookie_secret = secrets.token_bytes(32)
+        hub.init_db()
+        hub.init_hub()
+        hub.init_oauth()
+        await hub.init_role_creation()
+        hub.init_services()
+        await hub.init_api_tokens()
+        await hub.init_role_assignment()
+        user = orm.User(name="alice")
+        hub.db.add(user)
+        hub.db.commit()
+        assign_default_roles(hub.db, entity=user)
+        server_token = user.new_api_token(roles=["server"], note="Server at /user/alice/")
+        expanded = hub_scopes.get_scopes_for(orm.APIToken.find(hub.db, server_token))
+        assert (ACCESS_TOKEN_SCOPE in expanded) is allowed, expanded
+        hub.db.close()
 
 
 def test_missing_crypt_key_fails_fast(monkeypatch):

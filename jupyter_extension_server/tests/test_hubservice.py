@@ -17,7 +17,11 @@ from tornado import httpserver, testing, web
 
 from jupyter_extension_server.hubservice import make_app
 from jupyter_extension_server.hubservice.app import _parse_args
-from jupyter_extension_server.hubservice.broker import MAX_HUB_REPLY_BYTES, IdTokenBroker
+from jupyter_extension_server.hubservice.broker import (
+    ACCESS_TOKEN_SCOPE,
+    MAX_HUB_REPLY_BYTES,
+    IdTokenBroker,
+)
 
 from .conftest import mint_id_token
 
@@ -52,6 +56,7 @@ class FakeHubApi:
         self.delay = 0.0
         self.huge = False
         self.log: list[tuple[str, str]] = []
+        self.broker: IdTokenBroker | None = None
 
 
 class _Handler(web.RequestHandler):
@@ -91,7 +96,7 @@ def stack(jp_asyncio_loop):
     api = FakeHubApi()
     hub_sock, hub_port = testing.bind_unused_port()
     svc_sock, svc_port = testing.bind_unused_port()
-    broker = IdTokenBroker(
+    broker = api.broker = IdTokenBroker(
         f"http://127.0.0.1:{hub_port}/hub/api", SERVICE_TOKEN, NAME, deadline=1.0
     )
     hub_app = web.Application(
@@ -339,3 +344,98 @@ def test_the_command_line_reads_the_hubs_environment(monkeypatch):
     monkeypatch.delenv("JUPYTERHUB_API_TOKEN")
     with pytest.raises(SystemExit):
         _parse_args([])
+
+
+# -- the access token (off unless the admin allows it) ---------------------------------------
+
+
+async def ask_access(base: str, token: str, **params) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=10) as client:
+        return await client.post(
+            f"{base}access-token", headers={"Authorization": f"token {token}"}, params=params
+        )
+
+
+def grant_access_token_scope(api: FakeHubApi) -> None:
+    """The scope that configure_jupyterhub(c, allow_access_token=True) grants, on alice's and
+    bob's server tokens (not on alice's personal token)."""
+    for token in ("alice-server-token", "bob-server-token", "other-service-token"):
+        api.whoami[token]["scopes"] = [*api.whoami[token]["scopes"], ACCESS_TOKEN_SCOPE]
+
+
+async def test_the_access_token_is_refused_while_the_admin_has_not_allowed_it(stack):
+    api, base = stack
+    grant_access_token_scope(api)
+    response = await ask_access(base, "alice-server-token")
+    assert (response.status_code, error_code(response)) == (403, "access_token_not_allowed")
+    assert "at-alice" not in response.text and "eyJ" not in response.text
+    # auth_state is not even read.
+    assert [path for path, _ in api.log] == ["/hub/api/user"]
+
+
+async def test_the_owner_gets_their_access_token_and_nothing_else_when_allowed(stack):
+    api, base = stack
+    api.broker.allow_access_token = True
+    grant_access_token_scope(api)
+    response = await ask_access(base, "alice-server-token", user="alice")
+    assert response.status_code == 200
+    assert response.json() == {"access_token": "at-alice"}
+    assert response.headers["Cache-Control"] == "no-store"
+    # The id-token route still answers the id_token only.
+    response = await ask(base, "alice-server-token")
+    assert response.json() == {"id_token": api.tokens["alice"]}
+
+
+@pytest.mark.parametrize(
+    ("token", "user", "status", "code"),
+    [
+        # alice's personal token has the service's scope but not the access token's
+        ("alice-personal-token", None, 403, "access_token_not_allowed"),
+        ("alice-narrow-token", None, 403, "forbidden"),
+        ("bob-server-token", "alice", 403, "wrong_user"),
+        ("other-service-token", None, 403, "forbidden"),
+        ("not-a-hub-token", None, 401, "login_required"),
+    ],
+)
+async def test_access_token_refusals_when_allowed(stack, token, user, status, code):
+    api, base = stack
+    api.broker.allow_access_token = True
+    grant_access_token_scope(api)
+    params = {"user": user} if user else {}
+    response = await ask_access(base, token, **params)
+    assert (response.status_code, error_code(response)) == (status, code)
+    for secret in ("at-alice", "at-bob", "rt-alice", "rt-bob", "eyJ"):
+        assert secret not in response.text
+    assert ("/hub/api/users/alice", SERVICE_TOKEN) not in api.log
+
+
+async def test_bob_asking_without_a_name_gets_bobs_access_token(stack):
+    api, base = stack
+    api.broker.allow_access_token = True
+    grant_access_token_scope(api)
+    response = await ask_access(base, "bob-server-token")
+    assert response.json() == {"access_token": "at-bob"}
+
+
+@pytest.mark.parametrize(
+    ("access_token", "code"),
+    [(None, "no_access_token"), ("", "no_access_token"), ("expired", "stale_access_token")],
+)
+async def test_no_usable_access_token(stack, access_token, code):
+    api, base = stack
+    api.broker.allow_access_token = True
+    grant_access_token_scope(api)
+    if access_token == "expired":
+        access_token = mint_id_token(lifetime=-60)
+    api.auth_states["alice"]["access_token"] = access_token
+    response = await ask_access(base, "alice-server-token")
+    assert (response.status_code, error_code(response)) == (503, code)
+    assert "rt-alice" not in response.text and "eyJ" not in response.text
+
+
+def test_the_command_line_leaves_access_tokens_off_unless_asked(monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_API_URL", "http://127.0.0.1:8081/hub/api")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t")
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8181")
+    assert _parse_args([]).allow_access_token is False
+    assert _parse_args(["--allow-access-token"]).allow_access_token is True

@@ -7,6 +7,7 @@ import os
 import re
 import time
 from functools import cache
+from pathlib import Path
 
 import httpx
 import jwt
@@ -26,6 +27,8 @@ KC_ADMIN_PASSWORD = os.environ.get("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin")
 #: the proxy's route.
 SERVICE_NAME = "vault-jwt-id-token"
 SERVICE_URL = f"{HUB_URL}/services/{SERVICE_NAME}/"
+#: The hub's REST API itself (scripts/hub.sh: HUB_PORT+81), as its servers see it.
+HUB_API_URL = f"http://127.0.0.1:{httpx.URL(HUB_URL).port + 81}/hub/api"
 
 
 @cache
@@ -131,6 +134,25 @@ def service_id_token(token: str, **kwargs) -> str:
     body = response.json()
     assert set(body) == {"id_token"}, set(body)
     return body["id_token"]
+
+
+def server_token_of(user: str) -> str:
+    """``$JUPYTERHUB_API_TOKEN`` of the user's running server, read from its process
+    environment (as anyone with a terminal on that server can)."""
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            entries = environ.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        env = dict(e.decode(errors="replace").partition("=")[::2] for e in entries if b"=" in e)
+        if (
+            env.get("JUPYTERHUB_API_URL") == HUB_API_URL
+            and env.get("JUPYTERHUB_USER") == user
+            and env.get("JUPYTERHUB_API_TOKEN")
+            and "JUPYTERHUB_SERVICE_PREFIX" in env  # a server, not the id_token service
+        ):
+            return env["JUPYTERHUB_API_TOKEN"]
+    pytest.fail(f"no running server of {user} found (JUPYTERHUB_API_URL={HUB_API_URL})")
 
 
 def personal_token(browser: HubBrowser, note: str = "integration test", **model) -> str:

@@ -12,19 +12,19 @@ from pathlib import Path
 import httpx
 import pytest
 from integration_stack import (
+    HUB_API_URL,
     HUB_URL,
     SERVICE_NAME,
     SERVICE_URL,
     HubBrowser,
     ask_service,
     personal_token,
+    server_token_of,
     service_id_token,
     unverified_claims,
     verify_id_token,
     wait_until_hub_refreshes,
 )
-
-HUB_API_URL = f"http://127.0.0.1:{httpx.URL(HUB_URL).port + 81}/hub/api"
 
 
 @pytest.fixture(scope="module")
@@ -51,25 +51,6 @@ def alice_server(alice):
         yield
     finally:
         alice.stop_server("alice")
-
-
-def server_token_of(user: str) -> str:
-    """``$JUPYTERHUB_API_TOKEN`` of the user's running server, read from its process
-    environment (as anyone with a terminal on that server can)."""
-    for environ in Path("/proc").glob("[0-9]*/environ"):
-        try:
-            entries = environ.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        env = dict(e.decode(errors="replace").partition("=")[::2] for e in entries if b"=" in e)
-        if (
-            env.get("JUPYTERHUB_API_URL") == HUB_API_URL
-            and env.get("JUPYTERHUB_USER") == user
-            and env.get("JUPYTERHUB_API_TOKEN")
-            and "JUPYTERHUB_SERVICE_PREFIX" in env  # a server, not the id_token service
-        ):
-            return env["JUPYTERHUB_API_TOKEN"]
-    pytest.fail(f"no running server of {user} found (JUPYTERHUB_API_URL={HUB_API_URL})")
 
 
 def hub_get(token: str, path: str) -> httpx.Response:

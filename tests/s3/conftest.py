@@ -59,6 +59,18 @@ def real_servers() -> None:
 
 def id_token(user: str, client_id: str = HUB_CLIENT, secret: str | None = HUB_SECRET) -> str:
     """A real id_token of ``user`` from Keycloak (password grant of ``client_id``)."""
+    return keycloak_tokens(user, client_id, secret)["id_token"]
+
+
+def access_token(user: str) -> str:
+    """A real access token of ``user`` from Keycloak (password grant of the hub's client)."""
+    return keycloak_tokens(user)["access_token"]
+
+
+def keycloak_tokens(
+    user: str, client_id: str = HUB_CLIENT, secret: str | None = HUB_SECRET
+) -> dict[str, Any]:
+    """Keycloak's token reply for ``user`` (password grant of ``client_id``)."""
     data = {
         "grant_type": "password",
         "client_id": client_id,
@@ -70,7 +82,7 @@ def id_token(user: str, client_id: str = HUB_CLIENT, secret: str | None = HUB_SE
         data["client_secret"] = secret
     reply = httpx.post(f"{ISSUER}/protocol/openid-connect/token", data=data, timeout=60)
     assert reply.status_code == 200, reply.text
-    return reply.json()["id_token"]
+    return reply.json()
 
 
 @pytest.fixture(scope="session")
