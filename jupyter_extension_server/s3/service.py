@@ -41,6 +41,7 @@ from ..vault.api import ssl_context
 from ..vault.session import _env, plain_http_warning
 from .buckets import list_buckets
 from .errors import S3NoCredentials, S3NotConfigured, S3ProfileError
+from .objects import S3Listing, check_bucket, check_prefix, list_objects
 from .profile import CredentialsFile, check_profile_name
 from .sts import StsCredentials, assume_role_with_web_identity, request_form, session_name
 
@@ -266,6 +267,25 @@ class S3Credentials(LoggingConfigurable):
         """
         self._require_configured()
         return await list_buckets(self._http, self.s3_url, self.credentials(), self.region)
+
+    async def objects(self, bucket: str, prefix: str) -> S3Listing:
+        """The folders and objects right under ``prefix`` of ``bucket`` (S3 ``ListObjectsV2``).
+
+        Raises
+        ------
+        UnsafePath
+            A bucket or prefix refused before anything else.
+        S3NoCredentials
+            Without credentials.
+        S3Error
+            Why listing failed (``s3_access_denied`` for a bucket the role may not list).
+        """
+        check_bucket(bucket)
+        check_prefix(prefix)
+        self._require_configured()
+        return await list_objects(
+            self._http, self.s3_url, self.credentials(), self.region, bucket, prefix
+        )
 
     # --- renew / revoke ----------------------------------------------------------------------
 

@@ -14,9 +14,8 @@ import sys
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
-from conftest import ROLE, S3_ENDPOINT, companion, id_token
+from conftest import ROLE, admin_client, companion, id_token
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,21 +33,6 @@ print(json.dumps({
     "keys": [o["Key"] for o in ns["listing"].get("Contents", [])] if "listing" in ns else None,
 }))
 """
-
-
-def admin_client():
-    """boto3 as SeaweedFS's admin identity (scripts/seaweedfs.sh keeps its keys, 0600)."""
-    keys = Path(os.environ.get("STACK_DIR", REPO / ".stack")) / "seaweedfs" / "admin_keys"
-    if not keys.exists():
-        pytest.fail(f"{keys} is missing: set STACK_DIR as for scripts/seaweedfs.sh", pytrace=False)
-    access, secret, _ = keys.read_text().split()
-    return boto3.client(
-        "s3",
-        endpoint_url=S3_ENDPOINT,
-        aws_access_key_id=access,
-        aws_secret_access_key=secret,
-        region_name="us-east-1",
-    )
 
 
 async def render(target: dict) -> str:
