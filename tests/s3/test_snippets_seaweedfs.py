@@ -210,4 +210,4 @@ async def test_the_bash_snippet_reads_a_hostile_object_and_lists_the_bucket_in_a
             await asyncio.to_thread(kernel.close)
         await c.close()
         admin.delete_object(Bucket="reader-data", Key=BASH_KEY)
-    assert os.listdir(cwd) == [] and not PWNED.exists()
+    assert os.listdir(cwd) == [] and not await asyncio.to_thread(PWNED.exists)
