@@ -86,7 +86,7 @@ class S3ObjectsHandler(BaseHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        bucket = self.get_query_argument("bucket")
+        bucket = self.get_query_argument("bucket", "")
         prefix = self.get_query_argument("prefix", "")
         listing = await self.s3.objects(bucket, prefix)
         self.finish(json.dumps(listing.as_json()))

@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote_plus
 
 import httpx
 
-from ..errors import UnsafePath
+from ..errors import BadRequest, UnsafePath
 from ..vault.paths import shown, unsafe_reason
 from .buckets import signed_headers
 from .errors import S3AccessDenied, S3Error, S3NoSuchBucket, StsTimeout, StsUnreachable
@@ -77,8 +77,12 @@ def check_bucket(name: str) -> str:
 
     Raises
     ------
+    BadRequest
+        No bucket named.
     UnsafePath
     """
+    if not name:
+        raise BadRequest("Which bucket? The parameter 'bucket' is missing.")
     if not _BUCKET.match(name) or ".." in name:
         raise UnsafePath(
             f"'{shown(name)}' is not a bucket name: 3 to 63 lowercase letters, digits, '.' and "
