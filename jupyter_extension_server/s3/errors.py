@@ -80,6 +80,8 @@ class StsIdTokenExpired(StsRefused):
 
     code = "sts_id_token_expired"
     status = 401
+    #: What the STS said, as the message quotes it (`` (the STS said: …)``), or empty.
+    said: str = ""
 
 
 class StsInvalidIdToken(StsRefused):

@@ -217,7 +217,7 @@ def name_clock_skew(error: StsIdTokenExpired, exp: float, now: float) -> StsIdTo
         return error  # expired by this server's clock too: a fresh one is read by itself
     skew = StsClockSkew(
         f"The STS says the id_token has expired or is not valid yet, but by this server's clock "
-        f"it is valid for {int(left)} s more{getattr(error, 'said', '')}: the clocks of the STS, "
+        f"it is valid for {int(left)} s more{error.said}: the clocks of the STS, "
         "your identity provider and this server disagree (clock skew). Synchronise them (NTP); "
         "the credentials are asked for again by themselves."
     )
