@@ -222,8 +222,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       s3,
       onS3Renew: () => void app.commands.execute(CommandIDs.s3Renew),
       onS3Revoke: () => void app.commands.execute(CommandIDs.s3Revoke),
-      onS3Insert: bucket =>
-        void app.commands.execute(CommandIDs.s3InsertSnippet, { bucket }),
+      onS3Insert: (bucket, key) =>
+        void app.commands.execute(
+          CommandIDs.s3InsertSnippet,
+          key ? { bucket, key } : { bucket }
+        ),
       leaks,
       inserter,
       onInsert: insertSnippet,

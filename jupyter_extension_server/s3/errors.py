@@ -80,6 +80,8 @@ class StsIdTokenExpired(StsRefused):
 
     code = "sts_id_token_expired"
     status = 401
+    #: What the STS said, as the message quotes it (`` (the STS said: …)``), or empty.
+    said: str = ""
 
 
 class StsInvalidIdToken(StsRefused):
@@ -100,3 +102,17 @@ class S3ProfileError(S3Error):
 
     code = "s3_profile_error"
     status = 500
+
+
+class S3NoSuchBucket(S3Error):
+    """The bucket asked for does not exist at the object storage."""
+
+    code = "s3_no_such_bucket"
+    status = 404
+
+
+class StsClockSkew(StsIdTokenExpired):
+    """The STS calls the id_token expired (or not valid yet) while this server's clock says it
+    is valid: the clocks of the STS, the identity provider and this server disagree."""
+
+    code = "sts_clock_skew"

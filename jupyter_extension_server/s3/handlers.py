@@ -79,6 +79,19 @@ class S3BucketsHandler(BaseHandler):
         self.finish(json.dumps({"buckets": await self.s3.buckets()}))
 
 
+class S3ObjectsHandler(BaseHandler):
+    """``GET vault-jwt/s3/objects?bucket=&prefix=``: the folders and objects of one level of a
+    bucket."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        bucket = self.get_query_argument("bucket", "")
+        prefix = self.get_query_argument("prefix", "")
+        listing = await self.s3.objects(bucket, prefix)
+        self.finish(json.dumps(listing.as_json()))
+
+
 def s3_routes(namespace: str, services: dict) -> list[tuple[str, type[BaseHandler], dict]]:
     """The object storage routes (``services`` as the route table gives every handler)."""
     return [
@@ -86,4 +99,5 @@ def s3_routes(namespace: str, services: dict) -> list[tuple[str, type[BaseHandle
         (f"/{namespace}/s3/renew", S3RenewHandler, services),
         (f"/{namespace}/s3/revoke", S3RevokeHandler, services),
         (f"/{namespace}/s3/buckets", S3BucketsHandler, services),
+        (f"/{namespace}/s3/objects", S3ObjectsHandler, services),
     ]

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,9 +43,16 @@ from ..singleflight import SingleFlight
 from ..vault.api import ssl_context
 from ..vault.session import _env, plain_http_warning
 from .buckets import list_buckets
-from .errors import S3NoCredentials, S3NotConfigured, S3ProfileError
+from .errors import S3NoCredentials, S3NotConfigured, S3ProfileError, StsIdTokenExpired
+from .objects import S3Listing, check_bucket, check_prefix, list_objects
 from .profile import CredentialsFile, check_profile_name
-from .sts import StsCredentials, assume_role_with_web_identity, request_form, session_name
+from .sts import (
+    StsCredentials,
+    assume_role_with_web_identity,
+    name_clock_skew,
+    request_form,
+    session_name,
+)
 
 #: Assume the role again this long before the credentials expire, at least.
 MIN_RENEW_LEAD_SECONDS = 10.0
@@ -173,9 +181,12 @@ class S3Credentials(LoggingConfigurable):
 
             raise TraitError(f"c.S3Credentials.profile: {e}") from e
 
-    def __init__(self, identity: IdTokenService, **kwargs: Any) -> None:
+    def __init__(
+        self, identity: IdTokenService, clock: Callable[[], float] = time.time, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._identity = identity
+        self._clock = clock  # this server's clock, against the STS's verdict on expiry
         self._http = httpx.AsyncClient(
             verify=ssl_context(self.tls_verify, self.ca_cert),
             timeout=self.request_timeout,
@@ -280,6 +291,25 @@ class S3Credentials(LoggingConfigurable):
         self._require_configured()
         return await list_buckets(self._http, self.s3_url, self.credentials(), self.region)
 
+    async def objects(self, bucket: str, prefix: str) -> S3Listing:
+        """The folders and objects right under ``prefix`` of ``bucket`` (S3 ``ListObjectsV2``).
+
+        Raises
+        ------
+        UnsafePath
+            A bucket or prefix refused before anything else.
+        S3NoCredentials
+            Without credentials.
+        S3Error
+            Why listing failed (``s3_access_denied`` for a bucket the role may not list).
+        """
+        check_bucket(bucket)
+        check_prefix(prefix)
+        self._require_configured()
+        return await list_objects(
+            self._http, self.s3_url, self.credentials(), self.region, bucket, prefix
+        )
+
     # --- renew / revoke ----------------------------------------------------------------------
 
     async def renew(self) -> None:
@@ -360,7 +390,13 @@ class S3Credentials(LoggingConfigurable):
             session_name(self._identity.owner or _claim_name(identity) or "jupyter"),
             self.duration_seconds or None,
         )
-        credentials = await assume_role_with_web_identity(self._http, self.endpoint, form)
+        try:
+            credentials = await assume_role_with_web_identity(self._http, self.endpoint, form)
+        except StsIdTokenExpired as e:
+            named = name_clock_skew(e, identity.exp, self._clock())
+            if named is e:
+                raise
+            raise named from e
         now = time.time()
         if self._revoked_by_user or self._closed:
             return  # revoked while the STS answered: drop them
@@ -407,8 +443,11 @@ class S3Credentials(LoggingConfigurable):
             )
 
     def _on_new_id_token(self, identity: Identity) -> None:
-        if self._credentials is None or self._revoked_by_user or self._closed:
+        if self._revoked_by_user or self._closed:
             return
+        if self._credentials is None and self._error is None:
+            return  # never asked for: nothing to renew
+        # Also after a failure (an expired or skewed id_token): a new one is worth a try now.
         digest = hashlib.sha256(identity.id_token.encode()).hexdigest()
         if digest == self._id_token_digest:
             return

@@ -22,6 +22,7 @@ from defusedxml.common import DefusedXmlException
 from .errors import (
     S3Error,
     StsAudienceRejected,
+    StsClockSkew,
     StsIdTokenExpired,
     StsInvalidIdToken,
     StsRefused,
@@ -38,6 +39,9 @@ STS_VERSION = "2011-06-15"
 MAX_REPLY_BYTES = 256 * 1024
 #: Longest part of the STS's own message repeated to the user.
 MAX_DETAIL = 300
+#: An id_token the STS calls expired that this server's clock says is valid for longer than this
+#: (seconds) means the clocks disagree.
+SKEW_MARGIN_SECONDS = 5.0
 
 _JWT_LIKE = re.compile(r"eyJ[\w-]{4,}\.[\w-]*\.?[\w-]*")
 _SESSION_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
@@ -162,11 +166,13 @@ def refusal(status: int, body: bytes, role_arn: str) -> S3Error:
     if status >= 500 or code in ("ServiceUnavailable", "InternalError", "InternalFailure"):
         return S3Error(f"The STS failed (HTTP {status}){said}; it is tried again by itself.")
     if code == "ExpiredTokenException" or "expired" in lower or "not valid yet" in lower:
-        return StsIdTokenExpired(
+        expired = StsIdTokenExpired(
             f"The STS says the id_token has expired or is not valid yet{said}. A fresh one is "
             "read from your identity provider by itself; if this stays, check the clocks of the "
             "STS and the identity provider (clock skew)."
         )
+        expired.said = said
+        return expired
     if "audience" in lower or code == "InvalidAudience":
         return StsAudienceRejected(
             f"The STS does not accept the id_token's audience{said}: add the client id of your "
@@ -191,6 +197,31 @@ def refusal(status: int, body: bytes, role_arn: str) -> S3Error:
             "identity provider's issuer and be able to read its keys (JWKS)."
         )
     return StsRefused(f"The STS refused the credentials (HTTP {status}){said}.")
+
+
+def name_clock_skew(error: StsIdTokenExpired, exp: float, now: float) -> StsIdTokenExpired:
+    """The STS called the id_token expired (or not valid yet): when this server's clock says it
+    is valid for longer than :data:`SKEW_MARGIN_SECONDS`, that is clock skew, named as such.
+
+    Parameters
+    ----------
+    error
+        The STS's refusal.
+    exp
+        The id_token's ``exp`` (epoch seconds).
+    now
+        This server's clock.
+    """
+    left = exp - now
+    if left <= SKEW_MARGIN_SECONDS:
+        return error  # expired by this server's clock too: a fresh one is read by itself
+    skew = StsClockSkew(
+        f"The STS says the id_token has expired or is not valid yet, but by this server's clock "
+        f"it is valid for {int(left)} s more{error.said}: the clocks of the STS, "
+        "your identity provider and this server disagree (clock skew). Synchronise them (NTP); "
+        "the credentials are asked for again by themselves."
+    )
+    return skew
 
 
 async def assume_role_with_web_identity(

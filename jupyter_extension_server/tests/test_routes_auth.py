@@ -181,6 +181,9 @@ async def test_every_route_asks_the_authorizer(jp_serverapp, jp_fetch, jp_base_u
                 elif expected == 200 and "/vault-jwt/signin/" in pattern:
                     # No sign-in is configured here: the sign-in actions say so.
                     assert (response.code, body["error"]["code"]) == (409, "signin_not_configured")
+                elif expected == 200 and pattern.endswith("/s3/objects$"):
+                    # Past the authorizer: the listing of a bucket refuses a missing bucket.
+                    assert (response.code, body["error"]["code"]) == (400, "bad_request")
                 elif expected == 200 and "/vault-jwt/s3/" in pattern and response.code != 200:
                     # No STS is configured here: renew and buckets say so.
                     assert (response.code, body["error"]["code"]) == (503, "s3_not_configured")

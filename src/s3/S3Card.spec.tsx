@@ -2,6 +2,8 @@ import { nullTranslator } from '@jupyterlab/translation';
 import React, { act } from 'react';
 import { createRoot } from 'react-dom/client';
 
+import { ApiError } from '../request';
+import { IS3Listing, IS3ObjectsClient, S3Browser } from './browser';
 import { IS3CardProps, S3Card } from './S3Card';
 import { IS3Reply } from './model';
 
@@ -122,5 +124,110 @@ describe('S3Card', () => {
     expect(alert?.getAttribute('data-code')).toBe('sts_audience_rejected');
     expect(field(host, 'expires')).toBe('no credentials');
     expect(button(host, 'Revoke').disabled).toBe(true);
+  });
+});
+
+/**
+ * A fake of the objects route (the REST boundary of the browser): answers
+ * every level from a fixed tree at once.
+ */
+class FakeTreeClient implements IS3ObjectsClient {
+  calls: string[] = [];
+  async objects(bucket: string, prefix: string): Promise<IS3Listing> {
+    this.calls.push(`${bucket}/${prefix}`);
+    const tree: Record<string, IS3Listing> = {
+      '': {
+        bucket,
+        prefix,
+        folders: ['team/'],
+        objects: [{ key: 'team.csv', size: 30, last_modified: '' }],
+        truncated: false
+      },
+      'team/': {
+        bucket,
+        prefix,
+        folders: [],
+        objects: [{ key: "team/it's $(x)\n.csv", size: 3, last_modified: '' }],
+        truncated: true
+      }
+    };
+    return tree[prefix];
+  }
+}
+
+describe('S3Card with a browser', () => {
+  beforeAll(() => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+  });
+
+  function toggle(host: HTMLElement, label: string): HTMLButtonElement {
+    const found = [...host.querySelectorAll('button[aria-expanded]')].find(b =>
+      b.textContent?.endsWith(label)
+    );
+    if (!found) {
+      throw new Error(`no toggle ${label}`);
+    }
+    return found as HTMLButtonElement;
+  }
+
+  it('opens a bucket and its folders one level at a time, Insert on objects', async () => {
+    const client = new FakeTreeClient();
+    const browser = new S3Browser(client);
+    const inserted: [string, string | null | undefined][] = [];
+    const { host } = render({
+      browser,
+      onInsert: (bucket, key) => inserted.push([bucket, key])
+    });
+    expect(client.calls).toEqual([]); // lazy
+    const bucket = toggle(host, 'reader-data');
+    expect(bucket.getAttribute('aria-expanded')).toBe('false');
+    await act(async () => bucket.click());
+    expect(client.calls).toEqual(['reader-data/']);
+    expect(bucket.getAttribute('aria-expanded')).toBe('true');
+    const objectNames = () =>
+      [...host.querySelectorAll('.jp-VaultJwt-s3ObjectName')].map(
+        e => e.textContent
+      );
+    expect(objectNames()).toEqual(['team.csv']);
+
+    await act(async () => toggle(host, 'team/').click());
+    expect(client.calls).toEqual(['reader-data/', 'reader-data/team/']);
+    // the hostile name is shown as text, relative to its folder (nested
+    // inside the folder, before the bucket's own objects)
+    expect(objectNames()).toEqual(["it's $(x)\n.csv", 'team.csv']);
+    expect(host.querySelector('[data-field="truncated"]')).not.toBeNull();
+
+    const inserts = [...host.querySelectorAll('button')].filter(
+      b => b.textContent === 'Insert'
+    );
+    expect(inserts.map(b => b.getAttribute('aria-label'))).toEqual([
+      'Insert code that reads reader-data',
+      "Insert code that reads team/it's $(x)\n.csv",
+      'Insert code that reads team.csv'
+    ]);
+    act(() => inserts.forEach(b => b.click()));
+    expect(inserted).toEqual([
+      ['reader-data', null],
+      ['reader-data', "team/it's $(x)\n.csv"],
+      ['reader-data', 'team.csv']
+    ]);
+
+    await act(async () => bucket.click()); // close
+    expect(objectNames()).toEqual([]);
+  });
+
+  it('shows why a bucket cannot be listed', async () => {
+    const browser = new S3Browser({
+      objects: () =>
+        Promise.reject(
+          new ApiError('s3_access_denied', 'may not list reader-data', 403)
+        )
+    });
+    const { host } = render({ browser });
+    await act(async () => toggle(host, 'reader-data').click());
+    const alert = host.querySelector('.jp-VaultJwt-s3Level [role="alert"]');
+    expect(alert?.getAttribute('data-code')).toBe('s3_access_denied');
+    expect(alert?.textContent).toBe('may not list reader-data');
   });
 });

@@ -2,7 +2,9 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/apputils';
 import React from 'react';
 
+import { S3Browser } from './browser';
 import { IS3State, S3Model } from './model';
+import { S3BucketItem } from './S3Objects';
 import {
   CardButton,
   ErrorNote,
@@ -23,14 +25,17 @@ export interface IS3CardProps {
   onRenew: () => void;
   /** Run the revoke command. */
   onRevoke: () => void;
-  /** Insert code that reads a bucket (no button without it). */
-  onInsert?: (bucket: string) => void;
+  /** Insert code that reads a bucket, or one object of it (no button without it). */
+  onInsert?: (bucket: string, key?: string | null) => void;
+  /** Opens buckets one level at a time (without it, buckets do not open). */
+  browser?: S3Browser;
 }
 
 /**
  * The object storage details: which STS and role, the credentials' expiry
  * counting down, the profile kernels use, the buckets the credentials can
- * list, and the server's last failure. The keys themselves are never here.
+ * list (each opening one level at a time, with Insert on every bucket and
+ * object), and the server's last failure. The keys themselves are never here.
  */
 export function S3Card(props: IS3CardProps): JSX.Element | null {
   const { state, secondsLeft, trans } = props;
@@ -109,22 +114,32 @@ export function S3Card(props: IS3CardProps): JSX.Element | null {
             <p>{trans.__('None can be listed.')}</p>
           ) : (
             <ul className="jp-VaultJwt-buckets">
-              {state.buckets.map(name => (
-                <li key={name}>
-                  <span className="jp-VaultJwt-bucketName">{name}</span>
-                  {props.onInsert && (
-                    <button
-                      type="button"
-                      className="jp-mod-styled jp-VaultJwt-button"
-                      title={trans.__('Insert code that reads %1', name)}
-                      aria-label={trans.__('Insert code that reads %1', name)}
-                      onClick={() => props.onInsert?.(name)}
-                    >
-                      {trans.__('Insert')}
-                    </button>
-                  )}
-                </li>
-              ))}
+              {state.buckets.map(name =>
+                props.browser ? (
+                  <S3BucketItem
+                    key={name}
+                    bucket={name}
+                    browser={props.browser}
+                    trans={trans}
+                    onInsert={props.onInsert}
+                  />
+                ) : (
+                  <li key={name}>
+                    <span className="jp-VaultJwt-bucketName">{name}</span>
+                    {props.onInsert && (
+                      <button
+                        type="button"
+                        className="jp-mod-styled jp-VaultJwt-button"
+                        title={trans.__('Insert code that reads %1', name)}
+                        aria-label={trans.__('Insert code that reads %1', name)}
+                        onClick={() => props.onInsert?.(name)}
+                      >
+                        {trans.__('Insert')}
+                      </button>
+                    )}
+                  </li>
+                )
+              )}
             </ul>
           )}
         </div>
@@ -144,7 +159,7 @@ export function S3Section(props: {
   trans: TranslationBundle;
   onRenew: () => void;
   onRevoke: () => void;
-  onInsert?: (bucket: string) => void;
+  onInsert?: (bucket: string, key?: string | null) => void;
 }): JSX.Element {
   const { model } = props;
   return (
@@ -159,6 +174,7 @@ export function S3Section(props: {
               onRenew={props.onRenew}
               onRevoke={props.onRevoke}
               onInsert={props.onInsert}
+              browser={model.browser}
             />
           )}
         </UseSignal>

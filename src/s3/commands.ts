@@ -57,9 +57,9 @@ export function addS3Commands(
   if (sink) {
     disposables.add(
       commands.addCommand(CommandIDs.s3InsertSnippet, {
-        label: trans.__('Insert code that reads this bucket'),
+        label: trans.__('Insert code that reads this bucket or object'),
         caption: trans.__(
-          'Insert code for the kernel (Python, R or Bash) that reads the bucket (args: bucket, key) with the S3 profile'
+          'Insert code for the kernel (Python, R or Bash) that reads the bucket or one object (args: bucket, key) with the S3 profile'
         ),
         isEnabled: () => s3.active,
         execute: args => {

@@ -1,4 +1,5 @@
 import { ApiError } from '../request';
+import { IS3Listing } from './browser';
 import { IS3Client, IS3Reply, S3Model } from './model';
 
 type Scripted<T> = T | Error;
@@ -30,6 +31,10 @@ class FakeS3Client implements IS3Client {
   async buckets(): Promise<{ buckets: string[] }> {
     this.calls.push('GET s3/buckets');
     return next(this.bucketReplies);
+  }
+  async objects(bucket: string, prefix: string): Promise<IS3Listing> {
+    this.calls.push(`GET s3/objects ${bucket} ${prefix}`);
+    return { bucket, prefix, folders: [], objects: [], truncated: false };
   }
 }
 

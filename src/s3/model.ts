@@ -11,6 +11,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { IS3Listing, IS3ObjectsClient, S3Browser } from './browser';
 import { ApiError, requestAPI } from '../request';
 import { Interval, Timeout } from '../schedule';
 import { IErrorInfo } from '../tokens';
@@ -52,7 +53,7 @@ export interface IS3Reply {
 }
 
 /** The REST boundary of {@link S3Model} (faked in its tests). */
-export interface IS3Client {
+export interface IS3Client extends IS3ObjectsClient {
   /** `GET vault-jwt/s3`. */
   status(): Promise<IS3Reply>;
   /** `POST vault-jwt/s3/renew`. */
@@ -88,6 +89,13 @@ export class S3Client implements IS3Client {
 
   buckets(): Promise<{ buckets: string[] }> {
     return requestAPI<{ buckets: string[] }>('s3/buckets', {}, this._settings);
+  }
+
+  objects(bucket: string, prefix: string): Promise<IS3Listing> {
+    const query =
+      `bucket=${encodeURIComponent(bucket)}` +
+      `&prefix=${encodeURIComponent(prefix)}`;
+    return requestAPI<IS3Listing>(`s3/objects?${query}`, {}, this._settings);
   }
 }
 
@@ -125,7 +133,11 @@ export class S3Model implements IDisposable {
     this._client = options.client;
     this._now = options.now ?? Date.now;
     this._poll = new Timeout({ now: this._now });
+    this.browser = new S3Browser(this._client);
   }
+
+  /** The open levels of the buckets (one at a time, asked for lazily). */
+  readonly browser: S3Browser;
 
   /** Emitted whenever {@link state} changes. */
   get stateChanged(): ISignal<this, IS3State> {
@@ -220,6 +232,7 @@ export class S3Model implements IDisposable {
     this._isDisposed = true;
     this._poll.dispose();
     this._ticker.stop();
+    this.browser.dispose();
     Signal.clearData(this);
   }
 
@@ -250,6 +263,7 @@ export class S3Model implements IDisposable {
 
   private async _loadBuckets(): Promise<void> {
     if (!this.active) {
+      this.browser.clear();
       this._update({ buckets: null, bucketsError: null });
       return;
     }

@@ -50,7 +50,7 @@ export interface IVaultJwtPanelOptions {
   /** Run the S3 revoke command. */
   onS3Revoke?: () => void;
   /** Insert code that reads a bucket (its command). */
-  onS3Insert?: (bucket: string) => void;
+  onS3Insert?: (bucket: string, key?: string | null) => void;
   /** Where snippets go (the insert buttons follow it). */
   inserter: SnippetInserter;
   /** Insert a snippet for a secret or key (the insert command). */

@@ -122,9 +122,10 @@ def test_the_enumeration_covers_every_registered_route(jp_serverapp):
         assert by_path[f"{NAMESPACE}/signin{action}"] == ()
     for callback in CALLBACKS:
         assert by_path[callback] == ("code", "error", "error_description", "state")
-    # The object storage routes (issue 15) take no parameter.
+    # The object storage routes (issue 15) take no parameter, but the listing of a bucket.
     for action in ("", "/renew", "/revoke", "/buckets"):
         assert by_path[f"{NAMESPACE}/s3{action}"] == ()
+    assert by_path[f"{NAMESPACE}/s3/objects"] == ("bucket", "prefix")
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -272,6 +273,9 @@ def good_params(route: Route, stack) -> dict[str, str]:
         "state": "a-state",
         "error": "",
         "error_description": "",
+        # one level of a bucket (object storage is not configured here: names are checked first)
+        "bucket": "reader-data",
+        "prefix": "team/",
     }
     return {name: values[name] for name in route.params}
 

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
 from jupyter_extension_server.identity import IdTokenService
 from jupyter_extension_server.s3 import S3Credentials
 
+REPO = Path(__file__).resolve().parents[2]
 S3_ENDPOINT = os.environ.get("S3_ENDPOINT", "http://127.0.0.1:18300").rstrip("/")
 KC_URL = os.environ.get("KC_URL", "http://127.0.0.1:18080").rstrip("/")
 KC_BASE = KC_URL.split("/realms/")[0]
@@ -180,3 +182,18 @@ async def wait_for(condition: Callable[[], object], timeout: float, what: str) -
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
         await asyncio.sleep(0.2)
+
+
+def admin_client():
+    """boto3 as SeaweedFS's admin identity (scripts/seaweedfs.sh keeps its keys, 0600)."""
+    keys = Path(os.environ.get("STACK_DIR", REPO / ".stack")) / "seaweedfs" / "admin_keys"
+    if not keys.exists():
+        pytest.fail(f"{keys} is missing: set STACK_DIR as for scripts/seaweedfs.sh", pytrace=False)
+    access, secret, _ = keys.read_text().split()
+    return boto3.client(
+        "s3",
+        endpoint_url=S3_ENDPOINT,
+        aws_access_key_id=access,
+        aws_secret_access_key=secret,
+        region_name="us-east-1",
+    )

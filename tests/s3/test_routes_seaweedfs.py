@@ -50,9 +50,11 @@ def jp_server_config(paths) -> dict:
     }
 
 
-async def call(jp_fetch, route: str, method: str = "GET"):
+async def call(jp_fetch, route: str, method: str = "GET", params: dict | None = None):
     """(status, JSON body, raw text) of a route under vault-jwt/."""
-    kwargs = {"body": b""} if method == "POST" else {}
+    kwargs: dict = {"body": b""} if method == "POST" else {}
+    if params is not None:
+        kwargs["params"] = params
     try:
         response = await jp_fetch("vault-jwt", *route.split("/"), method=method, **kwargs)
     except HTTPClientError as e:
@@ -78,6 +80,18 @@ async def test_renew_status_buckets_revoke_through_the_routes(jp_fetch, paths, t
 
     code, body, _ = await call(jp_fetch, "s3/buckets")
     assert (code, body) == (200, {"buckets": ["reader-data"]})
+
+    code, body, _ = await call(
+        jp_fetch, "s3/objects", params={"bucket": "reader-data", "prefix": ""}
+    )
+    assert code == 200 and body["bucket"] == "reader-data" and not body["truncated"]
+    assert [o["key"] for o in body["objects"]] == ["team.csv"]
+    code, body, _ = await call(jp_fetch, "s3/objects", params={"bucket": "management-data"})
+    assert code == 403 and body["error"]["code"] == "s3_access_denied"
+    code, body, _ = await call(
+        jp_fetch, "s3/objects", params={"bucket": "reader-data", "prefix": "../"}
+    )
+    assert code == 400 and body["error"]["code"] == "unsafe_path"
 
     code, body, _ = await call(jp_fetch, "s3/revoke", "POST")
     assert code == 200 and not body["active"] and body["revoked_by_user"]

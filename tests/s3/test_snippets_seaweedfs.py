@@ -14,9 +14,8 @@ import sys
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
-from conftest import ROLE, S3_ENDPOINT, companion, id_token
+from conftest import ROLE, admin_client, companion, id_token
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,21 +33,6 @@ print(json.dumps({
     "keys": [o["Key"] for o in ns["listing"].get("Contents", [])] if "listing" in ns else None,
 }))
 """
-
-
-def admin_client():
-    """boto3 as SeaweedFS's admin identity (scripts/seaweedfs.sh keeps its keys, 0600)."""
-    keys = Path(os.environ.get("STACK_DIR", REPO / ".stack")) / "seaweedfs" / "admin_keys"
-    if not keys.exists():
-        pytest.fail(f"{keys} is missing: set STACK_DIR as for scripts/seaweedfs.sh", pytrace=False)
-    access, secret, _ = keys.read_text().split()
-    return boto3.client(
-        "s3",
-        endpoint_url=S3_ENDPOINT,
-        aws_access_key_id=access,
-        aws_secret_access_key=secret,
-        region_name="us-east-1",
-    )
 
 
 async def render(target: dict) -> str:
@@ -109,3 +93,121 @@ async def test_the_python_snippet_reads_a_hostile_object_name_and_lists_the_buck
     finally:
         await c.close()
         admin.delete_object(Bucket="reader-data", Key=HOSTILE_KEY)
+
+
+# --- the Bash snippet (the AWS CLI) in a real bash kernel ---------------------------------------
+# The R snippet (aws.s3) is not run: neither Debian (r-cran-aws.s3, r-cran-paws.storage) nor the
+# package indexes this project may use serve aws.s3 or paws (CRAN is not reachable here).
+
+#: Every character that is special in bash (a newline, which S3 allows, too).
+BASH_KEY = f'it\'s "q" $(touch {PWNED}) ${{HOME}} `tick` ; é 🔑 ?#& \n line/obj.txt'
+
+
+class BashKernel:
+    """A real bash_kernel 0.10.0 (an interactive bash fed line by line), HOME = the user's home
+    where the server wrote ~/.aws/credentials; no AWS_* variable."""
+
+    def __init__(self, home: Path, specs: Path, cwd: Path) -> None:
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import KernelManager
+
+        (specs / "bash").mkdir(parents=True)
+        (specs / "bash" / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [sys.executable, "-m", "bash_kernel", "-f", "{connection_file}"],
+                    "display_name": "Bash",
+                    "language": "bash",
+                }
+            )
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            HOME=str(home),
+            LC_ALL="C.UTF-8",
+            PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+        )
+        self.manager = KernelManager(
+            kernel_name="bash", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)])
+        )
+        self.manager.start_kernel(env=env, cwd=str(cwd))
+        self.client = self.manager.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=120)
+
+    def run(self, code: str) -> tuple[str, str | None]:
+        """One cell: its stdout and its error (or None)."""
+        out: list[str] = []
+        errors: list[str] = []
+
+        def hook(msg: dict) -> None:
+            kind, content = msg["header"]["msg_type"], msg["content"]
+            if kind == "stream" and content["name"] == "stdout":
+                out.append(content["text"])
+            elif kind == "error":
+                errors.append(f"{content['ename']}: {content['evalue']}")
+
+        reply = self.client.execute_interactive(
+            code, output_hook=hook, timeout=120, store_history=False
+        )
+        if reply["content"]["status"] != "ok" and not errors:
+            errors.append(f"execution {reply['content']['status']}")
+        return "".join(out), "; ".join(errors) or None
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+
+async def render_for(language: str, target: dict) -> str:
+    process = await asyncio.create_subprocess_exec(
+        "node", str(RENDER), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    request = [{"template": "s3", "ref": {"language": language, "target": target}}]
+    out, _ = await asyncio.wait_for(process.communicate(json.dumps(request).encode()), 120)
+    (result,) = json.loads(out)
+    assert "code" in result, result
+    return result["code"]
+
+
+async def test_the_bash_snippet_reads_a_hostile_object_and_lists_the_bucket_in_a_bash_kernel(
+    tmp_path,
+):
+    body = f"hostile object for bash {uuid.uuid4()}".encode()
+    admin = admin_client()
+    admin.put_object(Bucket="reader-data", Key=BASH_KEY, Body=body)
+    c = companion(tmp_path, id_token("bob"), role_arn=ROLE.format("reader"))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    kernel = None
+    try:
+        await c.s3.renew()
+        status = c.s3.status()
+        target = {
+            "endpoint": status.s3_endpoint,
+            "region": status.region,
+            "profile": status.profile,
+            "bucket": "reader-data",
+        }
+        read_code = await render_for("bash", {**target, "key": BASH_KEY})
+        list_code = await render_for("bash", {**target, "key": None})
+        for code in (read_code, list_code):  # nothing a line editor acts on
+            assert all(" " <= ch <= "~" for line in code.split("\n") for ch in line), code
+        home = c.credentials_file.parent.parent  # ~/.aws/credentials, where the server wrote
+        kernel = await asyncio.to_thread(BashKernel, home, tmp_path / "kernels", cwd)
+        out, error = await asyncio.to_thread(kernel.run, f"{read_code} | sha256sum")
+        assert error is None, error
+        assert out.split()[0] == hashlib.sha256(body).hexdigest()
+        out, error = await asyncio.to_thread(kernel.run, list_code)
+        assert error is None, error
+        assert "team.csv" in out
+        # a bucket the role may not read fails plainly (the CLI's exit status)
+        refused = list_code.replace("reader-data", "management-data")
+        _, error = await asyncio.to_thread(kernel.run, refused)
+        assert error is not None
+    finally:
+        if kernel is not None:
+            await asyncio.to_thread(kernel.close)
+        await c.close()
+        admin.delete_object(Bucket="reader-data", Key=BASH_KEY)
+    assert os.listdir(cwd) == [] and not await asyncio.to_thread(PWNED.exists)
