@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Generic, Protocol, TypeVar
 
 from .errors import SignInReplayed, SignInStateMismatch
@@ -54,12 +56,27 @@ class PendingSignIns(Generic[T]):
         self._kind = kind
         self._pending: dict[str, T] = {}
         self._used: dict[str, float] = {}
+        self._finishing: T | None = None
 
     @property
     def latest(self) -> T | None:
-        """The most recent sign-in still waiting, or None."""
+        """The most recent sign-in still waiting, or the one whose callback is being finished
+        (it is still pending for the panel, which polls until it ends), or None."""
         self._expire()
-        return next(reversed(self._pending.values()), None)
+        return next(reversed(self._pending.values()), None) or self._finishing
+
+    @contextmanager
+    def finishing(self, state: str, session: str) -> Iterator[T]:
+        """:meth:`take` the sign-in of ``state``, and count it as :attr:`latest` while the block
+        runs (the callback's exchange with the provider or Vault: seconds on a busy machine,
+        during which the panel must not see "signed out" and stop polling)."""
+        sign_in = self.take(state, session)
+        self._finishing = sign_in
+        try:
+            yield sign_in
+        finally:
+            if self._finishing is sign_in:
+                self._finishing = None
 
     def keep(self, state: str, sign_in: T) -> None:
         """Keep ``sign_in`` under ``state`` (the oldest goes when :data:`MAX_PENDING` wait)."""
@@ -75,6 +92,7 @@ class PendingSignIns(Generic[T]):
         for state in self._pending:
             self._remember(state)
         self._pending.clear()
+        self._finishing = None
 
     def take(self, state: str, session: str) -> T:
         """The pending sign-in of ``state`` from this session, removed (single use).

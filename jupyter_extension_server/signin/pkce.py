@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -108,10 +109,10 @@ class BrowserAuthorizations:
         self._pending.keep(state, authorization)
         return authorization
 
-    def take(self, state: str, session: str) -> BrowserAuthorization:
-        """The pending sign-in of ``state`` from this session, removed (single use); see
-        :meth:`.pending.PendingSignIns.take`."""
-        return self._pending.take(state, session)
+    def finishing(self, state: str, session: str) -> AbstractContextManager[BrowserAuthorization]:
+        """The pending sign-in of ``state`` from this session, removed (single use) and still
+        :attr:`latest` while the block runs; see :meth:`.pending.PendingSignIns.finishing`."""
+        return self._pending.finishing(state, session)
 
     async def finish(self, authorization: BrowserAuthorization, code: str) -> TokenSet:
         """Exchange the code (with the verifier) and check the id_token's ``nonce``."""

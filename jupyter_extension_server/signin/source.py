@@ -187,18 +187,18 @@ class SignInSource:
         IdentityError
             The provider refused, or the id_token's nonce did not match (shown in the panel).
         """
-        authorization = self._browser.take(state, session)
-        try:
-            if error:
-                raise self._browser.refusal(error, description)
-            if not code:
-                raise IdpError("The identity provider's reply has no authorization code.")
-            tokens = await self._browser.finish(authorization, code)
-        except IdentityError as e:
-            self._error = e
-            self._log.warning("jupyterlab-vault-jwt: browser sign-in failed: %s", e.code)
-            raise
-        await self._accept(tokens, "browser")
+        with self._browser.finishing(state, session) as authorization:
+            try:
+                if error:
+                    raise self._browser.refusal(error, description)
+                if not code:
+                    raise IdpError("The identity provider's reply has no authorization code.")
+                tokens = await self._browser.finish(authorization, code)
+            except IdentityError as e:
+                self._error = e
+                self._log.warning("jupyterlab-vault-jwt: browser sign-in failed: %s", e.code)
+                raise
+            await self._accept(tokens, "browser")
 
     async def start_device(self) -> None:
         """Start a device sign-in (replacing one in progress).

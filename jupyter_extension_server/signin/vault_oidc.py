@@ -289,7 +289,12 @@ class VaultOidcSource:
         IdentityError
             The provider or Vault refused (shown in the panel).
         """
-        login = self._pending.take(state, session)
+        with self._pending.finishing(state, session) as login:
+            await self._finish(login, state, code, error, description)
+
+    async def _finish(
+        self, login: VaultOidcLogin, state: str, code: str, error: str, description: str
+    ) -> None:
         try:
             if error:
                 raise VaultOidcRefused(

@@ -48,6 +48,25 @@ def test_a_state_is_taken_once_from_its_own_session():
         pending.take("s1", "cookie")
 
 
+def test_a_sign_in_being_finished_stays_latest_until_its_block_ends():
+    """The panel polls while a sign-in is pending: the callback's exchange (seconds on a busy
+    machine) must not show it "signed out", or the panel stops polling before it is signed in."""
+    pending = PendingLogins()
+    pending.add(login("s1"))
+    with pending.finishing("s1", "cookie") as taken:
+        assert taken.vault_state == "s1"
+        assert pending.latest is taken
+        with pytest.raises(SignInReplayed):  # used once, even while it is being finished
+            pending.take("s1", "cookie")
+    assert pending.latest is None
+    pending.add(login("s2"))
+    with pytest.raises(RuntimeError), pending.finishing("s2", "cookie"):
+        raise RuntimeError("the exchange failed")
+    assert pending.latest is None
+    with pytest.raises(SignInStateMismatch), pending.finishing("forged", "cookie"):
+        pass
+
+
 def test_expired_and_cancelled_states_are_refused(monkeypatch):
     pending = PendingLogins()
     pending.add(login("old", created=0.0))

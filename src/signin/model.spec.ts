@@ -113,6 +113,29 @@ describe('SignInModel', () => {
     model.dispose();
   });
 
+  it('keeps polling after a poll fails while pending, and gets there', async () => {
+    const client = new FakeSignInClient();
+    const model = new SignInModel({ client });
+    await model.load();
+    await model.signIn();
+    client.statusReplies = [
+      new ApiError('unreachable', 'The server did not answer.', 0),
+      reply({ state: 'signed_in' })
+    ];
+    jest.advanceTimersByTime(5000);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(model.state.error?.code).toBe('unreachable');
+    expect(model.state.reply?.state).toBe('pending');
+    jest.advanceTimersByTime(5000);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(model.state.reply?.state).toBe('signed_in');
+    expect(model.state.error).toBeNull();
+    expect(client.calls.filter(c => c === 'status')).toHaveLength(3);
+    model.dispose();
+  });
+
   it('keeps the server error of a failed start and the flow outcome', async () => {
     const client = new FakeSignInClient();
     client.startReply = new ApiError(

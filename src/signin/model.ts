@@ -254,6 +254,11 @@ export class SignInModel implements IDisposable {
       this._set({ busy: null, error: problem });
       if (busy === 'signout') {
         void this.load(); // signed out on the server all the same: show it
+      } else if (busy === null && this._state.reply?.state === 'pending') {
+        // A poll that failed (a busy server, a network blip): the sign-in
+        // may still finish, so keep asking (its error shows until then).
+        this._pollFailed = true;
+        this._schedulePoll(this._state.reply);
       }
       return null;
     }
@@ -267,11 +272,11 @@ export class SignInModel implements IDisposable {
     this._set({
       reply,
       busy: null,
-      error: busy === null ? this._state.error : null
+      error: busy === null && !this._pollFailed ? this._state.error : null
     });
+    this._pollFailed = false;
     if (reply.state === 'pending') {
-      const interval = Math.max(MIN_POLL_MS, reply.pending!.interval * 1000);
-      this._poll.set(interval, () => void this.load());
+      this._schedulePoll(reply);
     } else {
       this._poll.cancel();
     }
@@ -283,6 +288,15 @@ export class SignInModel implements IDisposable {
     }
   }
 
+  /** Ask the server again after the pending sign-in's interval. */
+  private _schedulePoll(reply: ISignInReply): void {
+    const interval = Math.max(
+      MIN_POLL_MS,
+      (reply.pending?.interval ?? 0) * 1000
+    );
+    this._poll.set(interval, () => void this.load());
+  }
+
   private _set(patch: Partial<ISignInState>): void {
     this._state = { ...this._state, ...patch };
     this._stateChanged.emit(this._state);
@@ -290,6 +304,7 @@ export class SignInModel implements IDisposable {
 
   private _client: ISignInClient;
   private _poll: Timeout;
+  private _pollFailed = false;
   private _state: ISignInState = { reply: null, busy: null, error: null };
   private _isDisposed = false;
   private _stateChanged = new Signal<this, ISignInState>(this);
