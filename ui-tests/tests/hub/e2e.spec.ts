@@ -273,7 +273,7 @@ test('alice: Log out revokes the Vault token and removes ~/.vault-token; stoppin
   await expect(page.locator('#start')).toBeVisible({ timeout: 60_000 });
   await expect(page.locator('#stop')).toBeHidden({ timeout: 60_000 });
   // The server's shutdown removed the S3 profile from ~/.aws/credentials.
-  await expect.poll(() => s3Profile('alice')).toBeNull();
+  await expect.poll(() => s3Profile('alice') === null).toBe(true);
   await page.locator('#start').click();
   await waitForLab(page);
   await openPanel(page, 'kv-all');
