@@ -88,8 +88,8 @@ def check(args: argparse.Namespace) -> None:
         )
     rows = body.decode().strip().splitlines()
     print(
-        f"{PROG}: {args.user} assumed {args.role} with their id_token: buckets {', '.join(buckets)}; "
-        f"{args.buckets[0]}/team.csv has {len(rows) - 1} rows"
+        f"{PROG}: {args.user} assumed {args.role} with their id_token: "
+        f"buckets {', '.join(buckets)}; {args.buckets[0]}/team.csv has {len(rows) - 1} rows"
     )
 
 

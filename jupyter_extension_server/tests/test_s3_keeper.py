@@ -24,6 +24,8 @@ from .conftest import mint_id_token
 
 pytestmark = pytest.mark.asyncio
 
+#: The repository (the subprocess imports the package from there).
+REPO = str(Path(__file__).resolve().parents[2])
 LIFETIME = 12.0  # the keeper renews 10 s (MIN_RENEW_LEAD_SECONDS) before expiry
 
 
@@ -176,7 +178,7 @@ async def test_an_interpreter_exit_without_close_removes_the_profile(tmp_path, m
         str(credentials),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        cwd=str(Path(__file__).resolve().parents[2]),
+        cwd=REPO,
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert out.decode().strip() == "1", err.decode()[-2000:]  # the profile was written
