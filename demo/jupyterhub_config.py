@@ -148,8 +148,9 @@ if S3_ENDPOINT:
         state = await spawner.user.get_auth_state() or {}
         claims = jwt.decode(state.get("id_token") or "", options={"verify_signature": False})
         group = "management" if "management" in (claims.get("groups") or []) else "reader"
+        # The spawner (and its args) outlives a stop: replace the previous spawn's options.
         spawner.args = [
-            *spawner.args,
+            *(arg for arg in spawner.args if not arg.startswith("--S3Credentials.")),
             f"--S3Credentials.endpoint={S3_ENDPOINT}",
             f"--S3Credentials.role_arn=arn:aws:iam::role/jupyter-{group}",
             "--S3Credentials.duration_seconds=900",

@@ -10,7 +10,9 @@
 #                              can log in to OpenBao with their Keycloak id_tokens, stop
 #   scripts/demo.sh --s3 [--check]   also SeaweedFS (S3 + STS trusting Keycloak; built from
 #                              source the first time: minutes), and the servers get S3
-#                              credentials of their user's group (the Object storage card)
+#                              credentials of their user's group (the Object storage card);
+#                              --check also has alice and bob assume their roles at the STS
+#                              with their id_tokens and list exactly their buckets
 # Ports (environment): KC_PORT [8080], BAO_PORT [8200], HUB_PORT [8000] (+1, +81),
 # SEAWEED_PORT [8300] (and the 9 above it, with --s3).
 set -euo pipefail
@@ -119,6 +121,10 @@ if [ "${1:-}" = "--check" ]; then
   if password_grant_allowed; then
     scripts/openbao.sh login-check alice alice-password kv-all
     scripts/openbao.sh login-check bob bob-password kv-reader
+    if [ "$WITH_S3" = 1 ]; then
+      scripts/seaweedfs.sh sts-check alice alice-password jupyter-management management-data
+      scripts/seaweedfs.sh sts-check bob bob-password jupyter-reader reader-data
+    fi
   else
     echo "demo: the demo client does not allow the password grant: JWT login not checked"
   fi

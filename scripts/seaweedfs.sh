@@ -9,6 +9,10 @@
 #                                 KC_URL), start `weed mini` in the background, wait for S3
 #   scripts/seaweedfs.sh seed     as the admin identity: buckets management-data and reader-data,
 #                                 each with an object (team.csv), and a bucket no role may read
+#   scripts/seaweedfs.sh sts-check USER PASSWORD ROLE BUCKET...
+#                                 USER's id_token (Keycloak password grant) assumes ROLE at the STS;
+#                                 fail unless those credentials list exactly the BUCKETs and read
+#                                 the first one's team.csv (demo/s3_check.py)
 #   scripts/seaweedfs.sh stop     stop it (the data dir under STACK_DIR is removed)
 #   scripts/seaweedfs.sh status   print whether it runs
 #
@@ -194,6 +198,12 @@ cmd_seed() {
   log "seeded buckets management-data, reader-data, nobody-data (each with team.csv)"
 }
 
+cmd_sts_check() {
+  [ "$#" -ge 4 ] || die "usage: $0 sts-check USER PASSWORD ROLE BUCKET..."
+  "$ROOT/.venv/bin/python" "$ROOT/demo/s3_check.py" --s3 "$S3_URL" \
+    --keycloak-realm-url "$(kc_realm_url)" "$@" || die "object storage check failed"
+}
+
 cmd_stop() {
   stop_pidfile "$SW_PIDFILE" seaweedfs 30
   rm -rf "$SW_DIR/data"
@@ -213,9 +223,13 @@ cmd_status() {
 case "${1:-}" in
   build) cmd_build ;;
   seed) cmd_seed ;;
+  sts-check)
+    shift
+    cmd_sts_check "$@"
+    ;;
   start | stop | status) dispatch "$1" ;;
   *)
-    echo "usage: $0 {build|start|seed|stop|status}" >&2
+    echo "usage: $0 {build|start|seed|sts-check|stop|status}" >&2
     exit 2
     ;;
 esac

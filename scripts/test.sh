@@ -9,7 +9,8 @@
 # Keycloak, no hub), the integration tests and the galata login-through-Keycloak test.
 # SeaweedFS (scripts/seaweedfs.sh: S3 + an STS trusting that Keycloak) is built from source in the
 # background from the start (niced; skipped when .cache/seaweedfs holds the binary) and started,
-# seeded, for the object storage tests (tests/s3) once Keycloak runs.
+# seeded, for the object storage tests (tests/s3) once Keycloak runs, and kept running for the hub,
+# whose servers then get S3 credentials (HUB_S3_ENDPOINT; ui-tests/tests/hub/s3.spec.ts).
 # Servers started here are stopped at the end. Prints one closing line:
 # "tests: N passed, N failed".
 #
@@ -65,6 +66,8 @@ export SEAWEED_PORT=$((18300 + OFF))
 export S3_ENDPOINT="http://127.0.0.1:$SEAWEED_PORT"
 unset VAULT_ADDR VAULT_TOKEN VAULT_NAMESPACE VAULT_CACERT VAULT_CAPATH VAULT_SKIP_VERIFY
 unset BAO_ADDR BAO_TOKEN BAO_NAMESPACE BAO_CACERT BAO_CAPATH BAO_SKIP_VERIFY
+# Object storage reaches the hub only from the SeaweedFS this run starts (below).
+unset HUB_S3_ENDPOINT
 # Fresh state for every run (before anything runs from it).
 scripts/openbao.sh stop >/dev/null 2>&1 || true
 scripts/hub.sh stop >/dev/null 2>&1 || true
@@ -165,13 +168,17 @@ if scripts/keycloak.sh start; then
   printf '\n== start SeaweedFS (S3 + STS, seeded)\n'
   if wait "$SEAWEED_BUILD_PID" && scripts/seaweedfs.sh start && scripts/seaweedfs.sh seed; then
     run_suite pytest-s3 pytest python -m pytest tests/s3 -q -p no:cacheprovider
+    # It keeps running for the hub stage (stopped after it): demo/jupyterhub_config.py gives each
+    # server the STS endpoint and its user's role (the ui-hub object storage tests; they skip
+    # without it, after the failure counted here), and alice's server assumes a role there with
+    # the access token the hub's second id_token service hands out
+    # (tests/integration/test_access_token_hub.py).
+    export HUB_S3_ENDPOINT="$S3_ENDPOINT"
   else
     tail -n 30 "$LOGS/seaweedfs-build.log"
     step_failed seaweedfs
+    scripts/seaweedfs.sh stop || true
   fi
-  # SeaweedFS keeps running for the integration tests: alice's server assumes a role there with
-  # the access token that the hub's second id_token service hands out
-  # (tests/integration/test_access_token_hub.py); stopped after them.
   # The hub passes VAULT_ADDR on to the single-user servers (env_keep in
   # demo/jupyterhub_config.py, which also gives them --VaultSession.role=jupyter): they log in
   # at auth/jwt, which trusts this Keycloak.

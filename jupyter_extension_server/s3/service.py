@@ -24,6 +24,7 @@ Off unless ``c.S3Credentials.endpoint`` is set.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import hashlib
 import time
@@ -210,6 +211,8 @@ class S3Credentials(LoggingConfigurable):
         identity.on_new_token(self._on_new_id_token)
         if self.configured and self.use_access_token:
             identity.want_access_token()
+        if self.configured:
+            atexit.register(self._remove_at_exit)
         if self.configured and not self.tls_verify:
             self.log.warning(
                 "jupyterlab-vault-jwt: TLS verification of the STS %s is OFF "
@@ -345,6 +348,7 @@ class S3Credentials(LoggingConfigurable):
     async def close(self) -> None:
         """On server shutdown: stop renewing, remove the profile (if configured), close HTTP."""
         self._closed = True
+        atexit.unregister(self._remove_at_exit)
         self._stop_keeper()
         for task in list(self._background):
             task.cancel()
@@ -352,6 +356,18 @@ class S3Credentials(LoggingConfigurable):
             self._credentials = None
             await self._remove_profile()
         await self._http.aclose()
+
+    def _remove_at_exit(self) -> None:
+        """At interpreter exit when :meth:`close` never ran (JupyterHub's spawners send SIGINT
+        first, which ends a server without a terminal before the extensions' shutdown hooks, as
+        for the Vault session): remove the profile, as a shutdown does."""
+        if self._closed or not self.remove_on_shutdown or self._credentials is None:
+            return
+        self._closed = True
+        self._credentials = None
+        if self._file is not None:
+            with contextlib.suppress(Exception):
+                self._file.remove()
 
     # --- internals ---------------------------------------------------------------------------
 

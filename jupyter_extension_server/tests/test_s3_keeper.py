@@ -6,8 +6,10 @@ STS (whose shortest lifetime is 15 minutes) is in tests/s3."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -22,6 +24,8 @@ from .conftest import mint_id_token
 
 pytestmark = pytest.mark.asyncio
 
+#: The repository (the subprocess imports the package from there).
+REPO = str(Path(__file__).resolve().parents[2])
 LIFETIME = 12.0  # the keeper renews 10 s (MIN_RENEW_LEAD_SECONDS) before expiry
 
 
@@ -132,3 +136,51 @@ async def test_an_sts_down_at_the_first_renew_is_recovered_by_itself(tmp_path, m
     finally:
         await s3.close()
         await identity.close()
+
+
+#: A server process whose event loop ends with KeyboardInterrupt (SIGINT without a terminal,
+#: what JupyterHub's spawners send first): close() never runs, the interpreter exits.
+_ENDED_BY_SIGINT = """
+import asyncio, sys
+import httpx
+from jupyter_extension_server.identity import IdTokenService
+from jupyter_extension_server.s3 import S3Credentials
+from jupyter_extension_server.tests.test_s3_keeper import FakeSts
+
+async def main():
+    identity = IdTokenService(env_var="", token_file=sys.argv[1], sources=["file"])
+    s3 = S3Credentials(identity=identity, endpoint="https://sts.example.invalid",
+                       role_arn="arn:aws:iam::1:role/r", credentials_file=sys.argv[2])
+    await s3._http.aclose()
+    s3._http = httpx.AsyncClient(transport=httpx.MockTransport(FakeSts().handle))
+    await s3.renew()
+    print(open(sys.argv[2]).read().count("aws_session_token"), flush=True)
+    raise KeyboardInterrupt
+
+asyncio.run(main())
+"""
+
+
+async def test_an_interpreter_exit_without_close_removes_the_profile(tmp_path, monkeypatch):
+    for var in ("JUPYTERHUB_API_URL", "JUPYTERHUB_USER", "JUPYTERHUB_API_TOKEN", "OIDC_ID_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    id_file = tmp_path / "id_token"
+    id_file.write_text(mint_id_token(lifetime=600, preferred_username="alice"))
+    credentials = tmp_path / ".aws" / "credentials"
+    credentials.parent.mkdir()
+    mine = "# the user's own\n[default]\naws_access_key_id = MINE\n"
+    credentials.write_text(mine)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _ENDED_BY_SIGINT,
+        str(id_file),
+        str(credentials),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=REPO,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert out.decode().strip() == "1", err.decode()[-2000:]  # the profile was written
+    assert b"KeyboardInterrupt" in err
+    assert credentials.read_text() == mine

@@ -31,6 +31,25 @@ describe('s3Snippet', () => {
     expect(code).not.toMatch(/aws_secret_access_key|SecretAccessKey/);
   });
 
+  it('reads a CSV in Python with boto3 and the profile, into pandas (no s3fs)', () => {
+    const code = s3Snippet('python', BENIGN);
+    expect(code).toContain(
+      "boto3.Session(profile_name='jupyter').client(\n" +
+        "    \"s3\", endpoint_url='https://s3.example.org', region_name='us-east-1'\n)"
+    );
+    expect(code).toContain(
+      `body = s3.get_object(Bucket='team-data', Key='reports/q1.csv')["Body"].read()`
+    );
+    expect(code).toContain('df = pd.read_csv(io.BytesIO(body))');
+    expect(code).toMatch(/^import io$/m);
+    expect(code).toMatch(/^import pandas as pd$/m);
+    expect(code).not.toMatch(/s3fs|storage_options|s3:\/\//);
+    // Another object: its bytes, without pandas.
+    const other = s3Snippet('python', { ...BENIGN, key: 'reports/q1.parquet' });
+    expect(other).toContain(`Key='reports/q1.parquet')["Body"].read()`);
+    expect(other).not.toMatch(/pandas|read_csv/);
+  });
+
   it.each(['python', 'r', 'bash'])(
     'lists a bucket in %s without a key',
     language => {

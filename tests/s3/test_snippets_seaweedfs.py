@@ -31,6 +31,7 @@ exec(compile(sys.stdin.read(), "<cell>", "exec"), ns)
 print(json.dumps({
     "body": hashlib.sha256(ns["body"]).hexdigest() if "body" in ns else None,
     "keys": [o["Key"] for o in ns["listing"].get("Contents", [])] if "listing" in ns else None,
+    "rows": ns["df"].to_dict("records") if "df" in ns else None,
 }))
 """
 
@@ -211,3 +212,28 @@ async def test_the_bash_snippet_reads_a_hostile_object_and_lists_the_bucket_in_a
         await c.close()
         admin.delete_object(Bucket="reader-data", Key=BASH_KEY)
     assert os.listdir(cwd) == [] and not await asyncio.to_thread(PWNED.exists)
+
+
+async def test_the_python_csv_snippet_reads_team_csv_into_pandas_with_boto3(tmp_path):
+    c = companion(tmp_path, id_token("bob"), role_arn=ROLE.format("reader"))
+    try:
+        await c.s3.renew()
+        status = c.s3.status()
+        code = await render(
+            {
+                "endpoint": status.s3_endpoint,
+                "region": status.region,
+                "profile": status.profile,
+                "bucket": "reader-data",
+                "key": "team.csv",
+            }
+        )
+        assert "s3fs" not in code and "storage_options" not in code
+        read = await run(code, c.credentials_file)
+        # scripts/seaweedfs.sh seed wrote it.
+        assert read["rows"] == [
+            {"name": "alice", "team": "reader-data"},
+            {"name": "bob", "team": "reader-data"},
+        ]
+    finally:
+        await c.close()

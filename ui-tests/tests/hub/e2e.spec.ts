@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import {
+  HUB_S3_ENDPOINT,
   STACK_DIR,
   addCell,
   browserStorage,
@@ -24,6 +25,7 @@ import {
   newNotebook,
   openPanel,
   runCell,
+  s3Profile,
   saveNotebook,
   seenTokens,
   sha256,
@@ -129,10 +131,10 @@ test('bob: only his secrets, the exact-path one inserted from the tree runs', as
   expectNoToken(await browserStorage(page), "bob's browser storage");
 });
 
-test('alice: a kernel reads a secret every 5 s for 3.5 minutes while every token is replaced; no read fails', async ({
+test('alice: a kernel reads a secret and an S3 object every 5 s for 3.5 minutes while every token and S3 key is replaced; no read fails', async ({
   page
 }) => {
-  test.setTimeout(420_000);
+  test.setTimeout(480_000);
   // Each test has its own browser context: log in again.
   await logInThroughKeycloak(page, 'alice', 'alice-password');
   await newNotebook(page);
@@ -145,13 +147,29 @@ test('alice: a kernel reads a secret every 5 s for 3.5 minutes while every token
   );
   await expect.poll(async () => (await cells(page)).length).toBe(2);
   await runCell(page, 1);
+  // With object storage (SeaweedFS, scripts/test.sh), the same loop also reads
+  // alice's CSV with the inserted S3 snippet (a fresh boto3 session from the
+  // profile each time) while the server re-assumes the role after each new
+  // id_token.
+  const s3 = !!HUB_S3_ENDPOINT;
+  if (s3) {
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('vault-jwt:s3-insert-snippet', {
+        bucket: 'management-data',
+        key: 'team.csv'
+      })
+    );
+    await expect.poll(async () => (await cells(page)).length).toBe(3);
+    expect(await runCell(page, 2)).toMatch(/alice\s*management-data/);
+  }
   // Each read runs the inserted snippet again, as a user re-running the cell would.
   const loop = await addCell(
     page,
     [
-      'import hashlib, time',
-      'snippet = _i',
+      'import boto3, hashlib, time',
+      s3 ? 'snippet, s3_snippet = _ii, _i' : 'snippet, s3_snippet = _i, None',
       'reads, failures, digests = 0, [], set()',
+      's3_reads, s3_failures, shapes, s3_keys = 0, [], set(), set()',
       'for _ in range(42):',
       '    try:',
       '        exec(snippet)',
@@ -159,8 +177,19 @@ test('alice: a kernel reads a secret every 5 s for 3.5 minutes while every token
       '        reads += 1',
       '    except Exception as e:',
       '        failures.append(type(e).__name__)',
+      '    if s3_snippet:',
+      '        try:',
+      '            exec(s3_snippet)',
+      '            shapes.add(df.shape)',
+      '            creds = boto3.Session(profile_name="jupyter").get_credentials()',
+      '            s3_keys.add(creds.access_key)',
+      '            s3_reads += 1',
+      '        except Exception as e:',
+      '            s3_failures.append(type(e).__name__)',
       '    time.sleep(5)',
-      'print(reads, len(failures), sorted(set(failures)), sorted(digests))'
+      'print(reads, len(failures), sorted(set(failures)), sorted(digests))',
+      // The number of access keys, not the keys.
+      'print("s3", s3_reads, len(s3_failures), sorted(set(s3_failures)), sorted(shapes), len(s3_keys))'
     ].join('\n')
   );
   const first = await companion<{
@@ -171,7 +200,7 @@ test('alice: a kernel reads a secret every 5 s for 3.5 minutes while every token
     page,
     'vault'
   );
-  const running = runCell(page, loop, 300_000);
+  const running = runCell(page, loop, 360_000);
   // Meanwhile, remember every token the session goes through.
   const accessors = new Set([firstVault.token.accessor]);
   const idTokens = new Set([first.token_id]);
@@ -190,8 +219,17 @@ test('alice: a kernel reads a secret every 5 s for 3.5 minutes while every token
       accessors.add(vault.token.accessor);
     }
   }
-  const output = await running;
+  const [output, s3Output] = (await running).split('\n');
   expect(output).toBe(`42 0 [] ['${sha256(BILLING_DB_PASSWORD)}']`);
+  if (s3) {
+    // 42 reads of the 2-row CSV, none failed, with at least 2 access keys:
+    // the credentials were replaced while the kernel kept running.
+    const match = s3Output.match(/^s3 42 0 \[\] \[\(2, 2\)\] (\d+)$/);
+    expect(match, s3Output).not.toBeNull();
+    expect(Number(match![1])).toBeGreaterThanOrEqual(2);
+  } else {
+    expect(s3Output).toBe('s3 0 0 [] [] 0');
+  }
   // The id_token was refreshed and the Vault token re-issued, unattended.
   expect(idTokens.size).toBeGreaterThan(2);
   expect(accessors.size).toBeGreaterThan(2);
@@ -199,7 +237,7 @@ test('alice: a kernel reads a secret every 5 s for 3.5 minutes while every token
   expectNoToken(await browserStorage(page), "alice's browser storage");
 });
 
-test('alice: Log out revokes the Vault token and removes ~/.vault-token; a server restart from the hub brings it all back', async ({
+test('alice: Log out revokes the Vault token and removes ~/.vault-token; stopping the server removes the S3 profile; a server restart from the hub brings it all back', async ({
   page
 }) => {
   test.setTimeout(300_000);
@@ -210,6 +248,12 @@ test('alice: Log out revokes the Vault token and removes ~/.vault-token; a serve
   expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   const token = fs.readFileSync(file, 'utf8').trim();
   seenTokens.add(token);
+
+  if (HUB_S3_ENDPOINT) {
+    await expect
+      .poll(() => s3Profile('alice'), { timeout: 60_000 })
+      .not.toBeNull();
+  }
 
   const card = panel.getByTestId('vault-jwt-vault-card');
   await panel
@@ -228,10 +272,17 @@ test('alice: Log out revokes the Vault token and removes ~/.vault-token; a serve
   await page.locator('#stop').click();
   await expect(page.locator('#start')).toBeVisible({ timeout: 60_000 });
   await expect(page.locator('#stop')).toBeHidden({ timeout: 60_000 });
+  // The server's shutdown removed the S3 profile from ~/.aws/credentials.
+  await expect.poll(() => s3Profile('alice') === null).toBe(true);
   await page.locator('#start').click();
   await waitForLab(page);
   await openPanel(page, 'kv-all');
   await expect.poll(() => fs.existsSync(file), { timeout: 60_000 }).toBe(true);
+  if (HUB_S3_ENDPOINT) {
+    await expect
+      .poll(() => s3Profile('alice'), { timeout: 60_000 })
+      .not.toBeNull();
+  }
   expect(await catalogPaths(page)).toEqual(ALICE_READS);
   await collectTokens(page, 'alice');
 });

@@ -346,7 +346,48 @@ export async function collectTokens(page: Page, user: string): Promise<void> {
   if (fs.existsSync(file)) {
     seenTokens.add(fs.readFileSync(file, 'utf8').trim());
   }
+  const s3 = s3Profile(user);
+  for (const name of ['aws_secret_access_key', 'aws_session_token']) {
+    if (s3?.[name]) {
+      seenTokens.add(s3[name]);
+    }
+  }
 }
+
+/**
+ * The keys of the `[jupyter]` profile the user's server keeps in
+ * ~/.aws/credentials (object storage), or null when the file or the profile
+ * is not there.
+ */
+export function s3Profile(
+  user: string,
+  profile = 'jupyter'
+): Record<string, string> | null {
+  const file = path.join(homeOf(user), '.aws', 'credentials');
+  if (!fs.existsSync(file)) {
+    return null;
+  }
+  let section: string | null = null;
+  let values: Record<string, string> | null = null;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const header = line.match(/^\s*\[\s*([^\]]*?)\s*\]/);
+    if (header) {
+      section = header[1];
+      if (section === profile) {
+        values = {};
+      }
+      continue;
+    }
+    const pair = line.match(/^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$/);
+    if (pair && section === profile && values) {
+      values[pair[1]] = pair[2];
+    }
+  }
+  return values;
+}
+
+/** The S3 endpoint the hub gives the servers (scripts/test.sh), or ''. */
+export const HUB_S3_ENDPOINT = process.env.HUB_S3_ENDPOINT || '';
 
 /** Fail if any seen token (or a long piece of one) appears in `text`. */
 export function expectNoToken(text: string, where: string): void {
