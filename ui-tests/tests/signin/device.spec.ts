@@ -25,7 +25,8 @@ async function approveAtKeycloak(
   const done = idp.getByText(/Device Login Successful|successful/i);
   await expect(consent.or(done).first()).toBeVisible({ timeout: 120_000 });
   if (await consent.isVisible()) {
-    await consent.click();
+    // Declining needs no page after it: do not wait for Keycloak's next one.
+    await consent.click({ noWaitAfter: !accept });
   }
 }
 
