@@ -9,7 +9,6 @@ import {
   CandidateTable,
   extendResult,
   ISearchResult,
-  narrowResult,
   MAX_RESULTS,
   searchTable
 } from './search';
@@ -246,8 +245,7 @@ export class PickerModel implements IDisposable {
   /**
    * The matches of `term`. Results are kept for the prefixes of the query
    * being typed: a longer query searches only the matches of the longest
-   * known prefix (a subset), carrying on from where each stood (one search
-   * per character typed), and Backspace finds its result ready. Key
+   * known prefix (a subset), and Backspace finds its result ready. Key
    * names read since a result was made are searched on their own and join
    * it (search.ts).
    */
@@ -261,14 +259,9 @@ export class PickerModel implements IDisposable {
       for (let n = term.length - 1; n > 0 && !prefix; n--) {
         prefix = this._cache.get(term.slice(0, n));
       }
-      if (prefix) {
-        result = narrowResult(table, term, prefix);
-        // Only the newest result carries where its matches stand (a result
-        // returned to by Backspace searches its matches afresh).
-        prefix.state = null;
-      } else {
-        result = searchTable(table, term, null, 0);
-      }
+      result = prefix
+        ? searchTable(table, term, prefix.matched, prefix.upTo)
+        : searchTable(table, term, null, 0);
     }
     this._prune(term);
     this._cache.set(term, result);

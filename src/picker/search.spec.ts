@@ -4,7 +4,6 @@ import {
   extendResult,
   ISearchResult,
   MAX_RESULTS,
-  narrowResult,
   searchTable,
   termsScore
 } from './search';
@@ -71,57 +70,6 @@ describe('searchTable', () => {
         pool = result;
       }
     }
-  });
-
-  it('carries each match on key by key, and finds what a brute-force search finds', () => {
-    const table = tableOf(3000);
-    const queries = [
-      'key-0042',
-      'app-1/k',
-      't3 a17',
-      't3  a1',
-      'xyz',
-      'k 4 2',
-      'team-3 ke'
-    ];
-    for (const query of queries) {
-      let prior: ISearchResult | null = null;
-      for (let n = 1; n <= query.length; n++) {
-        const term = query.slice(0, n);
-        const result: ISearchResult = prior
-          ? narrowResult(table, term, prior)
-          : searchTable(table, term, null, 0);
-        const truth = expected(table, term);
-        expect([...result.matched]).toEqual(truth.matched);
-        expect(result.best).toEqual(truth.best);
-        expect(result.scores).toEqual(
-          truth.best.map(c => termsScore(term.split(' '), table.texts[c]))
-        );
-        expect(result.count).toBe(truth.count);
-        expect(result.state?.terms).toEqual(term.split(' '));
-        prior = result;
-      }
-    }
-  });
-
-  it('carries on over key names added meanwhile, and starts over without a state', () => {
-    const table = tableOf(2000);
-    let result = searchTable(table, 'ke', null, 0);
-    table.add('secret/team-1/app-2/key-00007', 'kestrel');
-    table.add('secret/team-9/app-9/key-00008', 'other');
-    result = extendResult(table, 'ke', result);
-    expect(result.state?.rest).toHaveLength(result.matched.length);
-    const narrowed = narrowResult(table, 'key-0000 kes', result);
-    const truth = expected(table, 'key-0000 kes');
-    expect([...narrowed.matched]).toEqual(truth.matched);
-    expect(narrowed.best).toEqual(truth.best);
-    expect(narrowed.count).toBe(truth.count);
-    // A result whose state was dropped (returned to by Backspace): the
-    // same answer, searched afresh.
-    result.state = null;
-    const again = narrowResult(table, 'key-0000 kes', result);
-    expect([...again.matched]).toEqual(truth.matched);
-    expect(again.best).toEqual(truth.best);
   });
 
   it('caps the results and counts them all', () => {

@@ -6,11 +6,9 @@
  *
  * Built for 100,000 paths typed into key by key: candidates are positions
  * in the table (never objects per match), a query's matches are an
- * Int32Array that the next, longer query searches, carrying on from where
- * each match stood (typed arrays beside it: one search per key typed, not
- * per character of the query), and key names read later only add positions
- * at the end of the table, so a result made before them is brought up to
- * date by searching the new positions alone.
+ * Int32Array that the next, longer query searches, and key names read later
+ * only add positions at the end of the table, so a result made before them
+ * is brought up to date by searching the new positions alone.
  */
 
 /** How many results the picker shows at most. */
@@ -179,28 +177,6 @@ export class CandidateTable {
   }
 }
 
-/**
- * Where the last term of a query matched each of its matches, so that the
- * next, longer query carries on from there instead of starting over (arrays
- * aligned with `matched`). A term's greedy subsequence only grows when the
- * term does, and its first contiguous occurrence only moves right.
- */
-export interface IMatchState {
-  /** The query's terms. */
-  readonly terms: readonly string[];
-  /** The sum of the scores of every term but the last. */
-  readonly rest: Float64Array;
-  /** The first contiguous occurrence of the last term, or -1. */
-  readonly at: Int32Array;
-  /**
-   * One past the last character of the last term's greedy subsequence (-1
-   * for an empty term).
-   */
-  readonly end: Int32Array;
-  /** The greedy subsequence's score before the length penalty. */
-  readonly acc: Float64Array;
-}
-
 /** What one query found in a table. */
 export interface ISearchResult {
   /**
@@ -216,12 +192,6 @@ export interface ISearchResult {
   readonly scores: readonly number[];
   /** Matches shown as results (not keys matching through their path). */
   readonly count: number;
-  /**
-   * Where each match stands, for the next query typed after this one; the
-   * holder drops it (null) once a longer query has carried on from it, so
-   * that only the newest result holds one.
-   */
-  state: IMatchState | null;
 }
 
 /**
@@ -242,64 +212,30 @@ export function searchTable(
   pool: Int32Array | null,
   from: number
 ): ISearchResult {
-  const scan = new Scan(table, term.split(' '), new BestResults(table.texts));
-  scan.reserve((pool ? pool.length : 0) + (table.size - from));
+  const best = new BestResults(table.texts);
+  const scan = new Scan(table, term.split(' '), best);
+  const size = table.size;
+  const matched = new Int32Array((pool ? pool.length : 0) + (size - from));
+  let n = 0;
   if (pool) {
     for (let i = 0; i < pool.length; i++) {
-      scan.fresh(pool[i]);
+      if (scan.take(pool[i])) {
+        matched[n++] = pool[i];
+      }
     }
   }
-  for (let c = from; c < table.size; c++) {
-    scan.fresh(c);
-  }
-  return scan.result(0);
-}
-
-/**
- * Search a query that the query of `prior` is a prefix of (typed on from
- * it) in `prior`'s matches, then in the candidates added since: where the
- * terms both queries share matched, and how far the greedy subsequence of
- * the one that grew had got, are carried on (one search per character
- * typed, not per character of the query). The same result as
- * {@link searchTable} over `prior`'s matches; without a state to carry on
- * from, that is what it does.
- *
- * @param table the candidates
- * @param term the query (lowercased, terms separated by one space)
- * @param prior the result of a prefix of `term`
- */
-export function narrowResult(
-  table: CandidateTable,
-  term: string,
-  prior: ISearchResult
-): ISearchResult {
-  const terms = term.split(' ');
-  const state = prior.state;
-  if (!state || !continues(state.terms, terms)) {
-    return searchTable(table, term, prior.matched, prior.upTo);
-  }
-  const scan = new Scan(table, terms, new BestResults(table.texts));
-  const pool = prior.matched;
-  scan.reserve(pool.length + (table.size - prior.upTo));
-  scan.carry(pool, state);
-  for (let c = prior.upTo; c < table.size; c++) {
-    scan.fresh(c);
-  }
-  return scan.result(0);
-}
-
-/** Whether a query of `terms` is typed on from one of `before`. */
-function continues(before: readonly string[], terms: readonly string[]) {
-  const k = before.length;
-  if (terms.length < k) {
-    return false;
-  }
-  for (let i = 0; i < k - 1; i++) {
-    if (terms[i] !== before[i]) {
-      return false;
+  for (let c = from; c < size; c++) {
+    if (scan.take(c)) {
+      matched[n++] = c;
     }
   }
-  return terms[k - 1].startsWith(before[k - 1]);
+  return {
+    matched: matched.subarray(0, n),
+    upTo: size,
+    best: best.positions,
+    scores: best.scores,
+    count: scan.count
+  };
 }
 
 /**
@@ -325,13 +261,22 @@ export function extendResult(
     best.offer(result.best[i], result.scores[i]);
   }
   const scan = new Scan(table, term.split(' '), best);
-  const old = result.matched.length;
-  scan.reserve(old + (size - result.upTo));
-  scan.keep(result);
+  const added: number[] = [];
   for (let c = result.upTo; c < size; c++) {
-    scan.fresh(c);
+    if (scan.take(c)) {
+      added.push(c);
+    }
   }
-  return scan.result(result.count);
+  const matched = new Int32Array(result.matched.length + added.length);
+  matched.set(result.matched);
+  matched.set(added, result.matched.length);
+  return {
+    matched,
+    upTo: size,
+    best: best.positions,
+    scores: best.scores,
+    count: result.count + scan.count
+  };
 }
 
 /**
@@ -355,112 +300,7 @@ export function bestSecrets(
   return best.positions;
 }
 
-/**
- * Where one term matched one text, as {@link fuzzyScore} finds it, kept so
- * that a longer term can carry on (written by `match` and `grow`).
- */
-class TermMatch {
-  /** The first contiguous occurrence, or -1. */
-  at = -1;
-  /**
-   * One past the greedy subsequence's last character (-1: none yet). Kept
-   * even where the term occurs contiguously: when a longer term no longer
-   * does, its subsequence then costs one search per character typed, not
-   * one per character of the term (at 100,000 paths, the keystroke that
-   * breaks a contiguous run would otherwise cost several times the others).
-   */
-  end = -1;
-  /** The greedy subsequence's score before the length penalty. */
-  acc = 0;
-
-  /** Match `term` in `text` from the start; false when it does not. */
-  match(term: string, text: string): boolean {
-    if (!this.greedy(term, 0, text, -1, 0)) {
-      return false;
-    }
-    this.at = term.length === 0 ? 0 : text.indexOf(term);
-    return true;
-  }
-
-  /**
-   * Match `term`, which starts with `before`, carrying on from where
-   * `before` matched (`at`, `end`, `acc`); false when it does not.
-   */
-  grow(
-    before: string,
-    term: string,
-    text: string,
-    at: number,
-    end: number,
-    acc: number
-  ): boolean {
-    if (!this.greedy(term, before.length, text, end, acc)) {
-      return false;
-    }
-    // An occurrence of the longer term is one of the shorter: the first can
-    // only lie at or after the shorter's first (most often, right there).
-    if (at >= 0 && term.length !== before.length) {
-      at = text.startsWith(term, at) ? at : text.indexOf(term, at + 1);
-    }
-    this.at = at;
-    return true;
-  }
-
-  /** The score {@link fuzzyScore} gives `term` (of length `n`) in `text`. */
-  score(n: number, text: string): number {
-    if (n === 0) {
-      return 0;
-    }
-    const at = this.at;
-    if (at >= 0) {
-      const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
-      return Math.max(
-        MIN_SCORE,
-        1000 + n * 16 + (boundary ? 200 : 0) - at - text.length / 64
-      );
-    }
-    return Math.max(MIN_SCORE, this.acc - text.length / 64);
-  }
-
-  /**
-   * The greedy subsequence of `term` from its character `from` on, after
-   * `end` (where the characters before it ended), scored as in
-   * {@link fuzzyScore}.
-   */
-  private greedy(
-    term: string,
-    from: number,
-    text: string,
-    end: number,
-    acc: number
-  ): boolean {
-    let t = end < 0 ? 0 : end;
-    let previous = end - 1;
-    for (let q = from; q < term.length; q++) {
-      t = text.indexOf(term[q], t);
-      if (t < 0) {
-        return false;
-      }
-      if (t === previous + 1) {
-        acc += 8;
-      } else if (t === 0 || isSeparator(text.charCodeAt(t - 1))) {
-        acc += 6;
-      } else {
-        acc += 1 - Math.min(3, (t - previous) / 8);
-      }
-      previous = t;
-      t++;
-    }
-    this.end = from < term.length ? t : end;
-    this.acc = acc;
-    return true;
-  }
-}
-
-/**
- * One pass of a query over candidates: the matches and where they stand,
- * results counted, the best kept.
- */
+/** One pass of a query over candidates: matches, results counted, the best kept. */
 class Scan {
   constructor(
     private readonly _table: CandidateTable,
@@ -471,132 +311,30 @@ class Scan {
     this._keys = _table.keys;
   }
 
-  /** Make room for `n` matches at most. */
-  reserve(n: number): void {
-    this._matched = new Int32Array(n);
-    this._rest = new Float64Array(n);
-    this._at = new Int32Array(n);
-    this._end = new Int32Array(n);
-    this._acc = new Float64Array(n);
-  }
+  /** Results counted (matches that are not keys matching through their path). */
+  count = 0;
 
-  /** Take the matches (and their state) of an earlier pass of this query. */
-  keep(result: ISearchResult): void {
-    const n = result.matched.length;
-    this._matched.set(result.matched);
-    const state = result.state;
-    if (state) {
-      this._rest.set(state.rest);
-      this._at.set(state.at);
-      this._end.set(state.end);
-      this._acc.set(state.acc);
-    } else {
-      this._stateless = true;
-    }
-    this._n = n;
-  }
-
-  /** Search the candidate at `c` from the start of every term. */
-  fresh(c: number): void {
+  /** Whether the candidate at `c` matches (and rank it when it is a result). */
+  take(c: number): boolean {
     const terms = this._terms;
     const text = this._texts[c];
-    const m = this._match;
-    let rest = 0;
+    let score = 0;
     for (let t = 0; t < terms.length; t++) {
-      if (t > 0) {
-        rest += m.score(terms[t - 1].length, text);
+      const s = fuzzyScore(terms[t], text);
+      if (s < 0) {
+        return false;
       }
-      if (!m.match(terms[t], text)) {
-        return;
-      }
+      score += s;
     }
-    this._take(c, text, rest);
-  }
-
-  /**
-   * Search the matches (`pool`) of a query this one is typed on from,
-   * carrying on from where each stood (`state`).
-   */
-  carry(pool: Int32Array, state: IMatchState): void {
-    const terms = this._terms;
-    const texts = this._texts;
-    const m = this._match;
-    const k = state.terms.length - 1;
-    const before = state.terms[k];
-    const grown = terms[k];
-    const { rest: rests, at, end, acc } = state;
-    for (let i = 0; i < pool.length; i++) {
-      const c = pool[i];
-      const text = texts[c];
-      if (!m.grow(before, grown, text, at[i], end[i], acc[i])) {
-        continue;
-      }
-      let rest = rests[i];
-      let t = k + 1;
-      for (; t < terms.length; t++) {
-        rest += m.score(terms[t - 1].length, text);
-        if (!m.match(terms[t], text)) {
-          break;
-        }
-      }
-      if (t === terms.length) {
-        this._take(c, text, rest);
-      }
-    }
-  }
-
-  /** The result, counting `count` results found before. */
-  result(count: number): ISearchResult {
-    const n = this._n;
-    return {
-      matched: this._matched.subarray(0, n),
-      upTo: this._table.size,
-      best: this._best.positions,
-      scores: this._best.scores,
-      count: count + this._count,
-      state: this._stateless
-        ? null
-        : {
-            terms: this._terms,
-            rest: this._rest.subarray(0, n),
-            at: this._at.subarray(0, n),
-            end: this._end.subarray(0, n),
-            acc: this._acc.subarray(0, n)
-          }
-    };
-  }
-
-  /** Keep a match (its last term in `_match`) and rank it when it is a result. */
-  private _take(c: number, text: string, rest: number): void {
-    const m = this._match;
-    const n = this._n++;
-    this._matched[n] = c;
-    this._rest[n] = rest;
-    this._at[n] = m.at;
-    this._end[n] = m.end;
-    this._acc[n] = m.acc;
-    const terms = this._terms;
     if (this._keys[c] === null || !this._table.pathAlone(c, terms)) {
-      this._count++;
-      this._best.offer(
-        c,
-        rest + m.score(terms[terms.length - 1].length, text),
-        text.length
-      );
+      this.count++;
+      this._best.offer(c, score, text.length);
     }
+    return true;
   }
 
   private readonly _texts: readonly string[];
   private readonly _keys: readonly (string | null)[];
-  private readonly _match = new TermMatch();
-  private _matched = new Int32Array(0);
-  private _rest = new Float64Array(0);
-  private _at = new Int32Array(0);
-  private _end = new Int32Array(0);
-  private _acc = new Float64Array(0);
-  private _n = 0;
-  private _count = 0;
-  private _stateless = false;
 }
 
 /**
