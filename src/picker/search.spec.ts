@@ -81,6 +81,58 @@ describe('searchTable', () => {
   });
 });
 
+describe('the score of a folder and its rest', () => {
+  /** A generator of numbers in [0, 1), the same every run (mulberry32). */
+  function random(seed: number): () => number {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('equals fuzzyScore on every candidate, whatever the folders and the query', () => {
+    // Few characters ('/', separators, a letter in two cases, an 'İ' that
+    // lowercases to two code units) so that occurrences across the folder's
+    // last '/', repeated folders and scattered matches are frequent.
+    const next = random(13);
+    const pick = (chars: string, length: number) =>
+      Array.from(
+        { length },
+        () => chars[Math.floor(next() * chars.length)]
+      ).join('');
+    let compared = 0;
+    for (let round = 0; round < 600; round++) {
+      const table = new CandidateTable();
+      const folders = Array.from({ length: 4 }, () =>
+        pick('ab/-A/İ', Math.floor(next() * 6))
+      );
+      for (let c = 0; c < 12; c++) {
+        const id = folders[c % 4] + pick('ab/-. A', 1 + Math.floor(next() * 5));
+        if (next() < 0.3) {
+          table.add(id, pick('ab/ -', 1 + Math.floor(next() * 4)));
+        } else {
+          table.add(id, null);
+        }
+      }
+      const term = pick('ab/-.', 1 + Math.floor(next() * 4));
+      const terms = next() < 0.3 ? [term, pick('ab/', 2)] : [term];
+      const result = searchTable(table, terms.join(' '), null, 0);
+      const truth = expected(table, terms.join(' '));
+      expect([...result.matched]).toEqual(truth.matched);
+      expect(result.count).toBe(truth.count);
+      // Every result's score, to the last bit.
+      result.best.forEach((c, i) => {
+        expect(result.scores[i]).toBe(termsScore(terms, table.texts[c]));
+        compared++;
+      });
+    }
+    // The property looked at many matches (not an empty search each time).
+    expect(compared).toBeGreaterThan(800);
+  });
+});
+
 describe('extendResult', () => {
   it('adds the key names read since, as a new search would', () => {
     const table = tableOf(500);

@@ -114,6 +114,18 @@ function termPositions(query: string, text: string): number[] {
   return positions;
 }
 
+/**
+ * One bit per character code modulo 31 of `text` from `from` on: a text can
+ * hold a query's characters only where its mask has all of the query's bits.
+ */
+function charMask(text: string, from: number): number {
+  let mask = 0;
+  for (let i = from; i < text.length; i++) {
+    mask |= 1 << (text.charCodeAt(i) % 31);
+  }
+  return mask;
+}
+
 function isSeparator(code: number): boolean {
   // '/', ' ', '-', '_', '.', ':'
   return (
@@ -138,6 +150,21 @@ export class CandidateTable {
   readonly keys: (string | null)[] = [];
   /** What is searched: the lowercased id (and ` key`). */
   readonly texts: string[] = [];
+  /**
+   * Each text cut after its secret's last `/`: the folder part (an index
+   * into {@link folders}, shared by every candidate of that folder) and the
+   * rest (the leaf, and ` key`). A search scores each folder once and then
+   * only the short rest of each candidate ({@link TermScorer}).
+   */
+  readonly folderOf: number[] = [];
+  /** The part of each text after its folder. */
+  readonly leaves: string[] = [];
+  /** Which characters each leaf holds, as {@link charMask} bits. */
+  readonly leafMasks: number[] = [];
+  /** The length of each text (read without touching the text). */
+  readonly lengths: number[] = [];
+  /** The distinct folder parts (each ends with `/`, or is empty). */
+  readonly folders: string[] = [];
 
   /** Number of candidates. */
   get size(): number {
@@ -153,13 +180,26 @@ export class CandidateTable {
    * @returns its position
    */
   add(id: string, key: string | null, text?: string): number {
+    const lowerId =
+      key === null ? (text ?? id.toLowerCase()) : id.toLowerCase();
+    const full = key === null ? lowerId : `${lowerId} ${key.toLowerCase()}`;
+    // Cut after the secret's last '/' (a key name may hold '/' too).
+    const cut = lowerId.lastIndexOf('/') + 1;
+    const folder = full.slice(0, cut);
+    let f = this._folderIds.get(folder);
+    if (f === undefined) {
+      f = this.folders.length;
+      this.folders.push(folder);
+      this._folderIds.set(folder, f);
+    }
     this.ids.push(id);
     this.keys.push(key);
-    this.texts.push(
-      key === null
-        ? (text ?? id.toLowerCase())
-        : `${id.toLowerCase()} ${key.toLowerCase()}`
-    );
+    this.texts.push(full);
+    this.folderOf.push(f);
+    const leaf = full.slice(cut);
+    this.leaves.push(leaf);
+    this.leafMasks.push(charMask(leaf, 0));
+    this.lengths.push(full.length);
     return this.texts.length - 1;
   }
 
@@ -175,6 +215,8 @@ export class CandidateTable {
     const key = this.texts[position].slice(this.ids[position].length + 1);
     return !terms.some(term => fuzzyScore(term, key) >= 0);
   }
+
+  private readonly _folderIds = new Map<string, number>();
 }
 
 /** What one query found in a table. */
@@ -307,8 +349,9 @@ class Scan {
     private readonly _terms: readonly string[],
     private readonly _best: BestResults
   ) {
-    this._texts = _table.texts;
+    this._lengths = _table.lengths;
     this._keys = _table.keys;
+    this._scorers = _terms.map(term => new TermScorer(_table, term));
   }
 
   /** Results counted (matches that are not keys matching through their path). */
@@ -316,25 +359,154 @@ class Scan {
 
   /** Whether the candidate at `c` matches (and rank it when it is a result). */
   take(c: number): boolean {
-    const terms = this._terms;
-    const text = this._texts[c];
+    const scorers = this._scorers;
     let score = 0;
-    for (let t = 0; t < terms.length; t++) {
-      const s = fuzzyScore(terms[t], text);
+    for (let t = 0; t < scorers.length; t++) {
+      const s = scorers[t].score(c);
       if (s < 0) {
         return false;
       }
       score += s;
     }
+    const terms = this._terms;
     if (this._keys[c] === null || !this._table.pathAlone(c, terms)) {
       this.count++;
-      this._best.offer(c, score, text.length);
+      this._best.offer(c, score, this._lengths[c]);
     }
     return true;
   }
 
-  private readonly _texts: readonly string[];
+  private readonly _lengths: readonly number[];
   private readonly _keys: readonly (string | null)[];
+  private readonly _scorers: readonly TermScorer[];
+}
+
+/**
+ * {@link fuzzyScore} of one term over the table's candidates. A contiguous
+ * occurrence is looked for in the whole text, as fuzzyScore does (one
+ * native search). Without one, the greedy subsequence is worked out in two
+ * parts: that of a text is that of its folder part followed by that of the
+ * rest, so how far the term got in a folder (and the score so far) is
+ * worked out once per folder and each candidate goes on over its short rest
+ * alone, after a check of which characters the rest holds. The additions
+ * happen in fuzzyScore's order, so the scores are equal to the last bit
+ * (the spec checks it against fuzzyScore).
+ */
+class TermScorer {
+  constructor(table: CandidateTable, term: string) {
+    this._term = term;
+    this._folders = table.folders;
+    this._folderOf = table.folderOf;
+    this._leaves = table.leaves;
+    this._leafMasks = table.leafMasks;
+    this._texts = table.texts;
+    const count = table.folders.length;
+    this._known = new Uint8Array(count);
+    this._matched = new Int32Array(count);
+    this._partial = new Float64Array(count);
+    this._previous = new Int32Array(count);
+    this._need = Array.from({ length: term.length + 1 }, (_, q) =>
+      charMask(term, q)
+    );
+  }
+
+  /** fuzzyScore(term, texts[c]). */
+  score(c: number): number {
+    const term = this._term;
+    const n = term.length;
+    const text = this._texts[c];
+    const at = text.indexOf(term);
+    if (at >= 0) {
+      const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
+      return Math.max(
+        MIN_SCORE,
+        1000 + n * 16 + (boundary ? 200 : 0) - at - text.length / 64
+      );
+    }
+    const f = this._folderOf[c];
+    if (this._known[f] === 0) {
+      this._learn(f);
+    }
+    const from = this._matched[f];
+    const rest = this._need[from];
+    if ((this._leafMasks[c] & rest) !== rest) {
+      return -1;
+    }
+    // The greedy subsequence, from where the folder left it.
+    const leaf = this._leaves[c];
+    const folderLength = text.length - leaf.length;
+    let score = this._partial[f];
+    let previous = this._previous[f];
+    let t = 0;
+    for (let q = from; q < n; q++) {
+      t = leaf.indexOf(term[q], t);
+      if (t < 0) {
+        return -1;
+      }
+      const position = folderLength + t;
+      if (position === previous + 1) {
+        score += 8;
+      } else if (position === 0 || isSeparator(text.charCodeAt(position - 1))) {
+        score += 6;
+      } else {
+        score += 1 - Math.min(3, (position - previous) / 8);
+      }
+      previous = position;
+      t++;
+    }
+    return Math.max(MIN_SCORE, score - text.length / 64);
+  }
+
+  /**
+   * fuzzyScore's greedy loop over folder `f` alone, stopped at the first
+   * character of the term the folder does not hold: worked out once per
+   * search.
+   */
+  private _learn(f: number): void {
+    const folder = this._folders[f];
+    const term = this._term;
+    this._known[f] = 1;
+    let score = 0;
+    let t = 0;
+    let previous = -2;
+    let q = 0;
+    for (; q < term.length; q++) {
+      const next = folder.indexOf(term[q], t);
+      if (next < 0) {
+        break;
+      }
+      t = next;
+      if (t === previous + 1) {
+        score += 8;
+      } else if (t === 0 || isSeparator(folder.charCodeAt(t - 1))) {
+        score += 6;
+      } else {
+        score += 1 - Math.min(3, (t - previous) / 8);
+      }
+      previous = t;
+      t++;
+    }
+    this._matched[f] = q;
+    this._partial[f] = score;
+    this._previous[f] = previous;
+  }
+
+  private readonly _term: string;
+  private readonly _folders: readonly string[];
+  private readonly _folderOf: readonly number[];
+  private readonly _leaves: readonly string[];
+  private readonly _leafMasks: readonly number[];
+  private readonly _texts: readonly string[];
+  /** The {@link charMask} of the term from each position on. */
+  private readonly _need: number[];
+  /** Per folder: worked out yet (1). */
+  private readonly _known: Uint8Array;
+  /** Per folder: characters of the term its greedy subsequence matched. */
+  private readonly _matched: Int32Array;
+  /** Per folder: fuzzyScore's running score after them. */
+  private readonly _partial: Float64Array;
+  /** Per folder: where the last of them matched (-2 for none). */
+  private readonly _previous: Int32Array;
 }
 
 /**
