@@ -638,6 +638,58 @@ describe('CatalogModel', () => {
     }
   });
 
+  // A reply the tree cannot be built from (here a mount without its
+  // `unlisted` list) once left `loading` true for good: no error, no retry,
+  // "Listing your readable secrets…" forever.
+  const UNREADABLE: ICatalogReply = {
+    ...TWO_MOUNTS,
+    mounts: [
+      { ...TWO_MOUNTS.mounts[0], unlisted: undefined as unknown as string[] }
+    ]
+  };
+
+  it('treats a reply it cannot show as a failure: shown, then retried', async () => {
+    jest.useFakeTimers();
+    try {
+      client.catalogReplies = [UNREADABLE, TWO_MOUNTS];
+      session.set('default');
+      await flush();
+      expect(model.state.loading).toBe(false);
+      expect(model.state.error?.code).toBe('internal');
+      expect(model.state.index).toBeNull();
+      expect(model.canReload).toBe(true);
+      jest.advanceTimersByTime(CATALOG_RETRY_MIN_MS);
+      await flush();
+      expect(client.catalogCalls).toEqual([false, false]);
+      expect(model.state.loading).toBe(false);
+      expect(model.state.error).toBeNull();
+      expect(model.state.index?.total).toBe(8);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('keeps the last good tree when a reload cannot be shown', async () => {
+    jest.useFakeTimers();
+    try {
+      session.set('default');
+      await flush();
+      const rows = shown();
+      client.catalogReplies = [UNREADABLE, TWO_MOUNTS];
+      await model.reload();
+      expect(model.state.loading).toBe(false);
+      expect(model.state.error?.code).toBe('internal');
+      expect(model.state.reply).toBe(TWO_MOUNTS);
+      expect(shown()).toEqual(rows);
+      jest.advanceTimersByTime(CATALOG_RETRY_MIN_MS);
+      await flush();
+      expect(client.catalogCalls).toEqual([false, true, true]);
+      expect(model.state.error).toBeNull();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('stops retrying when the session ends', async () => {
     jest.useFakeTimers();
     try {
