@@ -638,6 +638,128 @@ describe('CatalogModel', () => {
     }
   });
 
+  // The orders of session changes a new id_token can cause (re-login: the
+  // policies may go and come back, or change), with replies landing late and
+  // in any order: the newest load's reply is the one shown, and loading ends.
+  describe('with replies held until the test lets them land', () => {
+    const OLD = catalogReply([{ path: 'old/', version: 2, secrets: ['x'] }]);
+    let held: Array<{ reply: () => void; key: string }>;
+
+    beforeEach(() => {
+      held = [];
+      const replies: Record<string, ICatalogReply> = {
+        a: OLD,
+        b: TWO_MOUNTS
+      };
+      jest.spyOn(client, 'catalog').mockImplementation(
+        () =>
+          new Promise<ICatalogReply>(resolve => {
+            const key = session.catalogKey!;
+            held.push({ reply: () => resolve(replies[key]), key });
+          })
+      );
+    });
+
+    const orders: Array<{
+      name: string;
+      keys: Array<string | null>;
+      land: number[];
+    }> = [
+      {
+        name: 'a, logged out, b; a lands first',
+        keys: ['a', null, 'b'],
+        land: [0, 1]
+      },
+      {
+        name: 'a, logged out, b; b lands first',
+        keys: ['a', null, 'b'],
+        land: [1, 0]
+      },
+      { name: 'a, then b; a lands first', keys: ['a', 'b'], land: [0, 1] },
+      { name: 'a, then b; b lands first', keys: ['a', 'b'], land: [1, 0] },
+      {
+        name: 'b, logged out, b again; in order',
+        keys: ['b', null, 'b'],
+        land: [0, 1]
+      },
+      {
+        name: 'b, logged out, b again; reversed',
+        keys: ['b', null, 'b'],
+        land: [1, 0]
+      }
+    ];
+    for (const order of orders) {
+      it(`shows the newest load's catalog: ${order.name}`, async () => {
+        for (const key of order.keys) {
+          session.set(key);
+        }
+        expect(held.map(h => h.key)).toEqual(
+          order.keys.filter(k => k !== null)
+        );
+        expect(model.state.loading).toBe(true);
+        for (const at of order.land) {
+          held[at].reply();
+          await flush();
+        }
+        expect(model.state.loading).toBe(false);
+        expect(model.state.error).toBeNull();
+        expect(model.state.reply).toBe(TWO_MOUNTS);
+      });
+    }
+  });
+
+  // A reply the tree cannot be built from (here a mount without its
+  // `unlisted` list) once left `loading` true for good: no error, no retry,
+  // "Listing your readable secrets…" forever.
+  const UNREADABLE: ICatalogReply = {
+    ...TWO_MOUNTS,
+    mounts: [
+      { ...TWO_MOUNTS.mounts[0], unlisted: undefined as unknown as string[] }
+    ]
+  };
+
+  it('treats a reply it cannot show as a failure: shown, then retried', async () => {
+    jest.useFakeTimers();
+    try {
+      client.catalogReplies = [UNREADABLE, TWO_MOUNTS];
+      session.set('default');
+      await flush();
+      expect(model.state.loading).toBe(false);
+      expect(model.state.error?.code).toBe('internal');
+      expect(model.state.index).toBeNull();
+      expect(model.canReload).toBe(true);
+      jest.advanceTimersByTime(CATALOG_RETRY_MIN_MS);
+      await flush();
+      expect(client.catalogCalls).toEqual([false, false]);
+      expect(model.state.loading).toBe(false);
+      expect(model.state.error).toBeNull();
+      expect(model.state.index?.total).toBe(8);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('keeps the last good tree when a reload cannot be shown', async () => {
+    jest.useFakeTimers();
+    try {
+      session.set('default');
+      await flush();
+      const rows = shown();
+      client.catalogReplies = [UNREADABLE, TWO_MOUNTS];
+      await model.reload();
+      expect(model.state.loading).toBe(false);
+      expect(model.state.error?.code).toBe('internal');
+      expect(model.state.reply).toBe(TWO_MOUNTS);
+      expect(shown()).toEqual(rows);
+      jest.advanceTimersByTime(CATALOG_RETRY_MIN_MS);
+      await flush();
+      expect(client.catalogCalls).toEqual([false, true, true]);
+      expect(model.state.error).toBeNull();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('stops retrying when the session ends', async () => {
     jest.useFakeTimers();
     try {

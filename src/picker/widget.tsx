@@ -1,4 +1,4 @@
-import { Dialog, ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import React from 'react';
@@ -9,6 +9,7 @@ import { PickerModel } from './model';
 import { ISecretChoice, SecretActions } from '../catalog/secretActions';
 import '../../style/panel.css';
 import '../../style/picker.css';
+import { Follow } from '../components/Follow';
 
 /** What the user asked the picker for. */
 export type PickerAction = 'insert' | 'copy-path' | 'copy-cli' | 'copy-snippet';
@@ -126,9 +127,9 @@ class PickerBody extends ReactWidget {
   protected render(): JSX.Element {
     const { actions, trans } = this._options;
     return (
-      <UseSignal signal={actions.templateChanged}>
+      <Follow signal={actions.templateChanged}>
         {() => (
-          <UseSignal signal={this._model.stateChanged}>
+          <Follow signal={this._model.stateChanged}>
             {() => {
               const templates = actions.templateChoices();
               return (
@@ -156,9 +157,9 @@ class PickerBody extends ReactWidget {
                 />
               );
             }}
-          </UseSignal>
+          </Follow>
         )}
-      </UseSignal>
+      </Follow>
     );
   }
 }

@@ -1,9 +1,9 @@
-import { UseSignal } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useId, useState } from 'react';
 
 import { ILeakNotice, LeakNoticeModel } from './leaks';
 import { ILeakNotices } from './tokens';
+import { Follow } from '../components/Follow';
 
 /*
  * The panel's leak notice (loaded with the panel's views): the current
@@ -30,13 +30,13 @@ export function LeakNotice(props: {
     return null;
   }
   return (
-    <UseSignal signal={model.changed}>
+    <Follow signal={model.changed}>
       {() =>
         model.notice && (
           <LeakNoticeView notice={model.notice} model={model} trans={trans} />
         )
       }
-    </UseSignal>
+    </Follow>
   );
 }
 

@@ -1,5 +1,4 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { UseSignal } from '@jupyterlab/apputils';
 import React from 'react';
 
 import { S3Browser } from './browser';
@@ -12,6 +11,7 @@ import {
   Section
 } from '../components/Card';
 import { formatDuration } from '../components/format';
+import { Follow } from '../components/Follow';
 
 /** Props of {@link S3Card}. */
 export interface IS3CardProps {
@@ -163,9 +163,9 @@ export function S3Section(props: {
 }): JSX.Element {
   const { model } = props;
   return (
-    <UseSignal signal={model.stateChanged}>
+    <Follow signal={model.stateChanged}>
       {() => (
-        <UseSignal signal={model.ticked}>
+        <Follow signal={model.ticked}>
           {() => (
             <S3Card
               state={model.state}
@@ -177,8 +177,8 @@ export function S3Section(props: {
               browser={model.browser}
             />
           )}
-        </UseSignal>
+        </Follow>
       )}
-    </UseSignal>
+    </Follow>
   );
 }

@@ -1,8 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { UseSignal } from '@jupyterlab/apputils';
 import React from 'react';
 
 import { S3Browser } from './browser';
+import { Follow } from '../components/Follow';
 
 /** Props of {@link S3BucketItem}. */
 export interface IS3BucketItemProps {
@@ -24,7 +24,7 @@ export interface IS3BucketItemProps {
 export function S3BucketItem(props: IS3BucketItemProps): JSX.Element {
   const { bucket, browser, trans } = props;
   return (
-    <UseSignal signal={browser.changed}>
+    <Follow signal={browser.changed}>
       {() => (
         <li className="jp-VaultJwt-s3Bucket">
           <div className="jp-VaultJwt-s3Row">
@@ -46,7 +46,7 @@ export function S3BucketItem(props: IS3BucketItemProps): JSX.Element {
           {browser.isOpen(bucket) && <Level {...props} prefix="" />}
         </li>
       )}
-    </UseSignal>
+    </Follow>
   );
 }
 

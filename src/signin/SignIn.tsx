@@ -1,4 +1,3 @@
-import { UseSignal } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
@@ -13,6 +12,7 @@ import {
 } from './model';
 import { SignInPopup } from './popup';
 import { qrPath } from './qr';
+import { Follow } from '../components/Follow';
 
 /** Props of {@link SignIn}. */
 export interface ISignInProps {
@@ -210,7 +210,7 @@ export function SignInSection(props: {
 }): JSX.Element {
   const { model, trans } = props;
   return (
-    <UseSignal signal={model.stateChanged}>
+    <Follow signal={model.stateChanged}>
       {() => (
         <SignIn
           state={model.state}
@@ -220,7 +220,7 @@ export function SignInSection(props: {
           onSignOut={() => void model.signOut()}
         />
       )}
-    </UseSignal>
+    </Follow>
   );
 }
 

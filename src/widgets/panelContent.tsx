@@ -1,4 +1,3 @@
-import { UseSignal } from '@jupyterlab/apputils';
 import { ISignal } from '@lumino/signaling';
 import '../../style/panel.css';
 import React, { useEffect } from 'react';
@@ -15,6 +14,7 @@ import { S3Section } from '../s3/S3Card';
 import { VaultCard } from '../vault/VaultCard';
 import { PANEL_ID } from '../tokens';
 import type { IVaultJwtPanelOptions } from './panel';
+import { Follow } from '../components/Follow';
 
 /*
  * The panel's views, loaded on first use (a separate chunk): the session
@@ -128,9 +128,9 @@ function renderSession(props: IPanelContentProps): JSX.Element {
   };
   return signals.reduceRight<() => JSX.Element>(
     (inner, signal) => () => (
-      <UseSignal signal={signal as ISignal<unknown, unknown>}>
+      <Follow signal={signal as ISignal<unknown, unknown>}>
         {() => inner()}
-      </UseSignal>
+      </Follow>
     ),
     render
   )();
@@ -140,9 +140,9 @@ function renderSession(props: IPanelContentProps): JSX.Element {
 function renderSecrets(options: IVaultJwtPanelOptions): JSX.Element {
   const { catalog, trans, inserter, onInsert, onDragStart } = options;
   return (
-    <UseSignal signal={inserter.changed}>
+    <Follow signal={inserter.changed}>
       {() => (
-        <UseSignal signal={catalog.stateChanged}>
+        <Follow signal={catalog.stateChanged}>
           {() => {
             const disabled = inserter.target
               ? null
@@ -175,9 +175,9 @@ function renderSecrets(options: IVaultJwtPanelOptions): JSX.Element {
               </>
             );
           }}
-        </UseSignal>
+        </Follow>
       )}
-    </UseSignal>
+    </Follow>
   );
 }
 

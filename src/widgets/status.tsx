@@ -1,4 +1,4 @@
-import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { ReactWidget } from '@jupyterlab/apputils';
 import { GroupItem, TextItem } from '@jupyterlab/statusbar';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
@@ -9,6 +9,7 @@ import { statusKeyIcon } from '../icons';
 import { IdentityModel } from '../identity/model';
 import { connectionView, phaseLabel } from '../session/connection';
 import { VaultModel } from '../vault/model';
+import { Follow } from '../components/Follow';
 
 /** Options of {@link SessionStatus}. */
 export interface ISessionStatusOptions {
@@ -52,21 +53,21 @@ export class SessionStatus extends ReactWidget {
   protected render(): JSX.Element {
     const { model, vault, catalog } = this._options;
     return (
-      <UseSignal signal={model.stateChanged}>
+      <Follow signal={model.stateChanged}>
         {() => (
-          <UseSignal signal={vault.stateChanged}>
+          <Follow signal={vault.stateChanged}>
             {() => (
-              <UseSignal signal={catalog.stateChanged}>
+              <Follow signal={catalog.stateChanged}>
                 {() => (
-                  <UseSignal signal={model.ticked}>
+                  <Follow signal={model.ticked}>
                     {() => this._renderItem()}
-                  </UseSignal>
+                  </Follow>
                 )}
-              </UseSignal>
+              </Follow>
             )}
-          </UseSignal>
+          </Follow>
         )}
-      </UseSignal>
+      </Follow>
     );
   }
 
