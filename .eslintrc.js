@@ -28,6 +28,28 @@ module.exports = {
     curly: ['error', 'all'],
     eqeqeq: 'error',
     'no-console': ['error', { allow: ['warn', 'error'] }],
-    'prefer-arrow-callback': 'error'
-  }
+    'prefer-arrow-callback': 'error',
+    // UseSignal connects after mount and loses a change made in between
+    // (the catalog could stay 'Listing…' for good): views use Follow.
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [
+          {
+            name: '@jupyterlab/apputils',
+            importNames: ['UseSignal'],
+            message:
+              'Use Follow (src/components/Follow.tsx): UseSignal misses changes made before it mounts.'
+          }
+        ]
+      }
+    ]
+  },
+  overrides: [
+    {
+      // Follow's own spec shows what UseSignal misses.
+      files: ['src/components/Follow.spec.tsx'],
+      rules: { 'no-restricted-imports': 'off' }
+    }
+  ]
 };
