@@ -36,6 +36,12 @@ module.exports = {
       {
         paths: [
           {
+            name: '@jupyterlab/ui-components',
+            importNames: ['UseSignal'],
+            message:
+              'Use Follow (src/components/Follow.tsx): UseSignal misses changes made before it mounts.'
+          },
+          {
             name: '@jupyterlab/apputils',
             importNames: ['UseSignal'],
             message:

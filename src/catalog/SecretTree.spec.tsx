@@ -1,4 +1,4 @@
-import { UseSignal } from '@jupyterlab/ui-components';
+import { Follow } from '../components/Follow';
 import { nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 import React, { act } from 'react';
@@ -89,7 +89,7 @@ async function mount(
   const root = createRoot(host);
   act(() => {
     root.render(
-      <UseSignal signal={model.stateChanged}>
+      <Follow signal={model.stateChanged}>
         {() => (
           <>
             <SecretTree
@@ -111,7 +111,7 @@ async function mount(
             />
           </>
         )}
-      </UseSignal>
+      </Follow>
     );
   });
   const tree = () =>
