@@ -11,7 +11,7 @@ import { formatDuration } from '../components/format';
 import { loginIcon, logoutIcon } from '../icons';
 import { IConnectionView, phaseLabel, ProblemOrigin } from './connection';
 import { plainError } from './messages';
-import { SecurityNotes } from './SecurityNotes';
+import { SecurityNoteList } from './SecurityNoteList';
 import { ISecurityNote } from './securityNotes';
 
 /** Props of {@link SessionHeader}. */
@@ -147,7 +147,7 @@ export function SessionHeader(props: ISessionHeaderProps): JSX.Element {
           )}
         </span>
       </button>
-      <SecurityNotes
+      <SecurityNoteList
         notes={props.notes ?? []}
         trans={trans}
         onUseTokenFile={() => props.onUseTokenFile?.()}

@@ -3,8 +3,8 @@ import React from 'react';
 
 import { ISecurityNote } from './securityNotes';
 
-/** Props of {@link SecurityNotes}. */
-export interface ISecurityNotesProps {
+/** Props of {@link SecurityNoteList}. */
+export interface ISecurityNoteListProps {
   /** The notes to show (none: nothing is rendered). */
   notes: readonly ISecurityNote[];
   /** Translations. */
@@ -18,7 +18,9 @@ export interface ISecurityNotesProps {
  * too: one short plain sentence each, the longer explanation in the
  * tooltip, and the action where there is one.
  */
-export function SecurityNotes(props: ISecurityNotesProps): JSX.Element | null {
+export function SecurityNoteList(
+  props: ISecurityNoteListProps
+): JSX.Element | null {
   const { notes, trans } = props;
   if (notes.length === 0) {
     return null;
