@@ -281,11 +281,10 @@ async def test_auth_state_problems(stack, state, code, advice):
 
 async def test_a_hanging_hub_is_cut_by_the_deadline(stack):
     api, base = stack
+    # The fake hub answers after 5 s: only the broker's 1 s deadline makes this a 504.
     api.delay = 5
-    started = time.monotonic()
     response = await ask(base, "alice-server-token")
     assert (response.status_code, error_code(response)) == (504, "hub_timeout")
-    assert time.monotonic() - started < 4  # the deadline is 1 s here
 
 
 async def test_an_unreachable_hub(jp_asyncio_loop):

@@ -270,11 +270,10 @@ async def test_hub_unreachable(hub_env, make_service):
 
 
 async def test_hub_timeout(hub_env, make_service):
+    # The fake hub answers after 5 s: only the 0.2 s timeout makes this an error.
     hub_env.delay = 5
-    started = time.monotonic()
     error = await failure(make_service(request_timeout=0.2), errors.HubTimeout)
     assert (error.code, error.status) == ("hub_timeout", 504)
-    assert time.monotonic() - started < 3
 
 
 async def test_missing_file(make_service, tmp_path):

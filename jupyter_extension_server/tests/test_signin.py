@@ -5,15 +5,19 @@ scripted per test. The real Keycloak runs in tests/signin."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import time
 import uuid
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from tornado import httpserver, testing, web
 from traitlets import TraitError
 
+from jupyter_extension_server.signin.errors import SignInNonceMismatch, SignInReplayed
 from jupyter_extension_server.signin.source import SignInSource
 
 from .conftest import mint_id_token
@@ -47,6 +51,7 @@ class _Handler(web.RequestHandler):
             "issuer": self.idp.issuer,
             "token_endpoint": f"{self.idp.issuer}/token",
             "device_authorization_endpoint": f"{self.idp.issuer}/device",
+            "authorization_endpoint": f"{self.idp.issuer}/auth",
         }
         if self.idp.revocation:
             config["revocation_endpoint"] = f"{self.idp.issuer}/revoke"
@@ -114,6 +119,13 @@ def tokens(lifetime: float = 300, refresh: str | None = "refresh-token-1") -> tu
     if refresh:
         body["refresh_token"] = refresh
     return 200, body
+
+
+def tokens_with(**claims) -> tuple[int, dict]:
+    """A token reply whose id_token has ``claims`` (e.g. the sign-in's nonce)."""
+    status, body = tokens()
+    body["id_token"] = mint_id_token(300, jti=uuid.uuid4().hex, **claims)
+    return status, body
 
 
 PENDING = (400, {"error": "authorization_pending"})
@@ -198,3 +210,60 @@ async def test_a_refused_client_and_an_idp_without_revocation(make_service, fake
     await wait_for(lambda: other.signin.signed_in)
     assert await other.signin.sign_out() is False
     assert fake_idp.revoked == []
+
+
+async def test_browser_sign_in_sends_the_pkce_verifier_and_refuses_an_id_token_of_another_nonce(
+    make_service, fake_idp
+):
+    # The code grant's replies come from the fake's token route (scripted like the polls).
+    service = make_service(oidc_issuer=fake_idp.issuer, oidc_client_id="lab", sources=["browser"])
+    signin = service.signin
+    callback = "http://127.0.0.1:8888/vault-jwt/signin/callback"
+    browser_session = "the-xsrf-cookie-of-this-browser"
+
+    url = await signin.start_browser(callback, browser_session)
+    sent = urlsplit(url)
+    assert f"{sent.scheme}://{sent.netloc}{sent.path}" == f"{fake_idp.issuer}/auth"
+    query = {k: v[0] for k, v in parse_qs(sent.query).items()}
+    assert query["response_type"] == "code" and query["client_id"] == "lab"
+    assert query["redirect_uri"] == callback and query["code_challenge_method"] == "S256"
+    assert signin.status()["state"] == "pending"
+
+    # An id_token whose nonce is not this sign-in's (one injected into the callback): refused.
+    injected = mint_id_token(nonce="a-nonce-of-another-sign-in", jti=uuid.uuid4().hex)
+    fake_idp.poll_replies = [(200, {"id_token": injected, "refresh_token": "r-injected"})]
+    with pytest.raises(SignInNonceMismatch) as refused:
+        await signin.finish_browser(query["state"], browser_session, "code-1")
+    assert refused.value.code == "signin_nonce_mismatch"
+    assert signin.status()["error"]["code"] == "signin_nonce_mismatch"
+    assert not signin.signed_in and await service.current() is None
+    # The code went with the verifier whose S256 digest the pop-up's URL announced (RFC 7636).
+    exchange = fake_idp.forms[-1]
+    assert {k: exchange[k] for k in ("grant_type", "code", "redirect_uri", "client_id")} == {
+        "grant_type": "authorization_code",
+        "code": "code-1",
+        "redirect_uri": callback,
+        "client_id": "lab",
+    }
+    digest = hashlib.sha256(exchange["code_verifier"].encode("ascii")).digest()
+    assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == query["code_challenge"]
+    # Its state is spent: the same callback again is a replay, and reaches no provider.
+    exchanges = len(fake_idp.forms)
+    with pytest.raises(SignInReplayed):
+        await signin.finish_browser(query["state"], browser_session, "code-1")
+    assert len(fake_idp.forms) == exchanges
+
+    # A new sign-in whose id_token carries its own nonce is accepted.
+    query = {
+        k: v[0]
+        for k, v in parse_qs(
+            urlsplit(await signin.start_browser(callback, browser_session)).query
+        ).items()
+    }
+    fake_idp.poll_replies = [tokens_with(nonce=query["nonce"])]
+    await signin.finish_browser(query["state"], browser_session, "code-2")
+    identity = await service.current()
+    assert identity is not None and identity.source == "browser"
+    assert signin.status()["state"] == "signed_in"
+    assert await signin.sign_out() is True
+    assert fake_idp.revoked == ["refresh-token-1"]

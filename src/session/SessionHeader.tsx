@@ -11,6 +11,8 @@ import { formatDuration } from '../components/format';
 import { loginIcon, logoutIcon } from '../icons';
 import { IConnectionView, phaseLabel, ProblemOrigin } from './connection';
 import { plainError } from './messages';
+import { SecurityNoteList } from './SecurityNoteList';
+import { ISecurityNote } from './securityNotes';
 
 /** Props of {@link SessionHeader}. */
 export interface ISessionHeaderProps {
@@ -24,6 +26,10 @@ export interface ISessionHeaderProps {
   onToggle: () => void;
   /** The hub's home page (to log in again there), or null outside JupyterHub. */
   hubHomeUrl: string | null;
+  /** The security notes shown under the summary (details open or not). */
+  notes?: readonly ISecurityNote[];
+  /** Write the session's token into the token file (a note's action). */
+  onUseTokenFile?: () => void;
   /** Whether a list of secrets read before is still shown. */
   keptList?: boolean;
   /** Whether the catalog can be reloaded now, and whether it is loading. */
@@ -45,7 +51,8 @@ export interface ISessionHeaderProps {
  * The top of the panel, like the file browser's: a toolbar (one Log in /
  * Log out button following the state, then icon buttons), one summary line
  * (who, the Vault state and policies, the time left) that opens the
- * details, and the one current problem with its action.
+ * details, the security notes (plain http, TLS verification off, a token
+ * file not ours) and the one current problem with its action.
  */
 export function SessionHeader(props: ISessionHeaderProps): JSX.Element {
   const { view, trans } = props;
@@ -140,6 +147,11 @@ export function SessionHeader(props: ISessionHeaderProps): JSX.Element {
           )}
         </span>
       </button>
+      <SecurityNoteList
+        notes={props.notes ?? []}
+        trans={trans}
+        onUseTokenFile={() => props.onUseTokenFile?.()}
+      />
       {view.problem && (
         <ProblemNote
           origin={view.problem.origin}

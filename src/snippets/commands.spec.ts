@@ -31,7 +31,8 @@ import {
   FakeIdTokenSource,
   catalogReply,
   flush,
-  loggedInReply
+  loggedInReply,
+  loggedOutReply
 } from '../testing/vaultFixtures';
 
 /** A fake of the server companion's Vault and catalog routes. */
@@ -57,6 +58,46 @@ class FakeVaultClient {
   async secretKeys(): Promise<ISecretKeysReply> {
     throw new Error('not used');
   }
+}
+
+/**
+ * The open picker dialog's body, once rendered (the picker is a chunk loaded
+ * on first use and renders on Lumino's next update): polled, a bounded
+ * number of times.
+ */
+async function openPicker(): Promise<HTMLElement> {
+  for (let i = 0; i < 500; i++) {
+    const picker = document.querySelector<HTMLElement>(
+      '.jp-VaultJwt-pickerDialog [data-testid="vault-jwt-picker"]'
+    );
+    if (picker) {
+      return picker;
+    }
+    await new Promise(resolve => requestAnimationFrame(resolve));
+  }
+  throw new Error('the picker did not open');
+}
+
+/** The labels of the open picker dialog's buttons (footer and body). */
+function dialogButtons(): string[] {
+  return [
+    ...document.querySelectorAll<HTMLButtonElement>(
+      '.jp-VaultJwt-pickerDialog button'
+    )
+  ]
+    .map(button => button.textContent?.trim() ?? '')
+    .filter(label => label !== '');
+}
+
+/** Press the open picker dialog's Cancel button. */
+function cancelPicker(): void {
+  const cancel = [
+    ...document.querySelectorAll<HTMLButtonElement>(
+      '.jp-VaultJwt-pickerDialog .jp-Dialog-footer button'
+    )
+  ].find(button => button.textContent?.trim() === 'Cancel');
+  expect(cancel).toBeDefined();
+  cancel!.click();
 }
 
 /** A fake main area holding one plain widget or a fake notebook. */
@@ -193,6 +234,63 @@ describe('snippet commands', () => {
       /open a notebook or a code console/
     );
     expect(commands.isEnabled(CommandIDs.insertSnippet)).toBe(false);
+  });
+
+  it('with the Launcher in front, the picker says the snippet goes into the last notebook used', async () => {
+    shell.currentWidget = new Widget(); // e.g. the Launcher
+    shell.currentChanged.emit();
+    const done = commands.execute(CommandIDs.openPicker);
+    const picker = await openPicker();
+    expect(
+      picker.querySelector('[data-field="destination"]')?.textContent
+    ).toBe(
+      'Into a.ipynb (python), the last notebook you used, as a new cell below.'
+    );
+    expect(dialogButtons()).toContain('Insert');
+    cancelPicker();
+    await done;
+    expect(inserted).toEqual([]);
+  });
+
+  it('logged out, the picker offers Log in (no Insert); it logs in and opens again', async () => {
+    jest
+      .spyOn(FakeVaultClient.prototype, 'logout')
+      .mockResolvedValue(loggedOutReply({ logged_out_by_user: true }));
+    const login = jest.spyOn(FakeVaultClient.prototype, 'login');
+    // The log in command is src/commands.ts's; here a stand-in that logs in.
+    commands.addCommand(CommandIDs.vaultLogin, {
+      execute: () => vault.login()
+    });
+    await vault.logout();
+    expect(vault.loggedIn).toBe(false);
+    const done = commands.execute(CommandIDs.openPicker);
+    const picker = await openPicker();
+    expect(picker.querySelector('[role="note"]')?.textContent).toContain(
+      'You are not logged in to Vault.'
+    );
+    expect(dialogButtons()).not.toContain('Insert');
+    const logIn = [...picker.querySelectorAll('button')].find(
+      button => button.textContent === 'Log in'
+    );
+    expect(logIn).toBeDefined();
+    logIn!.click();
+    // Logged in, the picker opens again, now with Insert and no notice.
+    const again = await (async () => {
+      for (let i = 0; i < 500; i++) {
+        const next = await openPicker();
+        if (next !== picker && next.isConnected) {
+          return next;
+        }
+        await new Promise(resolve => requestAnimationFrame(resolve));
+      }
+      throw new Error('the picker did not open again');
+    })();
+    expect(login).toHaveBeenCalledTimes(1);
+    expect(vault.loggedIn).toBe(true);
+    expect(again.querySelector('[role="note"]')).toBeNull();
+    expect(dialogButtons()).toContain('Insert');
+    cancelPicker();
+    await done;
   });
 
   it('inserts the secret named by its args', async () => {

@@ -39,16 +39,6 @@ function field(host: HTMLElement, name: string): string | null | undefined {
   return host.querySelector(`[data-field="${name}"]`)?.textContent;
 }
 
-function button(host: HTMLElement, label: string): HTMLButtonElement {
-  const found = [...host.querySelectorAll('button')].find(
-    b => b.textContent === label
-  );
-  if (!found) {
-    throw new Error(`no button ${label}`);
-  }
-  return found;
-}
-
 describe('VaultCard', () => {
   (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -67,39 +57,6 @@ describe('VaultCard', () => {
     expect(field(host, 'token-file')).toContain('/home/alice/.vault-token');
     expect(host.querySelector('.jp-VaultJwt-warning')).toBeNull();
     expect(host.querySelector('[role="alert"]')).toBeNull();
-  });
-
-  it('warns visibly when TLS verification is off', () => {
-    const { host } = render({
-      state: {
-        loading: false,
-        busy: null,
-        status: loggedInReply({ tls_verify: false }),
-        error: null
-      }
-    });
-    expect(host.querySelector('.jp-VaultJwt-warning')?.textContent).toContain(
-      'TLS verification OFF'
-    );
-  });
-
-  it("shows the server's plain-http warning", () => {
-    const warning =
-      'Vault is reached over plain http:// at vault.example.org: the id_token and the Vault token cross the network unencrypted.';
-    const { host } = render({
-      state: {
-        loading: false,
-        busy: null,
-        status: loggedOutReply({
-          address: 'http://vault.example.org:8200',
-          tls_warning: warning
-        }),
-        error: null
-      }
-    });
-    expect(
-      host.querySelector('[data-testid="vault-jwt-tls-warning"]')?.textContent
-    ).toBe(warning);
   });
 
   it('shows the state after a failure, but not the error (the session header shows it) nor the token file while logged out', () => {
@@ -144,50 +101,23 @@ describe('VaultCard', () => {
     expect(field(host, 'address')).toBeUndefined();
   });
 
-  it('says when the token file holds a token it did not write, and offers the session token', () => {
-    const { host, calls } = render({
+  it('leaves the security notes to the session header (no second copy in the details)', () => {
+    const { host } = render({
       state: {
         loading: false,
         busy: null,
-        status: loggedInReply({ token_file_state: 'other' }),
-        error: null
-      },
-      canUseTokenFile: true,
-      onUseTokenFile: () => calls.push('use-token-file')
-    });
-    const note = host.querySelector(
-      '[data-testid="vault-jwt-token-file-note"]'
-    );
-    expect(note?.textContent).toContain(
-      '/home/alice/.vault-token holds a Vault token this server did not write'
-    );
-    const use = button(
-      host,
-      'Use the session’s token in /home/alice/.vault-token'
-    );
-    expect(use.disabled).toBe(false);
-    act(() => use.click());
-    expect(calls).toEqual(['use-token-file']);
-  });
-
-  it('says nothing of the token file while it holds the session token; no button while logged out', () => {
-    const { host } = render({});
-    expect(
-      host.querySelector('[data-testid="vault-jwt-token-file-note"]')
-    ).toBeNull();
-    const out = render({
-      state: {
-        loading: false,
-        busy: null,
-        status: loggedOutReply({ token_file_state: 'other' }),
+        status: {
+          ...loggedInReply({ tls_verify: false, token_file_state: 'other' }),
+          tls_warning:
+            'Vault is reached over plain http:// at vault.example.org'
+        },
         error: null
       }
     });
-    const note = out.host.querySelector(
-      '[data-testid="vault-jwt-token-file-note"]'
-    );
-    expect(note?.textContent).toContain('did not write');
-    expect(note?.querySelector('button')).toBeNull();
+    expect(host.querySelector('[role="note"]')).toBeNull();
+    expect(host.textContent).not.toContain('TLS verification');
+    expect(host.textContent).not.toContain('plain http');
+    expect(host.textContent).not.toContain('did not write');
   });
 
   it('says it is logging in and when the user logged out', () => {

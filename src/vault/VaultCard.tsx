@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import { IVaultCountdown, IVaultState } from './model';
-import { CardButton, ProgressNote, Section } from '../components/Card';
+import { ProgressNote, Section } from '../components/Card';
 import { formatDuration } from '../components/format';
 
 /** Props of {@link VaultCard}. */
@@ -11,19 +11,15 @@ export interface IVaultCardProps {
   state: IVaultState;
   /** The token's countdown at this instant. */
   countdown: IVaultCountdown;
-  /** Whether the session's token may be written over the token file's. */
-  canUseTokenFile?: boolean;
   /** Translations. */
   trans: TranslationBundle;
-  /** Write the session's token into the token file (its command). */
-  onUseTokenFile?: () => void;
 }
 
 /**
  * The Vault details: which Vault, which role, whether logged in, and the
- * token's TTL counting down on the server's clock (its failures and the Log
- * in / Log out button are in the session header). The token itself is never
- * here.
+ * token's TTL counting down on the server's clock (its failures, its
+ * security notes and the Log in / Log out button are in the session header).
+ * The token itself is never here.
  */
 export function VaultCard(props: IVaultCardProps): JSX.Element {
   const { state, countdown, trans } = props;
@@ -47,32 +43,6 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
         <div className="jp-VaultJwt-hint">
           <p>{trans.__('Vault is not configured.')}</p>
           {status.hint && <p>{status.hint}</p>}
-        </div>
-      )}
-      {status && status.configured && !status.tls_verify && (
-        <div className="jp-VaultJwt-warning" role="note">
-          {trans.__(
-            'TLS verification OFF: the connection to Vault is not authenticated.'
-          )}
-        </div>
-      )}
-      {status?.configured && status.token_file_state === 'other' && (
-        <TokenFileNote
-          path={status.token_file ?? '~/.vault-token'}
-          loggedIn={token !== null}
-          canUse={props.canUseTokenFile ?? false}
-          busy={state.busy === 'token-file'}
-          trans={trans}
-          onUse={props.onUseTokenFile}
-        />
-      )}
-      {status && status.configured && status.tls_warning && (
-        <div
-          className="jp-VaultJwt-warning"
-          role="note"
-          data-testid="vault-jwt-tls-warning"
-        >
-          {status.tls_warning}
         </div>
       )}
       {status && status.configured && (
@@ -158,50 +128,6 @@ export function VaultCard(props: IVaultCardProps): JSX.Element {
         </dl>
       )}
     </Section>
-  );
-}
-
-/**
- * The token file holds a token this server did not write (the user's own,
- * or another server's of theirs): it is left alone; kernels and terminals
- * use that token. A button puts the session's token there on request.
- */
-function TokenFileNote(props: {
-  path: string;
-  loggedIn: boolean;
-  canUse: boolean;
-  busy: boolean;
-  trans: TranslationBundle;
-  onUse?: () => void;
-}): JSX.Element {
-  const { path, trans } = props;
-  return (
-    <div
-      className="jp-VaultJwt-hint jp-VaultJwt-tokenFileNote"
-      role="note"
-      data-testid="vault-jwt-token-file-note"
-    >
-      <p>
-        {trans.__(
-          '%1 holds a Vault token this server did not write (yours, or another server’s of yours): it is left as is, and kernels and terminals use that token, not this session’s.',
-          path
-        )}
-      </p>
-      {props.loggedIn && (
-        <CardButton
-          onClick={() => props.onUse?.()}
-          disabled={!props.canUse}
-          title={trans.__(
-            'Replace the token in %1 with this session’s token (kept fresh from then on)',
-            path
-          )}
-        >
-          {props.busy
-            ? trans.__('Writing…')
-            : trans.__('Use the session’s token in %1', path)}
-        </CardButton>
-      )}
-    </div>
   );
 }
 

@@ -8,6 +8,7 @@ import { SecretTree } from '../catalog/SecretTree';
 import { IdentityCard } from '../identity/IdentityCard';
 import { LeakNotice } from '../redaction/LeakNotice';
 import { connectionView, ProblemOrigin } from '../session/connection';
+import { securityNotes } from '../session/securityNotes';
 import { SessionHeader } from '../session/SessionHeader';
 import { SignInSection } from '../signin/SignIn';
 import { S3Section } from '../s3/S3Card';
@@ -82,6 +83,8 @@ function renderSession(props: IPanelContentProps): JSX.Element {
         expanded={expanded}
         onToggle={() => props.onExpanded(!expanded)}
         hubHomeUrl={hubHomeUrl}
+        notes={securityNotes(vault.state, vault.canUseTokenFile)}
+        onUseTokenFile={() => options.onUseTokenFile?.()}
         keptList={catalog.state.index !== null}
         canReload={catalog.canReload}
         reloading={catalog.state.loading}
@@ -111,8 +114,6 @@ function renderSession(props: IPanelContentProps): JSX.Element {
           state={vault.state}
           countdown={vault.countdown()}
           trans={trans}
-          canUseTokenFile={vault.canUseTokenFile}
-          onUseTokenFile={options.onUseTokenFile}
         />
         {options.s3 && (
           <S3Section

@@ -8,7 +8,8 @@ running server registered); the parameters each handler reads are found in its s
   XSRF token, a foreign ``Origin`` with the server's token): the expected refusal;
 - every parameter x (``..``, ``.``, ``//``, ``%2e%2e``, ``..%2f``, backslash, NUL, 100 KB), sent
   by the owner with the cookie and the XSRF token (a request JupyterLab itself could make): 400;
-- for every refused request, the fault proxy in front of the real OpenBao counts NO request.
+- for every refused request, the fault proxy in front of the real OpenBao counts NO request;
+- the route table of docs/security.md lists exactly the routes and verbs the server serves.
 
 The reproductions of issue 11, item 1, are kept at the end.
 """
@@ -19,6 +20,7 @@ import inspect
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import tornado.web
@@ -126,6 +128,37 @@ def test_the_enumeration_covers_every_registered_route(jp_serverapp):
     for action in ("", "/renew", "/revoke", "/buckets"):
         assert by_path[f"{NAMESPACE}/s3{action}"] == ()
     assert by_path[f"{NAMESPACE}/s3/objects"] == ("bucket", "prefix")
+
+
+SECURITY_MD = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+HTTP_VERB = r"\b(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\b"
+
+
+def documented_routes() -> set[tuple[str, str]]:
+    """(verb, path) of every row of the route table of docs/security.md ("## Routes"): the
+    first cell names the verbs and the path (`` `POST vault/login[?force=true]` ``,
+    `` `POST`/`DELETE vault/catalog/manual?mount=&path=` ``)."""
+    section = SECURITY_MD.read_text(encoding="utf-8").split("\n## Routes\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    found = set()
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        cell = line.split("|")[1]
+        path = re.search(HTTP_VERB + r"\s+([^\s`\[?{]+)", cell)
+        assert path, f"no verb and path in the route table's row {line!r}"
+        for verb in re.findall(HTTP_VERB, cell):
+            found.add((verb, f"{NAMESPACE}/{path.group(2)}"))
+    return found
+
+
+def test_the_route_table_of_security_md_lists_every_route_and_verb():
+    # The table the security review reads is the one the server serves: every verb of every
+    # route is documented with its rule, and nothing documented is missing from the server.
+    served = {(verb, route.path) for route in ROUTES for verb in route.verbs}
+    documented = documented_routes()
+    assert served - documented == set(), "served but not in docs/security.md"
+    assert documented - served == set(), "in docs/security.md but not served"
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -4,6 +4,9 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { mintIdToken, writeTokenFile } = require('./jwt');
+
 /** The panel's stable id. */
 export const PANEL_ID = 'jp-vault-jwt-panel';
 
@@ -22,4 +25,29 @@ export async function showDetails(page: IJupyterLabPageFixture): Promise<void> {
     await summary.click();
   }
   await expect(summary).toHaveAttribute('aria-expanded', 'true');
+}
+
+/**
+ * Sign in with a new id_token of these groups (the lab reads its token file
+ * on Refresh; the server then logs in to Vault with it) and close the
+ * details again.
+ */
+export async function signInAs(
+  page: IJupyterLabPageFixture,
+  groups: string[]
+): Promise<void> {
+  writeTokenFile(
+    process.env.UI_TOKEN_FILE as string,
+    mintIdToken({ groups }, 600)
+  );
+  const panel = panelOf(page);
+  await showDetails(page);
+  await panel.getByRole('button', { name: 'Refresh' }).click();
+  await expect(panel.getByRole('button', { name: 'Refresh' })).toBeEnabled();
+  // Back to the everyday view: details closed.
+  await panel.getByTestId('vault-jwt-summary').click();
+  await expect(panel.getByTestId('vault-jwt-summary')).toHaveAttribute(
+    'aria-expanded',
+    'false'
+  );
 }

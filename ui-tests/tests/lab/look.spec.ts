@@ -4,7 +4,7 @@ import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 
 import { lowContrast } from '../contrast';
-import { PANEL_ID, panelOf, showDetails } from '../panel';
+import { PANEL_ID, panelOf, showDetails, signInAs } from '../panel';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { mintIdToken, writeTokenFile } = require('../jwt');
@@ -107,24 +107,6 @@ async function seedBulk(): Promise<void> {
   await Promise.all(workers);
 }
 
-/** A new id_token for the server to log in to Vault with (read on Refresh). */
-async function signInAs(
-  page: IJupyterLabPageFixture,
-  groups: string[]
-): Promise<void> {
-  writeTokenFile(TOKEN_FILE, mintIdToken({ groups }, 600));
-  const panel = panelOf(page);
-  await showDetails(page);
-  await panel.getByRole('button', { name: 'Refresh' }).click();
-  await expect(panel.getByRole('button', { name: 'Refresh' })).toBeEnabled();
-  // Back to the everyday view: details closed.
-  await panel.getByTestId('vault-jwt-summary').click();
-  await expect(panel.getByTestId('vault-jwt-summary')).toHaveAttribute(
-    'aria-expanded',
-    'false'
-  );
-}
-
 /** Moving text (countdowns, "updated 3 min ago") is masked in screenshots. */
 function moving(panel: Locator): Locator[] {
   return [
@@ -160,13 +142,32 @@ async function shoot(page: IJupyterLabPageFixture, state: string) {
 /** axe-core on one part of the page: no violation. */
 async function expectNoAxeViolations(
   page: IJupyterLabPageFixture,
-  selector: string
+  selector: string,
+  theme: string
 ): Promise<void> {
   const results = await new AxeBuilder({ page }).include(selector).analyze();
   const found = results.violations.map(
     v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`
   );
-  expect(found).toEqual([]);
+  expect(found, theme).toEqual([]);
+}
+
+/**
+ * In every theme: no text/background pair under 4.5:1 (tests/contrast.ts)
+ * and no axe-core violation in `selector`; back to the Light theme after.
+ */
+async function expectReadableInEveryTheme(
+  page: IJupyterLabPageFixture,
+  selector: string
+): Promise<void> {
+  for (const [, theme] of THEMES) {
+    await page.theme.setTheme(theme);
+    // No hover effect from where the mouse happens to be.
+    await page.mouse.move(900, 400);
+    expect(await lowContrast(page, selector), theme).toEqual([]);
+    await expectNoAxeViolations(page, selector, theme);
+  }
+  await page.theme.setTheme('JupyterLab Light');
 }
 
 test.describe('the panel in every theme (screenshots, contrast, axe-core)', () => {
@@ -215,14 +216,8 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
     );
     // The details too (claims, countdown, Vault facts).
     await showDetails(page);
-    for (const [, theme] of THEMES) {
-      await page.theme.setTheme(theme);
-      await page.mouse.move(900, 400);
-      expect(await lowContrast(page, `#${PANEL_ID}`), theme).toEqual([]);
-      await expectNoAxeViolations(page, `#${PANEL_ID}`);
-    }
+    await expectReadableInEveryTheme(page, `#${PANEL_ID}`);
     await panel.getByTestId('vault-jwt-summary').click();
-    await page.theme.setTheme('JupyterLab Light');
     await tree.focus();
     await shoot(page, 'logged-in');
   });
@@ -253,7 +248,7 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
         await lowContrast(page, '.jp-VaultJwt-pickerDialog .jp-Dialog-content'),
         theme
       ).toEqual([]);
-      await expectNoAxeViolations(page, '.jp-VaultJwt-pickerDialog');
+      await expectNoAxeViolations(page, '.jp-VaultJwt-pickerDialog', theme);
       await expect(
         page.locator('.jp-VaultJwt-pickerDialog .jp-Dialog-content')
       ).toHaveScreenshot(`picker-${short}.png`, {
@@ -266,7 +261,7 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
     await page.theme.setTheme('JupyterLab Light');
   });
 
-  test('logged out: one Log in button, no token file line', async ({
+  test('logged out: one Log in button, no token file line; the picker offers Log in', async ({
     page
   }) => {
     const panel = panelOf(page);
@@ -280,11 +275,35 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
         .getByTestId('vault-jwt-vault-card')
         .locator('[data-field="token-file"]')
     ).toHaveCount(0);
-    for (const [, theme] of THEMES) {
-      await page.theme.setTheme(theme);
-      expect(await lowContrast(page, `#${PANEL_ID}`), theme).toEqual([]);
-    }
+    await expectReadableInEveryTheme(page, `#${PANEL_ID}`);
     await shoot(page, 'logged-out');
+    // The picker logged out: the notice with its Log in button, no list.
+    await page.evaluate(() => {
+      void window.jupyterapp.commands.execute('vault-jwt:insert-secret');
+    });
+    const picker = page.getByTestId('vault-jwt-picker');
+    await expect(picker).toBeVisible();
+    await expect(
+      picker
+        .locator('.jp-VaultJwt-pickerNotice')
+        .getByRole('button', { name: 'Log in' })
+    ).toBeVisible();
+    await expect(picker.locator('[role="option"]')).toHaveCount(0);
+    await expectReadableInEveryTheme(page, '.jp-VaultJwt-pickerDialog');
+    for (const [short, theme] of THEMES) {
+      await page.theme.setTheme(theme);
+      await page.mouse.move(5, 5);
+      await expect(
+        page.locator('.jp-VaultJwt-pickerDialog .jp-Dialog-content')
+      ).toHaveScreenshot(`picker-logged-out-${short}.png`, {
+        maxDiffPixelRatio: 0.02,
+        animations: 'disabled',
+        caret: 'hide'
+      });
+    }
+    await page.theme.setTheme('JupyterLab Light');
+    await page.keyboard.press('Escape');
+    await expect(picker).toHaveCount(0);
     await session.getByRole('button', { name: /Log in/ }).click();
     await expect(panel.getByTestId('vault-jwt-summary')).toContainText(
       'kv-all',
@@ -303,10 +322,7 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
       timeout: 30_000
     });
     await expect(problem.getByRole('alert')).toHaveCount(0); // not nested
-    for (const [, theme] of THEMES) {
-      await page.theme.setTheme(theme);
-      expect(await lowContrast(page, `#${PANEL_ID}`), theme).toEqual([]);
-    }
+    await expectReadableInEveryTheme(page, `#${PANEL_ID}`);
     await shoot(page, 'vault-down');
     await fault({ mode: 'pass' });
     await expect(async () => {
@@ -321,7 +337,9 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
     );
   });
 
-  test('catalog empty: says so in plain words', async ({ page }) => {
+  test('catalog empty: says so in plain words, readable in every theme', async ({
+    page
+  }) => {
     const panel = panelOf(page);
     await signInAs(page, []);
     await expect(panel.getByTestId('vault-jwt-summary')).not.toContainText(
@@ -331,11 +349,12 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
     await expect(panel.getByText(/No secret store \(KV mount\)/)).toBeVisible({
       timeout: 30_000
     });
+    await expectReadableInEveryTheme(page, `#${PANEL_ID}`);
     await shoot(page, 'catalog-empty');
     await signInAs(page, ['management']);
   });
 
-  test('10,000 secrets: the tree fills the panel, one scrollbar', async ({
+  test('10,000 secrets: the tree fills the panel, one scrollbar, readable in every theme', async ({
     page
   }) => {
     test.setTimeout(600_000);
@@ -379,6 +398,7 @@ test.describe('the panel in every theme (screenshots, contrast, axe-core)', () =
       await tree.boundingBox()
     ];
     expect(treeBox!.height / panelBox!.height).toBeGreaterThan(0.6);
+    await expectReadableInEveryTheme(page, `#${PANEL_ID}`);
     await shoot(page, 'many-secrets');
     await signInAs(page, ['management']);
   });

@@ -1,0 +1,194 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import React, { act } from 'react';
+import { createRoot } from 'react-dom/client';
+
+import { connectionView, IVaultView } from './connection';
+import { securityNotes } from './securityNotes';
+import { SessionHeader } from './SessionHeader';
+import { IIdentityState } from '../identity/model';
+import { loggedInReply, loggedOutReply } from '../testing/vaultFixtures';
+import { IVaultReply } from '../tokens';
+import { IVaultState } from '../vault/model';
+
+const trans = nullTranslator.load('test');
+
+const plainHttp =
+  'Vault is reached over plain http:// at vault.example.org: the id_token and the Vault token cross the network unencrypted. Use an https:// address (VAULT_ADDR / c.VaultSession.address).';
+
+function state(
+  status: IVaultReply | null,
+  busy: IVaultState['busy'] = null
+): IVaultState {
+  return { loading: false, busy, status, error: null };
+}
+
+const noIdentity: IIdentityState = {
+  loading: false,
+  refreshing: false,
+  source: 'hub',
+  sourceDetail: null,
+  hint: null,
+  claims: null,
+  fetchedAt: null,
+  copy: { allowed: true, reason: null },
+  error: null,
+  vaultIdentity: null
+};
+
+describe('securityNotes', () => {
+  it('none for a verified https Vault whose token file is the session’s', () => {
+    expect(securityNotes(state(loggedInReply()), true)).toEqual([]);
+  });
+
+  it('none while Vault is not read yet or not configured', () => {
+    expect(securityNotes(state(null), true)).toEqual([]);
+    expect(
+      securityNotes(
+        state(loggedOutReply({ configured: false, tls_verify: false })),
+        true
+      )
+    ).toEqual([]);
+  });
+
+  it('plain http first (with the server’s words), then TLS off, then the token file', () => {
+    const status = {
+      ...loggedInReply({ tls_verify: false, token_file_state: 'other' }),
+      tls_warning: plainHttp
+    };
+    const notes = securityNotes(state(status), true);
+    expect(notes.map(note => note.kind)).toEqual([
+      'plain-http',
+      'tls-off',
+      'token-file-other'
+    ]);
+    expect(notes[0].detail).toBe(plainHttp);
+    expect(notes[2].path).toBe('/home/alice/.vault-token');
+  });
+
+  it('offers "use ours" only while logged in, enabled as the command is, busy while writing', () => {
+    const other = loggedInReply({ token_file_state: 'other' });
+    expect(securityNotes(state(other), true)[0].action).toEqual({
+      kind: 'use-token-file',
+      enabled: true,
+      busy: false
+    });
+    expect(securityNotes(state(other, 'token-file'), false)[0].action).toEqual({
+      kind: 'use-token-file',
+      enabled: false,
+      busy: true
+    });
+    const out = securityNotes(
+      state(loggedOutReply({ token_file_state: 'other' })),
+      false
+    );
+    expect(out.map(note => note.kind)).toEqual(['token-file-other']);
+    expect(out[0].action).toBeNull();
+  });
+});
+
+describe('SessionHeader: the security notes show with the details closed', () => {
+  (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+  function render(status: IVaultReply, canUseTokenFile = true) {
+    const calls: string[] = [];
+    const host = document.createElement('div');
+    document.body.appendChild(host);
+    const root = createRoot(host);
+    const vaultState = state(status);
+    const vault: IVaultView = {
+      state: vaultState,
+      canLogin: status.state !== 'logged_in',
+      canLogout: status.state === 'logged_in'
+    };
+    act(() => {
+      root.render(
+        <SessionHeader
+          view={connectionView(noIdentity, vault, { error: null })}
+          secondsLeft={null}
+          expanded={false}
+          onToggle={() => calls.push('toggle')}
+          hubHomeUrl={null}
+          notes={securityNotes(vaultState, canUseTokenFile)}
+          onUseTokenFile={() => calls.push('use-token-file')}
+          canReload={true}
+          reloading={false}
+          trans={trans}
+          onLogin={() => calls.push('login')}
+          onLogout={() => calls.push('logout')}
+          onReload={() => calls.push('reload')}
+          onRetry={origin => calls.push(`retry:${origin}`)}
+        >
+          <p>details</p>
+        </SessionHeader>
+      );
+    });
+    return { host, calls };
+  }
+
+  /** The notes shown: outside the hidden details, one sentence each. */
+  function shownNotes(host: HTMLElement): HTMLElement[] {
+    return [...host.querySelectorAll<HTMLElement>('[role="note"]')].filter(
+      note => note.closest('[hidden]') === null
+    );
+  }
+
+  it('plain http to another host: one short sentence, the server’s words in the tooltip', () => {
+    const { host } = render({
+      ...loggedInReply(),
+      address: 'http://vault.example.org:8200',
+      tls_warning: plainHttp
+    });
+    const notes = shownNotes(host);
+    expect(notes).toHaveLength(1);
+    expect(notes[0].dataset.kind).toBe('plain-http');
+    expect(notes[0].textContent).toBe(
+      'Vault is reached over plain http: tokens cross the network unencrypted.'
+    );
+    expect(notes[0].title).toBe(plainHttp);
+    expect(notes[0].querySelector('button')).toBeNull();
+  });
+
+  it('TLS verification off', () => {
+    const { host } = render(loggedInReply({ tls_verify: false }));
+    const notes = shownNotes(host);
+    expect(notes.map(note => note.dataset.kind)).toEqual(['tls-off']);
+    expect(notes[0].textContent).toContain('TLS verification is off');
+    expect(notes[0].title).toContain('VAULT_CACERT');
+  });
+
+  it('a token file not ours: says kernels use it, and "Use ours instead" writes the session’s', () => {
+    const { host, calls } = render(
+      loggedInReply({ token_file_state: 'other' })
+    );
+    const notes = shownNotes(host);
+    expect(notes.map(note => note.dataset.kind)).toEqual(['token-file-other']);
+    expect(notes[0].textContent).toContain(
+      'Kernels use the token already in /home/alice/.vault-token, not this session’s.'
+    );
+    expect(notes[0].title).toContain('did not write');
+    const use = notes[0].querySelector('button')!;
+    expect(use.textContent).toBe('Use ours instead');
+    expect(use.disabled).toBe(false);
+    act(() => use.click());
+    expect(calls).toEqual(['use-token-file']);
+  });
+
+  it('the action is disabled when the command is; logged out the note has none', () => {
+    const off = render(loggedInReply({ token_file_state: 'other' }), false);
+    expect(shownNotes(off.host)[0].querySelector('button')?.disabled).toBe(
+      true
+    );
+    const out = render(loggedOutReply({ token_file_state: 'other' }));
+    const notes = shownNotes(out.host);
+    expect(notes).toHaveLength(1);
+    expect(notes[0].querySelector('button')).toBeNull();
+  });
+
+  it('nothing when there is nothing to say', () => {
+    const { host } = render(loggedInReply());
+    expect(shownNotes(host)).toEqual([]);
+    expect(
+      host.querySelector('[data-testid="vault-jwt-security-notes"]')
+    ).toBeNull();
+  });
+});
