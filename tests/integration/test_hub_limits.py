@@ -8,7 +8,8 @@ the id_token). In ``drip`` mode the proxy sends the hub's real reply back one by
 no per-read timeout ever fires: only the overall deadline (``request_deadline``) ends the wait,
 with ``hub_deadline``; the refreshes that joined the read end with it, and once the drip is over
 the next refresh starts a new read and brings a valid id_token. A reply of the real service
-larger than ``max_reply_bytes`` is refused with ``hub_reply_too_large``.
+larger than ``max_reply_bytes`` (the cap lowered below it, or the reply grown past the default cap
+by the proxy's ``pad`` mode) is refused with ``hub_reply_too_large``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ REQUEST_TIMEOUT = 5.0
 DEADLINE = 8.0
 #: How long the test waits for anything before calling it a hang (far past the deadline).
 HANG = DEADLINE * 8
+#: The default cap of a hub reply (c.IdTokenService.max_reply_bytes).
+DEFAULT_CAP = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -130,21 +133,29 @@ async def test_a_dripping_hub_gives_a_deadline_error_and_frees_later_refreshes(a
 
 
 async def test_a_hub_reply_larger_than_the_cap_is_refused(alice_server):
-    """The real service's answer (an id_token of Keycloak's: well over 512 bytes, its signature
-    alone is 342) through the proxy, with the cap lowered below it; the default cap reads it."""
+    """The real service's answer through the proxy: over a cap lowered below it (an id_token of
+    Keycloak's is well over 512 bytes, its signature alone is 342); and grown past the default
+    cap (1 MiB) by the proxy's ``pad`` mode. Once the proxy passes it as is, it is read."""
     upstream, prefix = service_location(alice_server)
     async with FaultProxy(upstream=upstream) as proxy:
         config = {"hub_api_url": HUB_API_URL, "hub_service_url": f"{proxy.url}{prefix}"}
         capped = identity_service(alice_server, max_reply_bytes=512, **config)
         default = identity_service(alice_server, **config)
+        assert default.max_reply_bytes == DEFAULT_CAP
         try:
-            with pytest.raises(errors.HubReplyTooLarge) as info:
+            with pytest.raises(errors.HubReplyTooLarge) as lowered:
                 await asyncio.wait_for(capped.refresh(), HANG)
-            assert info.value.code == "hub_reply_too_large" and info.value.status == 502
-            assert "512 bytes" in info.value.message
-            assert "c.IdTokenService.max_reply_bytes" in info.value.message
-            assert "eyJ" not in info.value.message
             assert proxy.stats["forwarded"] == 1  # the real service answered it
+            await proxy.set_mode("pad", size=DEFAULT_CAP)
+            with pytest.raises(errors.HubReplyTooLarge) as padded:
+                await asyncio.wait_for(default.refresh(), HANG)
+            assert proxy.stats["forwarded"] == 2 and proxy.stats["padded"] == 1
+            for info, cap in ((lowered, 512), (padded, DEFAULT_CAP)):
+                assert info.value.code == "hub_reply_too_large" and info.value.status == 502
+                assert f"{cap} bytes" in info.value.message
+                assert "c.IdTokenService.max_reply_bytes" in info.value.message
+                assert "eyJ" not in info.value.message
+            await proxy.set_mode("pass")
             identity = await asyncio.wait_for(default.refresh(), HANG)
             assert identity is not None
             assert verify_id_token(identity.id_token)["preferred_username"] == "alice"
