@@ -12,6 +12,11 @@ upstream HTTP server (OpenBao, the hub...), forwards every request unchanged, an
     forwards every request, and sends the upstream's reply back one byte every ``seconds``
     (a server stuck mid-reply: each read gets a byte in time, so per-read timeouts never fire;
     only an overall deadline ends the wait).
+``pad`` (``size``)
+    forwards every request, and grows each reply that has a ``Content-Length`` by ``size``
+    bytes: spaces after its body, the header raised to match (a JSON body stays valid JSON;
+    the upstream's own reply, only larger). Replies without one (chunked) pass unchanged.
+    The mode as a reply starts to arrive applies to it. Not for ``HEAD`` requests.
 ``status`` (``code``)
     answers every request itself with that HTTP status and the JSON body
     ``{"errors": ["injected"]}`` (Vault's error shape), without reaching the upstream.
@@ -24,7 +29,8 @@ upstream HTTP server (OpenBao, the hub...), forwards every request unchanged, an
 
 It works on plain TCP. For HTTP/1.x it reads each request (head, then ``Content-Length`` or
 chunked body) and acts per request, so pooled keep-alive connections see a mode change at their
-next request; replies are piped back unparsed. A connection that does not start like HTTP (a TLS
+next request; replies are piped back unparsed
+(``pad`` alone parses them). A connection that does not start like HTTP (a TLS
 ClientHello: an HTTPS upstream) is piped as raw bytes: ``latency`` delays each chunk the client
 sends, ``drop``/``closed`` close it, and ``status`` (which cannot be injected into TLS) closes it
 too. When the upstream cannot be reached, the client's connection is closed (as if the proxy were
@@ -36,6 +42,7 @@ In-process use (the tests' event loop)::
         session = VaultSession(address=proxy.url, ...)
         await proxy.set_mode("latency", seconds=5)
         await proxy.set_mode("drip", seconds=1)
+        await proxy.set_mode("pad", size=2 * 1024 * 1024)
         await proxy.set_mode("status", code=500)
         await proxy.set_mode("drop")
         await proxy.set_mode("pass")
@@ -45,14 +52,14 @@ In-process use (the tests' event loop)::
 From another process (a browser test), through the control endpoint::
 
     python tests/faultproxy.py --listen 127.0.0.1:18611 --upstream 127.0.0.1:18200 \\
-        --control 127.0.0.1:18612 [--mode pass|latency:5|drip:1|status:500|drop|closed]
+        --control 127.0.0.1:18612 [--mode pass|latency:5|drip:1|pad:1000|status:500|drop|closed]
 
 prints one line ``faultproxy: ready ...`` once listening, runs until SIGINT/SIGTERM, and answers
 on the control port (no authentication: bind it to loopback; JSON, CORS ``*``):
 
 - ``GET /mode``: ``{"mode": "latency", "seconds": 5.0, "code": null, "stats": {...}}``
 - ``POST /mode`` with ``{"mode": "pass"}``, ``{"mode": "latency", "seconds": 5}``,
-  ``{"mode": "drip", "seconds": 1}``,
+  ``{"mode": "drip", "seconds": 1}``, ``{"mode": "pad", "size": 1000}``,
   ``{"mode": "status", "code": 500}``, ``{"mode": "drop"}`` or ``{"mode": "closed"}``: sets it
   and answers the same shape (400 ``{"error": ...}`` for a bad body).
 
@@ -77,7 +84,7 @@ from typing import Any
 
 log = logging.getLogger("faultproxy")
 
-MODES = ("pass", "latency", "drip", "status", "drop", "closed")
+MODES = ("pass", "latency", "drip", "pad", "status", "drop", "closed")
 #: Longest request head accepted (bytes).
 HEAD_LIMIT = 64 * 1024
 INJECTED_BODY = b'{"errors": ["injected"]}'
@@ -95,11 +102,14 @@ class Mode:
         The delay of ``latency``.
     code
         The status of ``status``.
+    size
+        The bytes ``pad`` adds to each reply.
     """
 
     name: str = "pass"
     seconds: float = 0.0
     code: int | None = None
+    size: int = 0
 
     @classmethod
     def parse(cls, data: Any) -> Mode:
@@ -119,18 +129,25 @@ class Mode:
             if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
                 raise ValueError("status needs a code between 100 and 599")
             return cls(name, code=code)
+        if name == "pad":
+            size = data.get("size")
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise ValueError("pad needs a size >= 0 (bytes)")
+            return cls(name, size=size)
         return cls(name)
 
     @classmethod
     def from_text(cls, text: str) -> Mode:
-        """A mode from ``pass``, ``latency:5``, ``drip:1``, ``status:500``, ``drop`` or
-        ``closed``."""
+        """A mode from ``pass``, ``latency:5``, ``drip:1``, ``pad:1000``, ``status:500``,
+        ``drop`` or ``closed``."""
         name, _, arg = text.partition(":")
         data: dict[str, Any] = {"mode": name}
         if name in ("latency", "drip"):
             data["seconds"] = float(arg)
         elif name == "status":
             data["code"] = int(arg)
+        elif name == "pad":
+            data["size"] = int(arg)
         return cls.parse(data)
 
     def to_json(self) -> dict[str, Any]:
@@ -139,6 +156,7 @@ class Mode:
             "mode": self.name,
             "seconds": self.seconds if self.name in ("latency", "drip") else None,
             "code": self.code if self.name == "status" else None,
+            "size": self.size if self.name == "pad" else None,
         }
 
 
@@ -323,9 +341,18 @@ class _Connection:
             data = await self.reader.read(65536)
 
     async def _pipe(self, up_reader: asyncio.StreamReader) -> None:
-        """Upstream -> client, unparsed; the end of either ends the client connection."""
+        """Upstream -> client, unparsed (but in ``pad``); the end of either ends the client
+        connection."""
+        framed = True  # False after a reply pad could not frame: the rest is piped as is
+        pending = b""  # bytes read past a padded reply: the start of the next one
         try:
-            while chunk := await up_reader.read(65536):
+            while True:
+                chunk, pending = pending or await up_reader.read(65536), b""
+                if not chunk:
+                    break
+                if framed and self.proxy.mode.name == "pad":  # the mode as the reply comes
+                    framed, pending = await self._pad(up_reader, chunk, self.proxy.mode.size)
+                    continue
                 while chunk and self.proxy.mode.name == "drip":
                     self.writer.write(chunk[:1])
                     await self.writer.drain()
@@ -338,6 +365,42 @@ class _Connection:
             pass
         finally:
             self.close()
+
+    async def _pad(
+        self, up_reader: asyncio.StreamReader, data: bytes, size: int
+    ) -> tuple[bool, bytes]:
+        """Pass one reply (``data`` is its start), ``size`` bytes larger when it has a
+        Content-Length.
+
+        Returns whether it was framed (False: it was passed as is, and the rest of the
+        connection is piped unparsed) and the bytes read past its end.
+        """
+        while b"\r\n\r\n" not in data:
+            more = await up_reader.read(65536) if len(data) <= HEAD_LIMIT else b""
+            if not more:  # no head (or an end of stream): passed as is
+                self.writer.write(data)
+                await self.writer.drain()
+                return False, b""
+            data += more
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        length = None
+        for i, line in enumerate(lines):
+            name, sep, value = line.partition(b":")
+            if sep and name.strip().lower() == b"content-length" and value.strip().isdigit():
+                length = int(value.strip())
+                lines[i] = b"Content-Length: " + str(length + size).encode()
+        if length is None:  # no length to raise (chunked): passed as is
+            self.writer.write(data)
+            await self.writer.drain()
+            return False, b""
+        if len(rest) < length:
+            rest += await up_reader.readexactly(length - len(rest))
+        body, after = rest[:length], rest[length:]
+        self.writer.write(b"\r\n".join(lines) + b"\r\n\r\n" + body + b" " * size)
+        await self.writer.drain()
+        self.proxy.stats["padded"] += 1
+        return True, after
 
     def close(self) -> None:
         _close(self.writer)
@@ -384,6 +447,7 @@ class FaultProxy:
             "injected": 0,
             "dropped": 0,
             "dripped": 0,
+            "padded": 0,
         }
         self._server: asyncio.Server | None = None
         self._control: asyncio.Server | None = None
@@ -419,12 +483,15 @@ class FaultProxy:
             self.control_port = self._control.sockets[0].getsockname()[1]
         return self
 
-    async def set_mode(self, name: str | Mode, *, seconds: float = 0.0, code: int = 500) -> Mode:
-        """Switch to ``name`` (``latency`` takes ``seconds``, ``status`` takes ``code``)."""
+    async def set_mode(
+        self, name: str | Mode, *, seconds: float = 0.0, code: int = 500, size: int = 0
+    ) -> Mode:
+        """Switch to ``name`` (``latency`` and ``drip`` take ``seconds``, ``status`` takes
+        ``code``, ``pad`` takes ``size``)."""
         if isinstance(name, Mode):
             mode = name
         else:
-            mode = Mode.parse({"mode": name, "seconds": seconds, "code": code})
+            mode = Mode.parse({"mode": name, "seconds": seconds, "code": code, "size": size})
         self.mode = mode
         if mode.name in ("drop", "closed"):
             if mode.name == "closed" and self._server is not None:
@@ -552,7 +619,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--listen", default="127.0.0.1:0", help="host:port to listen on")
     parser.add_argument("--upstream", required=True, help="host:port to forward to")
     parser.add_argument("--control", default=None, help="host:port of the control endpoint")
-    parser.add_argument("--mode", default="pass", help="pass, latency:S, status:CODE, drop, closed")
+    parser.add_argument(
+        "--mode",
+        default="pass",
+        help="pass, latency:S, drip:S, pad:BYTES, status:CODE, drop, closed",
+    )
     args = parser.parse_args(argv)
     try:
         Mode.from_text(args.mode)
