@@ -28,11 +28,7 @@ export function fuzzyScore(query: string, text: string): number {
   }
   const at = text.indexOf(query);
   if (at >= 0) {
-    const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
-    return Math.max(
-      MIN_SCORE,
-      1000 + n * 16 + (boundary ? 200 : 0) - at - text.length / 64
-    );
+    return contiguousScore(text, at, n);
   }
   let score = 0;
   let t = 0;
@@ -44,18 +40,40 @@ export function fuzzyScore(query: string, text: string): number {
     if (t < 0) {
       return -1;
     }
-    if (t === previous + 1) {
-      score += 8;
-    } else if (t === 0 || isSeparator(text.charCodeAt(t - 1))) {
-      score += 6;
-    } else {
-      score += 1 - Math.min(3, (t - previous) / 8);
-    }
+    score += gain(text, t, previous);
     previous = t;
     t++;
   }
   // Any match scores above zero, however scattered.
   return Math.max(MIN_SCORE, score - text.length / 64);
+}
+
+/**
+ * The score of an `n`-character query found whole at `at` of `text`: above
+ * any scattered match, more at the start of a segment or word, less further
+ * in and in longer texts.
+ */
+function contiguousScore(text: string, at: number, n: number): number {
+  const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
+  return Math.max(
+    MIN_SCORE,
+    1000 + n * 16 + (boundary ? 200 : 0) - at - text.length / 64
+  );
+}
+
+/**
+ * What a query character matched at `t` of `text` adds to a scattered
+ * match, the previous one at `previous`: most when they follow each other,
+ * then at the start of a path segment or word; gaps cost.
+ */
+function gain(text: string, t: number, previous: number): number {
+  if (t === previous + 1) {
+    return 8;
+  }
+  if (t === 0 || isSeparator(text.charCodeAt(t - 1))) {
+    return 6;
+  }
+  return 1 - Math.min(3, (t - previous) / 8);
 }
 
 /** The lowest score of a match (a non-match is -1). */
@@ -417,11 +435,7 @@ class TermScorer {
     const text = this._texts[c];
     const at = text.indexOf(term);
     if (at >= 0) {
-      const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
-      return Math.max(
-        MIN_SCORE,
-        1000 + n * 16 + (boundary ? 200 : 0) - at - text.length / 64
-      );
+      return contiguousScore(text, at, n);
     }
     const f = this._folderOf[c];
     if (this._known[f] === 0) {
@@ -444,13 +458,7 @@ class TermScorer {
         return -1;
       }
       const position = folderLength + t;
-      if (position === previous + 1) {
-        score += 8;
-      } else if (position === 0 || isSeparator(text.charCodeAt(position - 1))) {
-        score += 6;
-      } else {
-        score += 1 - Math.min(3, (position - previous) / 8);
-      }
+      score += gain(text, position, previous);
       previous = position;
       t++;
     }
@@ -476,13 +484,7 @@ class TermScorer {
         break;
       }
       t = next;
-      if (t === previous + 1) {
-        score += 8;
-      } else if (t === 0 || isSeparator(folder.charCodeAt(t - 1))) {
-        score += 6;
-      } else {
-        score += 1 - Math.min(3, (t - previous) / 8);
-      }
+      score += gain(folder, t, previous);
       previous = t;
       t++;
     }
