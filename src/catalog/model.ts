@@ -429,51 +429,34 @@ export class CatalogModel implements IDisposable {
   }
 
   /**
-   * Show a catalog read from the server. Throws (leaving the state as it
-   * was) when the reply cannot be turned into a tree.
+   * Show a catalog read from the server. Throws, before anything changes,
+   * when the reply cannot be turned into a tree.
    */
   private _accept(reply: ICatalogReply): void {
     const index = buildCatalogIndex(reply);
-    const before = {
-      state: this._state,
-      expanded: new Set(this._expanded),
-      seenMounts: new Set(this._seenMounts),
-      rowsVersion: this._rowsVersion
-    };
-    try {
-      for (const mount of index.mounts.keys()) {
-        const id = index.nodes[mount].id;
-        if (!this._seenMounts.has(id)) {
-          // Mounts start expanded the first time they are seen.
-          this._seenMounts.add(id);
-          this._expanded.add(id);
-          this._rowsVersion++;
-        }
+    for (const mount of index.mounts.keys()) {
+      const id = index.nodes[mount].id;
+      if (!this._seenMounts.has(id)) {
+        // Mounts start expanded the first time they are seen.
+        this._seenMounts.add(id);
+        this._expanded.add(id);
+        this._rowsVersion++;
       }
-      const selected =
-        this._state.selected !== null && index.byId.has(this._state.selected)
-          ? this._state.selected
-          : null;
-      this._cachedFilter = null;
-      this._recentFilters.clear();
-      this._update({
-        loading: false,
-        reply,
-        index,
-        error: null,
-        selected,
-        keys: selected === null ? null : this._state.keys
-      });
-    } catch (error) {
-      // Back to the last good tree (its rows are rebuilt on the next update).
-      this._state = before.state;
-      this._expanded = before.expanded;
-      this._seenMounts = before.seenMounts;
-      this._rowsVersion = before.rowsVersion + 1;
-      this._cachedFilter = null;
-      this._recentFilters.clear();
-      throw error;
     }
+    const selected =
+      this._state.selected !== null && index.byId.has(this._state.selected)
+        ? this._state.selected
+        : null;
+    this._cachedFilter = null;
+    this._recentFilters.clear();
+    this._update({
+      loading: false,
+      reply,
+      index,
+      error: null,
+      selected,
+      keys: selected === null ? null : this._state.keys
+    });
     this._clearRetry();
     this._retry.reset();
   }
