@@ -1,6 +1,7 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 
-import { PANEL_ID, panelOf } from '../panel';
+import { runFromPalette } from '../palette';
+import { panelOf } from '../panel';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { mintIdToken, writeTokenFile } = require('../jwt');
@@ -12,18 +13,6 @@ const TOKEN_FILE = process.env.UI_TOKEN_FILE as string;
  * the palette, search, select, insert; the row's context menu by Shift+F10;
  * the picker by its default shortcut.
  */
-
-/** Open the command palette and run a command by its label. */
-async function runFromPalette(page: IJupyterLabPageFixture, label: string) {
-  await page.keyboard.press('Control+Shift+C');
-  const input = page.locator('#modal-command-palette .lm-CommandPalette-input');
-  await expect(input).toBeFocused();
-  await input.fill(label);
-  await expect(
-    page.locator('#modal-command-palette .lm-CommandPalette-item.lm-mod-active')
-  ).toContainText(label);
-  await input.press('Enter');
-}
 
 test.describe('keyboard only', () => {
   test.skip(
@@ -44,7 +33,11 @@ test.describe('keyboard only', () => {
     ).toHaveCount(1);
 
     // Task 1: open the panel; the search box has the focus.
-    await runFromPalette(page, 'Open the Vault JWT panel');
+    await runFromPalette(
+      page,
+      'Open the Vault JWT panel',
+      'vault-jwt:open-panel'
+    );
     const panel = panelOf(page);
     const search = panel.getByLabel('Search secrets');
     await expect(search).toBeFocused();

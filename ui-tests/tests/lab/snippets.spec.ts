@@ -2,11 +2,14 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 
+import { runFromPalette } from '../palette';
+
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { mintIdToken, writeTokenFile } = require('../jwt');
 
 const PANEL_ID = 'jp-vault-jwt-panel';
 const TOKEN_FILE = process.env.UI_TOKEN_FILE as string;
+const PICKER_COMMAND = 'vault-jwt:insert-secret';
 const VAULT_TOKEN_FILE = process.env.UI_VAULT_TOKEN_FILE as string;
 
 // Values seeded by demo/openbao_seed.py (fake, for the tests only). The
@@ -128,36 +131,15 @@ test.describe('Snippets inserted from the sidebar and the palette, run in a real
     await page.sidebar.close('left');
     await page.notebook.activate(name);
 
-    // On a busy machine the notebook takes focus late: a palette opened
-    // before that closes again when it loses focus, and keys typed then go to
-    // the notebook in command mode. Wait for the notebook, then the palette,
-    // and type into the palette's input itself.
+    // On a busy machine the notebook takes focus late: wait for it, then
+    // run the command from the palette (runFromPalette retries a palette
+    // that closed on losing the focus, and runs the command exactly once).
     await expect(
       page.locator(
         '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook:focus-within'
       )
     ).toHaveCount(1);
-    const paletteInput = page.locator(
-      '#modal-command-palette .lm-CommandPalette-input'
-    );
-    // Under load the shortcut can land while focus is still moving (the
-    // palette then opens and closes, or never opens): open it again until
-    // its input holds the focus.
-    await expect(async () => {
-      if (await paletteInput.isVisible()) {
-        await paletteInput.focus();
-      } else {
-        await page.keyboard.press('Control+Shift+C');
-      }
-      await expect(paletteInput).toBeFocused({ timeout: 3000 });
-    }).toPass({ timeout: 60000 });
-    await paletteInput.fill('Insert Vault secret');
-    await expect(
-      page.locator(
-        '#modal-command-palette .lm-CommandPalette-item.lm-mod-active'
-      )
-    ).toContainText('Insert Vault secret');
-    await paletteInput.press('Enter');
+    await runFromPalette(page, 'Insert Vault secret', PICKER_COMMAND);
     const picker = page.getByTestId('vault-jwt-picker');
     await expect(picker).toBeVisible();
     await expect(picker).toContainText('palette.ipynb');
