@@ -35,8 +35,20 @@ LOGS="$ROOT/.cache/test-logs"
 mkdir -p "$LOGS"
 # The SeaweedFS build (minutes of CPU) overlaps the suites below; its own process group, so the
 # exit trap can stop all of it (go spawns compilers).
-setsid nice -n 10 scripts/seaweedfs.sh build >"$LOGS/seaweedfs-build.log" 2>&1 &
-SEAWEED_BUILD_PID=$!
+# TEST_ONLY (for development; CI leaves it unset): suite names, space or comma separated; only
+# those run, and only the servers they need start. UI_GREP narrows the galata suites to the tests
+# whose titles match it (playwright --grep).
+selected() { [ -z "${TEST_ONLY:-}" ] || [[ " ${TEST_ONLY//,/ } " == *" $1 "* ]]; }
+any_selected() {
+  local suite
+  for suite in "$@"; do selected "$suite" && return 0; done
+  return 1
+}
+SEAWEED_BUILD_PID=""
+if any_selected pytest-s3 pytest-integration ui-hub; then
+  setsid nice -n 10 scripts/seaweedfs.sh build >"$LOGS/seaweedfs-build.log" 2>&1 &
+  SEAWEED_BUILD_PID=$!
+fi
 
 # The test stack uses its own ports and state, apart from the demo's.
 export STACK_DIR="$ROOT/.stack/test"
@@ -80,6 +92,7 @@ failed_suites=()
 
 # run_suite NAME KIND COMMAND... : KIND tells how to count tests in its output.
 run_suite() {
+  selected "$1" || return 0
   local name=$1 kind=$2
   shift 2
   printf '\n== %s\n' "$name"
@@ -106,7 +119,7 @@ run_suite() {
 }
 
 stop_stack() {
-  if kill -0 "$SEAWEED_BUILD_PID" 2>/dev/null; then
+  if [ -n "$SEAWEED_BUILD_PID" ] && kill -0 "$SEAWEED_BUILD_PID" 2>/dev/null; then
     kill -- "-$SEAWEED_BUILD_PID" 2>/dev/null || true
   fi
   scripts/seaweedfs.sh stop >/dev/null 2>&1 || true
@@ -115,6 +128,18 @@ stop_stack() {
   scripts/openbao.sh stop >/dev/null 2>&1 || true
 }
 trap stop_stack EXIT
+
+# finish: stop the servers, print the closing line; the exit status says whether all passed.
+finish() {
+  stop_stack
+  echo
+  if [ "${#failed_suites[@]}" -gt 0 ]; then
+    echo "failed suites: ${failed_suites[*]} (logs in $LOGS)"
+  fi
+  echo "tests: $passed passed, $failed failed"
+  [ "${#failed_suites[@]}" = 0 ]
+  exit
+}
 
 # start_openbao: start OpenBao, make the UI tests' RSA key pair, seed it with auth/jwt-test
 # trusting that key (Keycloak is not running yet: no auth/jwt here, see seed_openbao_keycloak).
@@ -150,23 +175,31 @@ step_failed() {
   failed_suites+=("$1")
 }
 
+if ! any_selected pytest-openbao pytest-adversarial pytest-redaction ui-lab pytest-signin \
+  ui-signin pytest-s3 pytest-integration ui-hub; then
+  finish
+fi
+
 printf '\n== start OpenBao (dev server, seeded)\n'
 openbao_ok=0
 if start_openbao; then openbao_ok=1; else step_failed openbao; fi
 run_suite pytest-openbao pytest python -m pytest tests/openbao -q -p no:cacheprovider
 run_suite pytest-adversarial pytest python -m pytest tests/adversarial -q -p no:cacheprovider
 run_suite pytest-redaction pytest python -m pytest tests/redaction -q -p no:cacheprovider
-run_suite ui-lab playwright bash -c 'cd ui-tests && npx playwright test --config playwright.config.js'
+run_suite ui-lab playwright bash -c 'cd ui-tests && npx playwright test --config playwright.config.js ${UI_GREP:+--grep "$UI_GREP"}'
 
-printf '\n== start the real stack (Keycloak, JupyterHub)\n'
-if scripts/keycloak.sh start; then
+if ! any_selected pytest-signin ui-signin pytest-s3 pytest-integration ui-hub; then
+  :
+elif printf '\n== start the real stack (Keycloak, JupyterHub)\n' && scripts/keycloak.sh start; then
   if [ "$openbao_ok" = 1 ] && ! seed_openbao_keycloak; then step_failed openbao-keycloak; fi
   # Sign-in from the panel without a hub (device flow at this Keycloak; Vault at auth/jwt).
   run_suite pytest-signin pytest python -m pytest tests/signin -q -p no:cacheprovider
-  run_suite ui-signin playwright bash -c 'cd ui-tests && npx playwright test --config playwright.signin.config.js'
+  run_suite ui-signin playwright bash -c 'cd ui-tests && npx playwright test --config playwright.signin.config.js ${UI_GREP:+--grep "$UI_GREP"}'
   # Object storage: the background build must be done; SeaweedFS's STS trusts this Keycloak.
-  printf '\n== start SeaweedFS (S3 + STS, seeded)\n'
-  if wait "$SEAWEED_BUILD_PID" && scripts/seaweedfs.sh start && scripts/seaweedfs.sh seed; then
+  if ! any_selected pytest-s3 pytest-integration ui-hub; then
+    :
+  elif printf '\n== start SeaweedFS (S3 + STS, seeded)\n' && wait "$SEAWEED_BUILD_PID" &&
+    scripts/seaweedfs.sh start && scripts/seaweedfs.sh seed; then
     run_suite pytest-s3 pytest python -m pytest tests/s3 -q -p no:cacheprovider
     # It keeps running for the hub stage (stopped after it): demo/jupyterhub_config.py gives each
     # server the STS endpoint and its user's role (the ui-hub object storage tests; they skip
@@ -182,9 +215,11 @@ if scripts/keycloak.sh start; then
   # The hub passes VAULT_ADDR on to the single-user servers (env_keep in
   # demo/jupyterhub_config.py, which also gives them --VaultSession.role=jupyter): they log in
   # at auth/jwt, which trusts this Keycloak.
-  if VAULT_ADDR="$OPENBAO_ADDR" scripts/hub.sh start; then
+  if ! any_selected pytest-integration ui-hub; then
+    :
+  elif VAULT_ADDR="$OPENBAO_ADDR" scripts/hub.sh start; then
     run_suite pytest-integration pytest python -m pytest tests/integration -q -p no:cacheprovider
-    run_suite ui-hub playwright bash -c 'cd ui-tests && npx playwright test --config playwright.hub.config.js'
+    run_suite ui-hub playwright bash -c 'cd ui-tests && npx playwright test --config playwright.hub.config.js ${UI_GREP:+--grep "$UI_GREP"}'
     scripts/seaweedfs.sh stop || true
   else
     step_failed stack
@@ -192,11 +227,4 @@ if scripts/keycloak.sh start; then
 else
   step_failed stack
 fi
-stop_stack
-
-echo
-if [ "${#failed_suites[@]}" -gt 0 ]; then
-  echo "failed suites: ${failed_suites[*]} (logs in $LOGS)"
-fi
-echo "tests: $passed passed, $failed failed"
-[ "${#failed_suites[@]}" = 0 ]
+finish
