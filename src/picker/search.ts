@@ -28,7 +28,8 @@ export function fuzzyScore(query: string, text: string): number {
   }
   const at = text.indexOf(query);
   if (at >= 0) {
-    return contiguousScore(text, at, n);
+    const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
+    return contiguousScore(boundary, at, n, text.length);
   }
   let score = 0;
   let t = 0;
@@ -49,15 +50,20 @@ export function fuzzyScore(query: string, text: string): number {
 }
 
 /**
- * The score of an `n`-character query found whole at `at` of `text`: above
- * any scattered match, more at the start of a segment or word, less further
- * in and in longer texts.
+ * The score of an `n`-character query found whole at `at` of a text
+ * `length` long, at the start of a segment or word (`boundary`) or not:
+ * above any scattered match, more at a boundary, less further in and in
+ * longer texts.
  */
-function contiguousScore(text: string, at: number, n: number): number {
-  const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
+function contiguousScore(
+  boundary: boolean,
+  at: number,
+  n: number,
+  length: number
+): number {
   return Math.max(
     MIN_SCORE,
-    1000 + n * 16 + (boundary ? 200 : 0) - at - text.length / 64
+    1000 + n * 16 + (boundary ? 200 : 0) - at - length / 64
   );
 }
 
@@ -400,26 +406,37 @@ class Scan {
 }
 
 /**
- * {@link fuzzyScore} of one term over the table's candidates. A contiguous
- * occurrence is looked for in the whole text, as fuzzyScore does (one
- * native search). Without one, the greedy subsequence is worked out in two
- * parts: that of a text is that of its folder part followed by that of the
- * rest, so how far the term got in a folder (and the score so far) is
- * worked out once per folder and each candidate goes on over its short rest
- * alone, after a check of which characters the rest holds. The additions
+ * {@link fuzzyScore} of one term over the table's candidates, worked out
+ * per folder where it can be. A text is its folder part (ending with `/`,
+ * or empty) followed by the rest, so:
+ *
+ * - its first contiguous occurrence is the folder's when the folder holds
+ *   one (looked for once per folder); otherwise, for a term without `/`, it
+ *   is the rest's (an occurrence cannot span the folder's closing `/`), so
+ *   only the short rest is searched, after a check of which characters it
+ *   holds; a term with `/` searches the whole text;
+ * - its greedy subsequence is the folder's followed by the rest's, so how
+ *   far the term got in a folder (and the score so far) is worked out once
+ *   per folder and each candidate goes on over its rest alone.
+ *
+ * Most candidates are scored without reading their text. The additions
  * happen in fuzzyScore's order, so the scores are equal to the last bit
  * (the spec checks it against fuzzyScore).
  */
 class TermScorer {
   constructor(table: CandidateTable, term: string) {
     this._term = term;
+    this._slash = term.includes('/');
     this._folders = table.folders;
     this._folderOf = table.folderOf;
     this._leaves = table.leaves;
     this._leafMasks = table.leafMasks;
+    this._lengths = table.lengths;
     this._texts = table.texts;
     const count = table.folders.length;
     this._known = new Uint8Array(count);
+    this._at = new Int32Array(count);
+    this._boundary = new Uint8Array(count);
     this._matched = new Int32Array(count);
     this._partial = new Float64Array(count);
     this._previous = new Int32Array(count);
@@ -432,23 +449,40 @@ class TermScorer {
   score(c: number): number {
     const term = this._term;
     const n = term.length;
-    const text = this._texts[c];
-    const at = text.indexOf(term);
-    if (at >= 0) {
-      return contiguousScore(text, at, n);
-    }
     const f = this._folderOf[c];
     if (this._known[f] === 0) {
       this._learn(f);
     }
+    const length = this._lengths[c];
+    const inFolder = this._at[f];
+    if (inFolder >= 0) {
+      return contiguousScore(this._boundary[f] === 1, inFolder, n, length);
+    }
+    const leaf = this._leaves[c];
+    const mask = this._leafMasks[c];
+    const folderLength = length - leaf.length;
+    if (this._slash) {
+      const text = this._texts[c];
+      const at = text.indexOf(term);
+      if (at >= 0) {
+        const boundary = at === 0 || isSeparator(text.charCodeAt(at - 1));
+        return contiguousScore(boundary, at, n, length);
+      }
+    } else if ((mask & this._need[0]) === this._need[0]) {
+      const at = leaf.indexOf(term);
+      if (at >= 0) {
+        // At the rest's start, the folder's '/' (or the text's start) is before it.
+        const boundary = at === 0 || isSeparator(leaf.charCodeAt(at - 1));
+        return contiguousScore(boundary, folderLength + at, n, length);
+      }
+    }
     const from = this._matched[f];
     const rest = this._need[from];
-    if ((this._leafMasks[c] & rest) !== rest) {
+    if ((mask & rest) !== rest) {
       return -1;
     }
-    // The greedy subsequence, from where the folder left it.
-    const leaf = this._leaves[c];
-    const folderLength = text.length - leaf.length;
+    // The greedy subsequence, from where the folder left it; gain() read
+    // off the rest (the character before its start is '/').
     let score = this._partial[f];
     let previous = this._previous[f];
     let t = 0;
@@ -458,22 +492,35 @@ class TermScorer {
         return -1;
       }
       const position = folderLength + t;
-      score += gain(text, position, previous);
+      if (position === previous + 1) {
+        score += 8;
+      } else if (t === 0 || isSeparator(leaf.charCodeAt(t - 1))) {
+        score += 6;
+      } else {
+        score += 1 - Math.min(3, (position - previous) / 8);
+      }
       previous = position;
       t++;
     }
-    return Math.max(MIN_SCORE, score - text.length / 64);
+    return Math.max(MIN_SCORE, score - length / 64);
   }
 
   /**
-   * fuzzyScore's greedy loop over folder `f` alone, stopped at the first
-   * character of the term the folder does not hold: worked out once per
-   * search.
+   * For folder `f`, once per search: its first contiguous occurrence of the
+   * term, and fuzzyScore's greedy loop over it alone, stopped at the first
+   * character of the term the folder does not hold.
    */
   private _learn(f: number): void {
     const folder = this._folders[f];
     const term = this._term;
     this._known[f] = 1;
+    const at = folder.indexOf(term);
+    this._at[f] = at;
+    if (at >= 0) {
+      this._boundary[f] =
+        at === 0 || isSeparator(folder.charCodeAt(at - 1)) ? 1 : 0;
+      return;
+    }
     let score = 0;
     let t = 0;
     let previous = -2;
@@ -494,15 +541,22 @@ class TermScorer {
   }
 
   private readonly _term: string;
+  /** Whether the term holds '/' (an occurrence may then span a folder's end). */
+  private readonly _slash: boolean;
   private readonly _folders: readonly string[];
   private readonly _folderOf: readonly number[];
   private readonly _leaves: readonly string[];
   private readonly _leafMasks: readonly number[];
+  private readonly _lengths: readonly number[];
   private readonly _texts: readonly string[];
   /** The {@link charMask} of the term from each position on. */
   private readonly _need: number[];
   /** Per folder: worked out yet (1). */
   private readonly _known: Uint8Array;
+  /** Per folder: its first contiguous occurrence of the term, or -1. */
+  private readonly _at: Int32Array;
+  /** Per folder: whether that occurrence starts a segment or word (1). */
+  private readonly _boundary: Uint8Array;
   /** Per folder: characters of the term its greedy subsequence matched. */
   private readonly _matched: Int32Array;
   /** Per folder: fuzzyScore's running score after them. */
