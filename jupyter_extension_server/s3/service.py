@@ -42,7 +42,7 @@ from ..errors import NoIdToken, VaultJwtError
 from ..identity import Identity, IdTokenService
 from ..singleflight import SingleFlight
 from ..vault.api import ssl_context
-from ..vault.session import _env, plain_http_warning
+from ..vault.session import _env, plain_http_host
 from .buckets import list_buckets
 from .errors import S3NoCredentials, S3NotConfigured, S3ProfileError, StsIdTokenExpired
 from .objects import S3Listing, check_bucket, check_prefix, list_objects
@@ -219,7 +219,28 @@ class S3Credentials(LoggingConfigurable):
                 "(S3Credentials.tls_verify)",
                 self.endpoint,
             )
-        self.tls_warning = plain_http_warning(self.endpoint) if self.endpoint else None
+        self.tls_warning = self._plain_http_warning()
+        if self.tls_warning:
+            self.log.warning("jupyterlab-vault-jwt: %s", self.tls_warning)
+
+    def _plain_http_warning(self) -> str | None:
+        """A warning when the STS or the S3 API is plain ``http://`` to a host that is not
+        loopback (the id_token, the session token and the data would cross the network
+        unencrypted), else None."""
+        if not self.configured:
+            return None
+        for address, setting in (
+            (self.endpoint, "c.S3Credentials.endpoint"),
+            (self.s3_url, "c.S3Credentials.s3_endpoint"),
+        ):
+            host = plain_http_host(address)
+            if host is not None:
+                return (
+                    f"Object storage is reached over plain http:// at {host}: the id_token, the "
+                    "S3 session token and the data cross the network unencrypted. Use an "
+                    f"https:// address ({setting})."
+                )
+        return None
 
     # --- state -------------------------------------------------------------------------------
 

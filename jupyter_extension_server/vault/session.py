@@ -140,11 +140,8 @@ def _skip_verify_env() -> tuple[str, str] | None:
     return None
 
 
-def plain_http_warning(address: str) -> str | None:
-    """A warning when ``address`` is plain ``http://`` to a host that is not loopback, else None.
-
-    Tokens and id_tokens would cross the network unencrypted.
-    """
+def plain_http_host(address: str) -> str | None:
+    """The host when ``address`` is plain ``http://`` to a host that is not loopback, else None."""
     try:
         parts = urlsplit(address)
     except ValueError:
@@ -159,6 +156,15 @@ def plain_http_warning(address: str) -> str | None:
             return None
     except ValueError:
         pass  # a host name
+    return host
+
+
+def plain_http_warning(address: str) -> str | None:
+    """A warning when Vault's ``address`` is plain ``http://`` to a host that is not loopback
+    (tokens and id_tokens would cross the network unencrypted), else None."""
+    host = plain_http_host(address)
+    if host is None:
+        return None
     return (
         f"Vault is reached over plain http:// at {host}: the id_token and the Vault token "
         "cross the network unencrypted. Use an https:// address (VAULT_ADDR / "

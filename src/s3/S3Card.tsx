@@ -35,7 +35,9 @@ export interface IS3CardProps {
  * The object storage details: which STS and role, the credentials' expiry
  * counting down, the profile kernels use, the buckets the credentials can
  * list (each opening one level at a time, with Insert on every bucket and
- * object), and the server's last failure. The keys themselves are never here.
+ * object), and the server's last failure. The keys themselves are never here;
+ * the transport's security notes (plain http, TLS verification off) show
+ * under the panel's summary line (session/securityNotes.ts).
  */
 export function S3Card(props: IS3CardProps): JSX.Element | null {
   const { state, secondsLeft, trans } = props;
@@ -76,18 +78,6 @@ export function S3Card(props: IS3CardProps): JSX.Element | null {
         {state.busy === 'renew' && trans.__('Getting S3 credentials…')}
         {state.busy === 'revoke' && trans.__('Removing the S3 credentials…')}
       </ProgressNote>
-      {!status.tls_verify && (
-        <div className="jp-VaultJwt-warning" role="note">
-          {trans.__(
-            'TLS verification OFF: the connection to the STS is not authenticated.'
-          )}
-        </div>
-      )}
-      {status.tls_warning && (
-        <div className="jp-VaultJwt-warning" role="note">
-          {status.tls_warning}
-        </div>
-      )}
       <dl className="jp-VaultJwt-claims">
         <dt>{trans.__('Endpoint')}</dt>
         <dd data-field="endpoint">{status.s3_endpoint}</dd>

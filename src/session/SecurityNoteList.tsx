@@ -32,10 +32,11 @@ export function SecurityNoteList(
     >
       {notes.map(note => (
         <div
-          key={note.kind}
+          key={`${note.service}-${note.kind}`}
           className="jp-VaultJwt-securityNote"
           role="note"
           data-kind={note.kind}
+          data-service={note.service}
           title={noteTooltip(note, trans)}
         >
           <span className="jp-VaultJwt-securityNoteText">
@@ -65,6 +66,15 @@ export function SecurityNoteList(
 
 /** The note's one short sentence. */
 function noteSentence(note: ISecurityNote, trans: TranslationBundle): string {
+  if (note.service === 'sts') {
+    return note.kind === 'plain-http'
+      ? trans.__(
+          'Object storage is reached over plain http: your identity and S3 keys cross the network unencrypted.'
+        )
+      : trans.__(
+          'TLS verification is off for object storage: its STS is not checked to be the real one.'
+        );
+  }
   switch (note.kind) {
     case 'plain-http':
       return trans.__(
@@ -84,6 +94,13 @@ function noteSentence(note: ISecurityNote, trans: TranslationBundle): string {
 
 /** The longer explanation in the note's tooltip. */
 function noteTooltip(note: ISecurityNote, trans: TranslationBundle): string {
+  if (note.service === 'sts') {
+    return note.kind === 'plain-http'
+      ? (note.detail ?? '')
+      : trans.__(
+          'TLS verification OFF: the connection to the STS is not authenticated. Your administrator can set c.S3Credentials.ca_cert instead of turning verification off.'
+        );
+  }
   switch (note.kind) {
     case 'plain-http':
       return note.detail ?? '';

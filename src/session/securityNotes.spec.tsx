@@ -3,7 +3,7 @@ import React, { act } from 'react';
 import { createRoot } from 'react-dom/client';
 
 import { connectionView, IVaultView } from './connection';
-import { securityNotes } from './securityNotes';
+import { securityNotes, stsSecurityNotes } from './securityNotes';
 import { SessionHeader } from './SessionHeader';
 import { IIdentityState } from '../identity/model';
 import { loggedInReply, loggedOutReply } from '../testing/vaultFixtures';
@@ -86,10 +86,44 @@ describe('securityNotes', () => {
   });
 });
 
+describe('stsSecurityNotes', () => {
+  const sts = {
+    configured: true,
+    tls_verify: true,
+    tls_warning: null as string | null
+  };
+
+  it('none while object storage is not read yet, not configured, or verified https', () => {
+    expect(stsSecurityNotes(null)).toEqual([]);
+    expect(
+      stsSecurityNotes({ ...sts, configured: false, tls_verify: false })
+    ).toEqual([]);
+    expect(stsSecurityNotes(sts)).toEqual([]);
+  });
+
+  it('plain http (with the server’s words), then TLS off, both about the STS', () => {
+    const notes = stsSecurityNotes({
+      configured: true,
+      tls_verify: false,
+      tls_warning: 'plain http to sts.example.org'
+    });
+    expect(notes.map(note => [note.service, note.kind])).toEqual([
+      ['sts', 'plain-http'],
+      ['sts', 'tls-off']
+    ]);
+    expect(notes[0].detail).toBe('plain http to sts.example.org');
+    expect(notes.every(note => note.action === null)).toBe(true);
+  });
+});
+
 describe('SessionHeader: the security notes show with the details closed', () => {
   (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
-  function render(status: IVaultReply, canUseTokenFile = true) {
+  function render(
+    status: IVaultReply,
+    canUseTokenFile = true,
+    extra: ReturnType<typeof stsSecurityNotes> = []
+  ) {
     const calls: string[] = [];
     const host = document.createElement('div');
     document.body.appendChild(host);
@@ -108,7 +142,7 @@ describe('SessionHeader: the security notes show with the details closed', () =>
           expanded={false}
           onToggle={() => calls.push('toggle')}
           hubHomeUrl={null}
-          notes={securityNotes(vaultState, canUseTokenFile)}
+          notes={[...securityNotes(vaultState, canUseTokenFile), ...extra]}
           onUseTokenFile={() => calls.push('use-token-file')}
           canReload={true}
           reloading={false}
@@ -182,6 +216,30 @@ describe('SessionHeader: the security notes show with the details closed', () =>
     const notes = shownNotes(out.host);
     expect(notes).toHaveLength(1);
     expect(notes[0].querySelector('button')).toBeNull();
+  });
+
+  it('object storage over plain http without TLS verification: two notes of their own beside Vault’s', () => {
+    const { host } = render(
+      loggedInReply({ tls_verify: false }),
+      true,
+      stsSecurityNotes({
+        configured: true,
+        tls_verify: false,
+        tls_warning: 'plain http to sts.example.org'
+      })
+    );
+    const notes = shownNotes(host);
+    expect(
+      notes.map(note => `${note.dataset.service}:${note.dataset.kind}`)
+    ).toEqual(['vault:tls-off', 'sts:plain-http', 'sts:tls-off']);
+    expect(notes[1].textContent).toBe(
+      'Object storage is reached over plain http: your identity and S3 keys cross the network unencrypted.'
+    );
+    expect(notes[1].title).toBe('plain http to sts.example.org');
+    expect(notes[2].textContent).toContain(
+      'TLS verification is off for object storage'
+    );
+    expect(notes[2].title).toContain('c.S3Credentials.ca_cert');
   });
 
   it('nothing when there is nothing to say', () => {

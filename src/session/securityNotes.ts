@@ -1,9 +1,9 @@
 /**
- * The security notes of the Vault connection, shown under the summary line
+ * The security notes of the connections, shown under the summary line
  * whether the details are open or not: plain `http://` to a host that is not
- * loopback, TLS verification off, and a token file that holds a token this
- * server did not write (with the action that puts the session's token
- * there). Pure functions, no React.
+ * loopback and TLS verification off (for Vault and for the object storage
+ * STS), and a token file that holds a token this server did not write (with
+ * the action that puts the session's token there). Pure functions, no React.
  */
 
 import { IVaultState } from '../vault/model';
@@ -21,10 +21,15 @@ export interface ISecurityNoteAction {
   readonly busy: boolean;
 }
 
+/** Which connection a note is about: Vault, or the object storage STS. */
+export type SecurityNoteService = 'vault' | 'sts';
+
 /** One security note. */
 export interface ISecurityNote {
   /** Which note (the sentence and the tooltip follow from it). */
   readonly kind: SecurityNoteKind;
+  /** Which connection. */
+  readonly service: SecurityNoteService;
   /** The server's own words, when it sent some (the plain-http warning). */
   readonly detail: string | null;
   /** The token file's path (token-file-other), else null. */
@@ -50,17 +55,25 @@ export function securityNotes(
   if (status.tls_warning) {
     notes.push({
       kind: 'plain-http',
+      service: 'vault',
       detail: status.tls_warning,
       path: null,
       action: null
     });
   }
   if (!status.tls_verify) {
-    notes.push({ kind: 'tls-off', detail: null, path: null, action: null });
+    notes.push({
+      kind: 'tls-off',
+      service: 'vault',
+      detail: null,
+      path: null,
+      action: null
+    });
   }
   if (status.token_file_state === 'other') {
     notes.push({
       kind: 'token-file-other',
+      service: 'vault',
       detail: null,
       path: status.token_file ?? '~/.vault-token',
       action:
@@ -71,6 +84,48 @@ export function securityNotes(
               busy: vault.busy === 'token-file'
             }
           : null
+    });
+  }
+  return notes;
+}
+
+/** What {@link stsSecurityNotes} reads of the object storage status. */
+export interface ITransportStatus {
+  /** Whether the administrator configured the service. */
+  readonly configured: boolean;
+  /** Whether TLS certificates are verified. */
+  readonly tls_verify: boolean;
+  /** The server's words about plain http to a host that is not loopback. */
+  readonly tls_warning: string | null;
+}
+
+/**
+ * The notes of the object storage STS connection (plain http, TLS
+ * verification off); none while it is not configured or not read yet.
+ */
+export function stsSecurityNotes(
+  status: ITransportStatus | null
+): ISecurityNote[] {
+  if (!status || !status.configured) {
+    return [];
+  }
+  const notes: ISecurityNote[] = [];
+  if (status.tls_warning) {
+    notes.push({
+      kind: 'plain-http',
+      service: 'sts',
+      detail: status.tls_warning,
+      path: null,
+      action: null
+    });
+  }
+  if (!status.tls_verify) {
+    notes.push({
+      kind: 'tls-off',
+      service: 'sts',
+      detail: null,
+      path: null,
+      action: null
     });
   }
   return notes;

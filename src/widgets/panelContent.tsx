@@ -8,7 +8,7 @@ import { SecretTree } from '../catalog/SecretTree';
 import { IdentityCard } from '../identity/IdentityCard';
 import { LeakNotice } from '../redaction/LeakNotice';
 import { connectionView, ProblemOrigin } from '../session/connection';
-import { securityNotes } from '../session/securityNotes';
+import { securityNotes, stsSecurityNotes } from '../session/securityNotes';
 import { SessionHeader } from '../session/SessionHeader';
 import { SignInSection } from '../signin/SignIn';
 import { S3Section } from '../s3/S3Card';
@@ -63,13 +63,17 @@ function renderSession(props: IPanelContentProps): JSX.Element {
   const options = props.options;
   const { model, vault, catalog, trans, hubHomeUrl } = options;
   const { onRefresh, onCopy, onLogin, onLogout, onReload } = options;
-  const signals = [
+  const signals: ISignal<unknown, unknown>[] = [
     model.stateChanged,
     model.ticked,
     vault.stateChanged,
     vault.ticked,
     catalog.stateChanged
   ];
+  if (options.s3) {
+    // Its security notes show under the summary.
+    signals.push(options.s3.stateChanged);
+  }
   const render = () => {
     const view = connectionView(model.state, vault, catalog.state);
     const vaultLeft = vault.countdown().secondsLeft;
@@ -83,7 +87,10 @@ function renderSession(props: IPanelContentProps): JSX.Element {
         expanded={expanded}
         onToggle={() => props.onExpanded(!expanded)}
         hubHomeUrl={hubHomeUrl}
-        notes={securityNotes(vault.state, vault.canUseTokenFile)}
+        notes={[
+          ...securityNotes(vault.state, vault.canUseTokenFile),
+          ...stsSecurityNotes(options.s3?.state.status ?? null)
+        ]}
         onUseTokenFile={() => options.onUseTokenFile?.()}
         keptList={catalog.state.index !== null}
         canReload={catalog.canReload}
@@ -128,11 +135,7 @@ function renderSession(props: IPanelContentProps): JSX.Element {
     );
   };
   return signals.reduceRight<() => JSX.Element>(
-    (inner, signal) => () => (
-      <Follow signal={signal as ISignal<unknown, unknown>}>
-        {() => inner()}
-      </Follow>
-    ),
+    (inner, signal) => () => <Follow signal={signal}>{() => inner()}</Follow>,
     render
   )();
 }
