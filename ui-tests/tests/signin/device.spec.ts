@@ -1,4 +1,5 @@
-import { expect, Page, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
