@@ -114,7 +114,21 @@ export class VaultJwtPanel extends ReactWidget {
     this.update();
   }
 
-  protected render(): JSX.Element {
+  /** Shown for the first time: render (and so fetch) the views. */
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.update();
+  }
+
+  protected render(): JSX.Element | null {
+    // The sidebar attaches the panel hidden at start-up: nothing to fetch
+    // until it is first shown.
+    if (!this._shown) {
+      if (!this.isVisible) {
+        return null;
+      }
+      this._shown = true;
+    }
     const PanelContent = this._content;
     return (
       <Suspense fallback={null}>
@@ -136,5 +150,6 @@ export class VaultJwtPanel extends ReactWidget {
     (typeof import('./panelContent'))['PanelContent']
   >;
   private _expanded: boolean | null = null;
+  private _shown = false;
   private _identitySlot: React.ReactNode = null;
 }
