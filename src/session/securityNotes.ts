@@ -51,25 +51,11 @@ export function securityNotes(
   if (!status || !status.configured) {
     return [];
   }
-  const notes: ISecurityNote[] = [];
-  if (status.tls_warning) {
-    notes.push({
-      kind: 'plain-http',
-      service: 'vault',
-      detail: status.tls_warning,
-      path: null,
-      action: null
-    });
-  }
-  if (!status.tls_verify) {
-    notes.push({
-      kind: 'tls-off',
-      service: 'vault',
-      detail: null,
-      path: null,
-      action: null
-    });
-  }
+  const notes = transportNotes('vault', {
+    configured: true,
+    tls_verify: status.tls_verify,
+    tls_warning: status.tls_warning ?? null
+  });
   if (status.token_file_state === 'other') {
     notes.push({
       kind: 'token-file-other',
@@ -106,27 +92,25 @@ export interface ITransportStatus {
 export function stsSecurityNotes(
   status: ITransportStatus | null
 ): ISecurityNote[] {
+  return transportNotes('sts', status);
+}
+
+/** A connection's transport notes: plain http first, then TLS off. */
+function transportNotes(
+  service: SecurityNoteService,
+  status: ITransportStatus | null
+): ISecurityNote[] {
   if (!status || !status.configured) {
     return [];
   }
   const notes: ISecurityNote[] = [];
+  const note = (kind: SecurityNoteKind, detail: string | null) =>
+    notes.push({ kind, service, detail, path: null, action: null });
   if (status.tls_warning) {
-    notes.push({
-      kind: 'plain-http',
-      service: 'sts',
-      detail: status.tls_warning,
-      path: null,
-      action: null
-    });
+    note('plain-http', status.tls_warning);
   }
   if (!status.tls_verify) {
-    notes.push({
-      kind: 'tls-off',
-      service: 'sts',
-      detail: null,
-      path: null,
-      action: null
-    });
+    note('tls-off', null);
   }
   return notes;
 }
