@@ -19,7 +19,7 @@ import os
 
 import httpx
 import pytest
-from integration_stack import HUB_URL, KC_REALM_URL
+from integration_stack import HUB_URL, KC_REALM_URL, HubBrowser
 
 
 def pytest_collection_modifyitems(items):
@@ -58,3 +58,21 @@ def real_stack():
             + "\n  ".join(problems),
             pytrace=False,
         )
+
+
+@pytest.fixture(scope="module")
+def alice():
+    """alice logged in at the hub through Keycloak (a browser session of the module)."""
+    browser = HubBrowser()
+    browser.login("alice")
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def bob():
+    """bob logged in at the hub through Keycloak (a browser session of the module)."""
+    browser = HubBrowser()
+    browser.login("bob")
+    yield browser
+    browser.close()

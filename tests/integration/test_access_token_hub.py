@@ -22,7 +22,6 @@ from integration_stack import (
     HUB_API_URL,
     HUB_URL,
     SERVICE_URL,
-    HubBrowser,
     _jwks_client,
     oidc_configuration,
     personal_token,
@@ -57,22 +56,6 @@ def allowing_service():
             "HUB_TEST_ACCESS_TOKEN_SERVICE=1 scripts/hub.sh start (scripts/test.sh does)",
             pytrace=False,
         )
-
-
-@pytest.fixture(scope="module")
-def alice():
-    browser = HubBrowser()
-    browser.login("alice")
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(scope="module")
-def bob():
-    browser = HubBrowser()
-    browser.login("bob")
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(scope="module")

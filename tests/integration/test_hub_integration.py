@@ -27,22 +27,6 @@ IDENTITY_PATH = "/user/alice/vault-jwt/identity"
 
 
 @pytest.fixture(scope="module")
-def alice():
-    browser = HubBrowser()
-    browser.login("alice")
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(scope="module")
-def bob():
-    browser = HubBrowser()
-    browser.login("bob")
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(scope="module")
 def alice_server(alice):
     """alice's single-user server, opened once like a browser would; stopped at the end."""
     alice.start_server("alice")

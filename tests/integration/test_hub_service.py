@@ -16,7 +16,6 @@ from integration_stack import (
     HUB_URL,
     SERVICE_NAME,
     SERVICE_URL,
-    HubBrowser,
     ask_service,
     personal_token,
     server_token_of,
@@ -25,22 +24,6 @@ from integration_stack import (
     verify_id_token,
     wait_until_hub_refreshes,
 )
-
-
-@pytest.fixture(scope="module")
-def alice():
-    browser = HubBrowser()
-    browser.login("alice")
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(scope="module")
-def bob():
-    browser = HubBrowser()
-    browser.login("bob")
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(scope="module")
