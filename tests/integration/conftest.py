@@ -60,19 +60,21 @@ def real_stack():
         )
 
 
-@pytest.fixture(scope="module")
-def alice():
-    """alice logged in at the hub through Keycloak (a browser session of the module)."""
+def _logged_in(name: str):
+    """``name`` logged in at the hub through Keycloak: a browser session, closed after."""
     browser = HubBrowser()
-    browser.login("alice")
+    browser.login(name)
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="module")
+def alice():
+    """alice at the hub (a browser session of the module)."""
+    yield from _logged_in("alice")
 
 
 @pytest.fixture(scope="module")
 def bob():
-    """bob logged in at the hub through Keycloak (a browser session of the module)."""
-    browser = HubBrowser()
-    browser.login("bob")
-    yield browser
-    browser.close()
+    """bob at the hub (a browser session of the module)."""
+    yield from _logged_in("bob")

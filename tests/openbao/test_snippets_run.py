@@ -47,6 +47,9 @@ from conftest import ADDR, BAO, REPO, Bao, unique
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests/kernel_cell.py
+from kernel_cell import run_cell
+
 RENDER = REPO / "tests/snippets/render.cjs"
 TEMPLATES = ["python", "python-env", "bash", "r"]
 
@@ -310,23 +313,7 @@ class Kernel:
 
     def run(self, code: str) -> tuple[str, str | None]:
         """Execute one cell: its stdout and its error (``ename: evalue``) or None."""
-        out: list[str] = []
-        errors: list[str] = []
-
-        def hook(msg: dict) -> None:
-            kind, content = msg["header"]["msg_type"], msg["content"]
-            if kind == "stream" and content["name"] == "stdout":
-                out.append(content["text"])
-            elif kind == "error":
-                errors.append(f"{content['ename']}: {content['evalue']}")
-
-        reply = self.client.execute_interactive(
-            code, output_hook=hook, timeout=60, store_history=False
-        )
-        status = reply["content"]["status"]
-        if status != "ok" and not errors:
-            errors.append(f"execution {status}")
-        return "".join(out), "; ".join(errors) or None
+        return run_cell(self.client, code, timeout=60)
 
     def close(self) -> None:
         self.client.stop_channels()

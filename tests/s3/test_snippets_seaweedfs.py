@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 from conftest import ROLE, admin_client, companion, id_token
 
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests/kernel_cell.py
+from kernel_cell import run_cell
+
 pytestmark = pytest.mark.asyncio
 
 REPO = Path(__file__).resolve().parents[2]
@@ -138,22 +141,7 @@ class BashKernel:
 
     def run(self, code: str) -> tuple[str, str | None]:
         """One cell: its stdout and its error (or None)."""
-        out: list[str] = []
-        errors: list[str] = []
-
-        def hook(msg: dict) -> None:
-            kind, content = msg["header"]["msg_type"], msg["content"]
-            if kind == "stream" and content["name"] == "stdout":
-                out.append(content["text"])
-            elif kind == "error":
-                errors.append(f"{content['ename']}: {content['evalue']}")
-
-        reply = self.client.execute_interactive(
-            code, output_hook=hook, timeout=120, store_history=False
-        )
-        if reply["content"]["status"] != "ok" and not errors:
-            errors.append(f"execution {reply['content']['status']}")
-        return "".join(out), "; ".join(errors) or None
+        return run_cell(self.client, code, timeout=120)
 
     def close(self) -> None:
         self.client.stop_channels()
