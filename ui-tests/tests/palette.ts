@@ -18,25 +18,7 @@ export async function runFromPalette(
   label: string,
   id: string
 ): Promise<void> {
-  await page.evaluate(commandId => {
-    const w = window as unknown as { __vaultJwtRuns?: Record<string, number> };
-    const runs = (w.__vaultJwtRuns ??= {});
-    if (runs[commandId] === undefined) {
-      runs[commandId] = 0;
-      window.jupyterapp.commands.commandExecuted.connect((_, args) => {
-        if (args.id === commandId) {
-          runs[commandId] += 1;
-        }
-      });
-    }
-  }, id);
-  const runs = () =>
-    page.evaluate(
-      commandId =>
-        (window as unknown as { __vaultJwtRuns: Record<string, number> })
-          .__vaultJwtRuns[commandId],
-      id
-    );
+  const runs = await runCounter(page, id);
   const before = await runs();
   const input = page.locator('#modal-command-palette .lm-CommandPalette-input');
   const active = page.locator(
@@ -59,4 +41,58 @@ export async function runFromPalette(
     expect(await runs()).toBe(before + 1);
   }).toPass({ timeout: 60_000 });
   expect(await runs()).toBe(before + 1);
+}
+
+/**
+ * Run a command by its keyboard shortcut, exactly once: pressed again (after
+ * `refocus`) only while the command has not run (a shortcut pressed while the
+ * focus moves can land nowhere).
+ *
+ * @param keys the shortcut, as playwright names it
+ * @param id the command's id, to count its runs
+ * @param refocus puts the focus where the shortcut applies
+ */
+export async function runByShortcut(
+  page: IJupyterLabPageFixture,
+  keys: string,
+  id: string,
+  refocus: () => Promise<void>
+): Promise<void> {
+  const runs = await runCounter(page, id);
+  const before = await runs();
+  await expect(async () => {
+    if ((await runs()) > before) {
+      return;
+    }
+    await refocus();
+    await page.keyboard.press(keys);
+    expect(await runs()).toBe(before + 1);
+  }).toPass({ timeout: 60_000 });
+  expect(await runs()).toBe(before + 1);
+}
+
+/** How many times the command `id` has run in the page (counted from the first call). */
+async function runCounter(
+  page: IJupyterLabPageFixture,
+  id: string
+): Promise<() => Promise<number>> {
+  await page.evaluate(commandId => {
+    const w = window as unknown as { __vaultJwtRuns?: Record<string, number> };
+    const runs = (w.__vaultJwtRuns ??= {});
+    if (runs[commandId] === undefined) {
+      runs[commandId] = 0;
+      window.jupyterapp.commands.commandExecuted.connect((_, args) => {
+        if (args.id === commandId) {
+          runs[commandId] += 1;
+        }
+      });
+    }
+  }, id);
+  return () =>
+    page.evaluate(
+      commandId =>
+        (window as unknown as { __vaultJwtRuns: Record<string, number> })
+          .__vaultJwtRuns[commandId],
+      id
+    );
 }

@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { runFromPalette } from '../palette';
+import { runByShortcut, runFromPalette } from '../palette';
 import { panelOf } from '../panel';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -78,13 +78,19 @@ test.describe('keyboard only', () => {
     );
 
     // The picker by its default shortcut, from the notebook.
-    await page.notebook.activate('keys.ipynb');
-    await expect(
-      page.locator(
-        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook:focus-within'
-      )
-    ).toHaveCount(1);
-    await page.keyboard.press('Control+Alt+v');
+    await runByShortcut(
+      page,
+      'Control+Alt+v',
+      'vault-jwt:insert-secret',
+      async () => {
+        await page.notebook.activate('keys.ipynb');
+        await expect(
+          page.locator(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook:focus-within'
+          )
+        ).toHaveCount(1);
+      }
+    );
     const picker = page.getByTestId('vault-jwt-picker');
     await expect(
       picker.getByRole('combobox', { name: 'Search secrets and keys' })
