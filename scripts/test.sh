@@ -167,7 +167,8 @@ run_suite jest jest npx jest --ci
 run_suite pytest-unit pytest python -m pytest jupyter_extension_server/tests -q -p no:cacheprovider
 run_suite packaging check bash -c '
   jupyter server extension list 2>&1 | tee /dev/stderr | grep -E "jupyter_extension_server .*OK" &&
-  jupyter labextension list 2>&1 | tee /dev/stderr | grep -E "jupyterlab-vault-jwt .*enabled.*OK"'
+  jupyter labextension list 2>&1 | tee /dev/stderr | grep -E "jupyterlab-vault-jwt .*enabled.*OK" &&
+  python scripts/check_licenses.py'
 
 # step_failed NAME: a step that is not a suite (starting a server) failed: one failure.
 step_failed() {
