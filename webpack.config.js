@@ -35,13 +35,11 @@ LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
 OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 SOFTWARE.`;
 
-/** The licence text of an MIT package without a LICENSE file, from its main file's head comment. */
-function mitNoticeOf(name) {
-  // (read from node_modules: a package's "exports" may hide its package.json)
-  const dir = path.join(__dirname, 'node_modules', name);
-  const meta = JSON.parse(
-    fs.readFileSync(path.join(dir, 'package.json'), 'utf8')
-  );
+/**
+ * The licence text of an MIT package without a LICENSE file (in `dir`, its package.json `meta`),
+ * from its main file's head comment.
+ */
+function mitNoticeOf(dir, meta) {
   const main = meta.main || 'index.js';
   const lines = fs.readFileSync(path.join(dir, main), 'utf8').split('\n');
   const head = [];
@@ -70,6 +68,7 @@ function packageOf(resource) {
 
 /** A bundled package's report entry: its licence id and text. */
 function entryOf(name) {
+  // (read from node_modules: a package's "exports" may hide its package.json)
   const dir = path.join(__dirname, 'node_modules', name);
   const meta = JSON.parse(
     fs.readFileSync(path.join(dir, 'package.json'), 'utf8')
@@ -80,7 +79,7 @@ function entryOf(name) {
   const text = file
     ? fs.readFileSync(file, 'utf8')
     : meta.license === 'MIT'
-      ? mitNoticeOf(name)
+      ? mitNoticeOf(dir, meta)
       : '';
   return {
     name,
