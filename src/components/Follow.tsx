@@ -8,8 +8,8 @@ import React, { useCallback, useSyncExternalStore } from 'react';
  * `componentDidMount`: a change emitted after it rendered but before it was
  * mounted is lost, and the view keeps the state it rendered until the next
  * emission. React can yield between the two: the panel's views come from a
- * lazy chunk, rendered (in slices, as a Suspense retry) at start-up while the
- * first catalog is being read, and a catalog reply landing in a slice's gap
+ * lazy chunk, rendered (in slices, as a Suspense retry) while the first
+ * catalog may still be being read, and a catalog reply landing in a slice's gap
  * left the tree on "Listing your readable secrets…" for good (the model was
  * loaded; nothing emitted again). Here React's own external-store hook counts
  * the signal's emissions and, once subscribed, compares the count with the

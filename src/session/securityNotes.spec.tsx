@@ -1,16 +1,12 @@
-import { nullTranslator } from '@jupyterlab/translation';
-import React, { act } from 'react';
-import { createRoot } from 'react-dom/client';
+import { act } from 'react';
 
 import { connectionView, IVaultView } from './connection';
 import { securityNotes, stsSecurityNotes } from './securityNotes';
-import { SessionHeader } from './SessionHeader';
 import { IIdentityState } from '../identity/model';
+import { renderSessionHeader } from '../testing/sessionHeader';
 import { loggedInReply, loggedOutReply } from '../testing/vaultFixtures';
 import { IVaultReply } from '../tokens';
 import { IVaultState } from '../vault/model';
-
-const trans = nullTranslator.load('test');
 
 const plainHttp =
   'Vault is reached over plain http:// at vault.example.org: the id_token and the Vault token cross the network unencrypted. Use an https:// address (VAULT_ADDR / c.VaultSession.address).';
@@ -124,39 +120,20 @@ describe('SessionHeader: the security notes show with the details closed', () =>
     canUseTokenFile = true,
     extra: ReturnType<typeof stsSecurityNotes> = []
   ) {
-    const calls: string[] = [];
-    const host = document.createElement('div');
-    document.body.appendChild(host);
-    const root = createRoot(host);
     const vaultState = state(status);
     const vault: IVaultView = {
       state: vaultState,
       canLogin: status.state !== 'logged_in',
       canLogout: status.state === 'logged_in'
     };
-    act(() => {
-      root.render(
-        <SessionHeader
-          view={connectionView(noIdentity, vault, { error: null })}
-          secondsLeft={null}
-          expanded={false}
-          onToggle={() => calls.push('toggle')}
-          hubHomeUrl={null}
-          notes={[...securityNotes(vaultState, canUseTokenFile), ...extra]}
-          onUseTokenFile={() => calls.push('use-token-file')}
-          canReload={true}
-          reloading={false}
-          trans={trans}
-          onLogin={() => calls.push('login')}
-          onLogout={() => calls.push('logout')}
-          onReload={() => calls.push('reload')}
-          onRetry={origin => calls.push(`retry:${origin}`)}
-        >
-          <p>details</p>
-        </SessionHeader>
-      );
-    });
-    return { host, calls };
+    return renderSessionHeader(
+      connectionView(noIdentity, vault, { error: null }),
+      {
+        secondsLeft: null,
+        hubHomeUrl: null,
+        notes: [...securityNotes(vaultState, canUseTokenFile), ...extra]
+      }
+    );
   }
 
   /** The notes shown: outside the hidden details, one sentence each. */

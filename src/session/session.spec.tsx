@@ -1,13 +1,12 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import React, { act } from 'react';
-import { createRoot } from 'react-dom/client';
+import { act } from 'react';
 
-import { connectionView, IConnectionView, IVaultView } from './connection';
+import { connectionView, IVaultView } from './connection';
 import { plainError } from './messages';
-import { ISessionHeaderProps, SessionHeader } from './SessionHeader';
 import { IIdentityState } from '../identity/model';
 import { normaliseClaims } from '../identity/jwt';
 import { hubReply } from '../testing/fixtures';
+import { renderSessionHeader } from '../testing/sessionHeader';
 import { loggedInReply, loggedOutReply } from '../testing/vaultFixtures';
 import { IVaultState } from '../vault/model';
 
@@ -169,37 +168,7 @@ describe('plainError', () => {
 describe('SessionHeader', () => {
   (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
-  function render(
-    view: IConnectionView,
-    patch: Partial<ISessionHeaderProps> = {}
-  ): { host: HTMLElement; calls: string[] } {
-    const calls: string[] = [];
-    const host = document.createElement('div');
-    document.body.appendChild(host);
-    const root = createRoot(host);
-    act(() => {
-      root.render(
-        <SessionHeader
-          view={view}
-          secondsLeft={278}
-          expanded={false}
-          onToggle={() => calls.push('toggle')}
-          hubHomeUrl="/hub/home"
-          canReload={true}
-          reloading={false}
-          trans={trans}
-          onLogin={() => calls.push('login')}
-          onLogout={() => calls.push('logout')}
-          onReload={() => calls.push('reload')}
-          onRetry={origin => calls.push(`retry:${origin}`)}
-          {...patch}
-        >
-          <p data-testid="inside">details</p>
-        </SessionHeader>
-      );
-    });
-    return { host, calls };
-  }
+  const render = renderSessionHeader;
 
   // Toolbar buttons are JupyterLab's <jp-button> elements.
   const button = (host: HTMLElement, name: RegExp) =>

@@ -19,46 +19,14 @@ import {
   choiceFrom,
   fillDragData
 } from './commands';
-import {
-  CommandIDs,
-  DEFAULT_SETTINGS,
-  ICatalogReply,
-  ISecretKeysReply,
-  IVaultReply
-} from '../tokens';
+import { CommandIDs, DEFAULT_SETTINGS } from '../tokens';
 import { VaultModel } from '../vault/model';
 import {
   FakeIdTokenSource,
-  catalogReply,
+  LoggedInVaultClient,
   flush,
-  loggedInReply,
   loggedOutReply
 } from '../testing/vaultFixtures';
-
-/** A fake of the server companion's Vault and catalog routes. */
-class FakeVaultClient {
-  async status(): Promise<IVaultReply> {
-    return loggedInReply();
-  }
-  async login(): Promise<IVaultReply> {
-    return loggedInReply();
-  }
-  async logout(): Promise<IVaultReply> {
-    return loggedInReply();
-  }
-  async useTokenFile(): Promise<IVaultReply> {
-    return loggedInReply();
-  }
-  async catalog(): Promise<ICatalogReply> {
-    return catalogReply([
-      { path: 'secret/', secrets: ['apps/billing/db'] },
-      { path: 'legacy/', version: 1, secrets: ['ldap/bind'] }
-    ]);
-  }
-  async secretKeys(): Promise<ISecretKeysReply> {
-    throw new Error('not used');
-  }
-}
 
 /**
  * The open picker dialog's body, once rendered (the picker is a chunk loaded
@@ -163,7 +131,10 @@ describe('snippet commands', () => {
         isConsole: (w): w is IConsoleLike => false
       }
     });
-    const client = new FakeVaultClient();
+    const client = new LoggedInVaultClient([
+      { path: 'secret/', secrets: ['apps/billing/db'] },
+      { path: 'legacy/', version: 1, secrets: ['ldap/bind'] }
+    ]);
     vault = new VaultModel({ client, identity: new FakeIdTokenSource() });
     catalog = new CatalogModel({ client, session: vault });
     inserted = [];
@@ -254,9 +225,9 @@ describe('snippet commands', () => {
 
   it('logged out, the picker offers Log in (no Insert); it logs in and opens again', async () => {
     jest
-      .spyOn(FakeVaultClient.prototype, 'logout')
+      .spyOn(LoggedInVaultClient.prototype, 'logout')
       .mockResolvedValue(loggedOutReply({ logged_out_by_user: true }));
-    const login = jest.spyOn(FakeVaultClient.prototype, 'login');
+    const login = jest.spyOn(LoggedInVaultClient.prototype, 'login');
     // The log in command is src/commands.ts's; here a stand-in that logs in.
     commands.addCommand(CommandIDs.vaultLogin, {
       execute: () => vault.login()

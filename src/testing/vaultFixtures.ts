@@ -1,7 +1,13 @@
 import { Signal } from '@lumino/signaling';
 
-import { ICatalogReply, IVaultReply, IVaultTokenInfo } from '../tokens';
-import { IIdTokenSource } from '../vault/model';
+import type { ICatalogClient } from '../catalog/tree';
+import {
+  ICatalogReply,
+  ISecretKeysReply,
+  IVaultReply,
+  IVaultTokenInfo
+} from '../tokens';
+import { IIdTokenSource, IVaultClient } from '../vault/model';
 
 /** Epoch seconds used as "now" on the server in the Vault specs. */
 export const T0 = 1_800_000_000;
@@ -120,5 +126,36 @@ export function manyPaths(count: number): string[] {
 export async function flush(): Promise<void> {
   for (let i = 0; i < 10; i++) {
     await Promise.resolve();
+  }
+}
+
+/**
+ * A FAKE of the server companion's Vault and catalog routes: logged in
+ * whatever is asked, listing the given mounts (see {@link catalogReply});
+ * key names are not read.
+ */
+export class LoggedInVaultClient implements IVaultClient, ICatalogClient {
+  constructor(
+    private readonly _mounts: Array<
+      Partial<ICatalogReply['mounts'][number]>
+    > = [{ path: 'secret/', secrets: ['apps/billing/db'] }]
+  ) {}
+  async status(): Promise<IVaultReply> {
+    return loggedInReply();
+  }
+  async login(): Promise<IVaultReply> {
+    return loggedInReply();
+  }
+  async logout(): Promise<IVaultReply> {
+    return loggedInReply();
+  }
+  async useTokenFile(): Promise<IVaultReply> {
+    return loggedInReply();
+  }
+  async catalog(): Promise<ICatalogReply> {
+    return catalogReply(this._mounts);
+  }
+  async secretKeys(): Promise<ISecretKeysReply> {
+    throw new Error('not used');
   }
 }

@@ -5,14 +5,8 @@ import { CatalogModel } from '../catalog/model';
 import { IIdentityClient, IdentityModel } from '../identity/model';
 import { ApiError } from '../request';
 import { hubReply } from '../testing/fixtures';
-import { catalogReply, flush, loggedInReply } from '../testing/vaultFixtures';
-import {
-  ICatalogReply,
-  IIdentityReply,
-  ISecretKeysReply,
-  ITokenCopyReply,
-  IVaultReply
-} from '../tokens';
+import { LoggedInVaultClient, flush } from '../testing/vaultFixtures';
+import { IIdentityReply, ITokenCopyReply } from '../tokens';
 import { VaultModel } from '../vault/model';
 import { SessionStatus } from './status';
 
@@ -35,28 +29,6 @@ class FakeIdentityClient implements IIdentityClient {
     return this.refreshReply;
   }
   async token(): Promise<ITokenCopyReply> {
-    throw new Error('not used');
-  }
-}
-
-/** A fake of the server companion's Vault and catalog routes: logged in. */
-class FakeVaultClient {
-  async status(): Promise<IVaultReply> {
-    return loggedInReply();
-  }
-  async login(): Promise<IVaultReply> {
-    return loggedInReply();
-  }
-  async logout(): Promise<IVaultReply> {
-    return loggedInReply();
-  }
-  async useTokenFile(): Promise<IVaultReply> {
-    return loggedInReply();
-  }
-  async catalog(): Promise<ICatalogReply> {
-    return catalogReply([{ path: 'secret/', secrets: ['apps/billing/db'] }]);
-  }
-  async secretKeys(): Promise<ISecretKeysReply> {
     throw new Error('not used');
   }
 }
@@ -90,7 +62,7 @@ describe('SessionStatus (the status-bar item)', () => {
     const now = Math.floor(Date.now() / 1000);
     identity = new FakeIdentityClient(hubReply({ iat: now, lifetime: 300 }));
     model = new IdentityModel({ client: identity });
-    const client = new FakeVaultClient();
+    const client = new LoggedInVaultClient();
     vault = new VaultModel({ client, identity: model });
     catalog = new CatalogModel({ client, session: vault });
     await model.load();

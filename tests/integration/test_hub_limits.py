@@ -23,7 +23,6 @@ import pytest
 from integration_stack import (
     HUB_API_URL,
     SERVICE_NAME,
-    HubBrowser,
     server_token_of,
     verify_id_token,
 )
@@ -47,17 +46,14 @@ DEFAULT_CAP = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def alice_server():
+def alice_server(alice):
     """alice's server token (her server runs for the module, as the hub started it)."""
-    browser = HubBrowser()
-    browser.login("alice")
-    browser.start_server("alice")
+    alice.start_server("alice")
     try:
-        assert browser.open_server("alice").status_code == 200
+        assert alice.open_server("alice").status_code == 200
         yield server_token_of("alice")
     finally:
-        browser.stop_server("alice")
-        browser.close()
+        alice.stop_server("alice")
 
 
 def service_location(server_token: str) -> tuple[str, str]:
